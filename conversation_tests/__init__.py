@@ -1,0 +1,1 @@
+"""Gherkin conversation tests and their pytest-bdd step library."""

@@ -1,0 +1,1 @@
+"""Identity behind one interface: local (default) and cognito."""

@@ -1,0 +1,1 @@
+"""The chat domain: conversations, messages, fan-out, the bot as a participant."""

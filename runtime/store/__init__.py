@@ -1,0 +1,1 @@
+"""Chat persistence behind one interface: sqlite (default) and dynamodb."""

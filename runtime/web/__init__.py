@@ -1,0 +1,1 @@
+"""The Litestar application: WebSocket, REST, auth routes and the static web UI."""

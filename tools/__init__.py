@@ -1,0 +1,1 @@
+"""The chat-lex command line."""

@@ -1,0 +1,58 @@
+"""The ``chat-lex`` command: one entry point, one module per subcommand.
+
+Each subcommand module exposes ``register(subparsers)``, which adds its parser and sets
+``func`` (taking the parsed args, returning the exit code). Exit codes: 0 success,
+1 the input has errors (spec errors, failed tests), 2 bad usage (argparse), 3 an
+external service failed (AWS, network).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bot_spec.diagnostics import SpecError
+
+# Subcommand modules, in the order `chat-lex --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "tools.spec_commands",
+)
+
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SERVICE_ERROR = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="chat-lex",
+        description="Author, test and serve Amazon Lex V2 chat bots.",
+        epilog="Exit codes: 0 ok, 1 errors in the input, 2 bad usage, 3 an external service failed.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except SpecError as exc:
+        for diag in exc.diagnostics:
+            print(diag.render(), file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
