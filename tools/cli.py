@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +19,12 @@ from bot_spec.diagnostics import SpecError
 # Subcommand modules, in the order `chat-lex --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "tools.spec_commands",
+    "tools.lex_commands",
+    "tools.test_commands",
+    "tools.fulfillment_commands",
+    "tools.publish",
+    "tools.serve_commands",
+    "tools.user_commands",
 )
 
 EXIT_OK = 0
@@ -35,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:  # INTEGRATION: removed once every module has landed
+            continue
         importlib.import_module(name).register(subparsers)
     return parser
 
