@@ -200,9 +200,13 @@ def intent_from_doc(doc: Doc, locale_id: str) -> Intent:
     closing = _localized(doc.get("closing"), locale_id)
     confirmation = doc.get("confirmation")
     slots = [_slot_from(s, locale_id) for s in doc.get("slots", [])]
+    extras = dict(_localized(doc.get("lex_extras"), locale_id) or {})
+    description = doc.get("description")
+    if description is None and "description" in extras:  # per-locale descriptions travel in lex_extras
+        description = extras.pop("description")
     return Intent(
         name=doc["name"],
-        description=doc.get("description"),
+        description=description,
         parent_intent_signature=doc.get("parent"),
         sample_utterances=list(_localized(doc.get("utterances"), locale_id) or []),
         slots=slots,
@@ -222,7 +226,7 @@ def intent_from_doc(doc: Doc, locale_id: str) -> Intent:
             for c in doc.get("output_contexts", [])
         ],
         replies=dict(_localized(doc.get("replies"), locale_id) or {}),
-        extras=dict(_localized(doc.get("lex_extras"), locale_id) or {}),
+        extras=extras,
     )
 
 
@@ -232,7 +236,9 @@ def slot_type_from_doc(doc: Doc, locale_id: str) -> SlotType:
     if isinstance(values_node, dict):
         values_node = values_node.get(locale_id, [])
     values = [
-        SlotTypeValue(value=v, synonyms=[]) if isinstance(v, str) else SlotTypeValue(value=str(v["value"]), synonyms=[str(s) for s in v.get("synonyms", [])])
+        SlotTypeValue(value=v, synonyms=[])
+        if isinstance(v, str)
+        else SlotTypeValue(value=str(v["value"]), synonyms=[str(s) for s in v.get("synonyms", [])])
         for v in values_node
     ]
     return SlotType(
@@ -330,8 +336,16 @@ def _confirmation_to_doc(per_locale: dict[str, IntentConfirmation]) -> Doc:
     if retries is not None:
         doc["max_retries"] = retries
     _put(doc, "selection", selection)
-    _put(doc, "declination", _per_locale({loc: c.declination_response and _response_to(c.declination_response) for loc, c in per_locale.items()}))
-    _put(doc, "confirmed", _per_locale({loc: c.confirmation_response and _response_to(c.confirmation_response) for loc, c in per_locale.items()}))
+    _put(
+        doc,
+        "declination",
+        _per_locale({loc: c.declination_response and _response_to(c.declination_response) for loc, c in per_locale.items()}),
+    )
+    _put(
+        doc,
+        "confirmed",
+        _per_locale({loc: c.confirmation_response and _response_to(c.confirmation_response) for loc, c in per_locale.items()}),
+    )
     if not all(c.active for c in per_locale.values()):
         doc["active"] = False
     _put(doc, "lex_extras", _per_locale({loc: c.extras for loc, c in per_locale.items()}))
@@ -342,17 +356,20 @@ def intent_to_doc(per_locale: dict[str, Intent], all_locales: list[str]) -> Doc:
     """One intent file's content from the intent's definition in each locale."""
     first = next(iter(per_locale.values()))
     doc: Doc = {"name": first.name}
-    _put(doc, "description", first.description)
+    extras = {loc: i.extras for loc, i in per_locale.items()}
+    if len({i.description for i in per_locale.values()}) <= 1:
+        _put(doc, "description", first.description)
+    else:  # the spec's description is shared; locales that differ keep theirs in lex_extras
+        extras = {
+            loc: {**i.extras, "description": i.description} if i.description is not None else i.extras for loc, i in per_locale.items()
+        }
     _put(doc, "parent", first.parent_intent_signature)
     if list(per_locale) != all_locales:
         doc["locales"] = list(per_locale)
     _put(doc, "utterances", _per_locale({loc: i.sample_utterances for loc, i in per_locale.items()}))
     slot_names = [s.name for s in first.slots]
     if slot_names:
-        doc["slots"] = [
-            _slot_to_doc({loc: s for loc, i in per_locale.items() if (s := i.slot(name)) is not None})
-            for name in slot_names
-        ]
+        doc["slots"] = [_slot_to_doc({loc: s for loc, i in per_locale.items() if (s := i.slot(name)) is not None}) for name in slot_names]
     if first.slot_priorities != slot_names or first.slot_priorities:
         _put(doc, "slot_order", first.slot_priorities)
     confirmations = {loc: i.confirmation for loc, i in per_locale.items() if i.confirmation is not None}
@@ -370,7 +387,7 @@ def intent_to_doc(per_locale: dict[str, Intent], all_locales: list[str]) -> Doc:
         [{"name": c.name, "ttl_seconds": c.time_to_live_in_seconds, "turns": c.turns_to_live} for c in first.output_contexts],
     )
     _put(doc, "replies", _per_locale({loc: i.replies for loc, i in per_locale.items()}))
-    _put(doc, "lex_extras", _per_locale({loc: i.extras for loc, i in per_locale.items()}))
+    _put(doc, "lex_extras", _per_locale(extras))
     return doc
 
 

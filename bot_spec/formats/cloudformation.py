@@ -1,0 +1,363 @@
+"""The CloudFormation spoke: ``AWS::Lex::Bot`` templates to and from the definition.
+
+``to_template`` writes the bot, the IAM role Lex needs and an optional ``LambdaArn`` parameter
+for the test alias code hook. ``from_template`` reads every ``AWS::Lex::Bot`` of a template;
+``load_template`` parses YAML with the short-form intrinsics (``!Ref``, ``!GetAtt``, ``!Sub``...).
+Deployment wiring (``RoleArn`` intrinsics, ``AutoBuildBotLocales``, ``TestBotAliasSettings``) is
+not bot content: chat-lex generates its own, so reading ignores it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from bot_spec.definition import BotDefinition, BotLocale, Intent, Slot, SlotType
+from bot_spec.diagnostics import Diagnostic, SpecError
+from bot_spec.formats import lex_shapes
+from bot_spec.formats.lex_shapes import ShapeError, input_shape
+
+Doc = dict[str, Any]
+
+LAMBDA_PARAMETER = "LambdaArn"
+ROLE_PARAMETER = "BotRoleArn"
+ROLE_RESOURCE = "BotRuntimeRole"
+HAS_LAMBDA = "HasLambdaArn"
+BOT_TYPE = "AWS::Lex::Bot"
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # CloudFormation's own template limit is 1 MB (S3); leave room
+_NAME_PATTERN = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")
+# Bot properties that are deployment wiring, not bot content (see the module docstring).
+_WIRING = {"RoleArn", "AutoBuildBotLocales", "TestBotAliasSettings", "Replication"}
+
+
+# ---------------------------------------------------------------- YAML with intrinsics
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """SafeLoader that turns ``!Ref x`` into ``{"Ref": "x"}`` and refuses anchors (CFN has none)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in CloudFormation templates", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Doc:
+    name = "Ref" if suffix == "Ref" else "Condition" if suffix == "Condition" else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(text: str, source: str = "<template>") -> Doc:
+    """Parse a template (JSON or YAML, short-form intrinsics allowed); SpecError on bad input."""
+    if len(text.encode("utf-8")) > MAX_TEMPLATE_BYTES:
+        raise SpecError([_diag(source, f"the template is larger than {MAX_TEMPLATE_BYTES} bytes", "split the template")])
+    try:
+        doc = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_TemplateLoader)
+    except json.JSONDecodeError as exc:
+        raise SpecError([_diag(source, f"not valid JSON: {exc.msg}", "fix the JSON syntax", line=exc.lineno)]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = None if mark is None else mark.line + 1
+        raise SpecError([_diag(source, f"not valid YAML: {problem}", "fix the YAML at this line", line=line)]) from None
+    except RecursionError:
+        raise SpecError([_diag(source, "the template is nested too deeply", "flatten the document")]) from None
+    if not isinstance(doc, dict):
+        raise SpecError(
+            [_diag(source, "a template must be a mapping with a Resources section", "check the file is a CloudFormation template")]
+        )
+    return doc
+
+
+def dump_template(doc: Doc) -> str:
+    """A template as YAML (long-form intrinsics, so any YAML parser reads it)."""
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _diag(source: str, message: str, fix: str, *, line: int | None = None, path: str | None = None) -> Diagnostic:
+    return Diagnostic(code="I100", severity="error", message=message, file=source, line=line, fix=fix, path=path)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _logical_id(name: str) -> str:
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", name) or "Chat"
+    return f"{cleaned}Bot"
+
+
+def _role_resource() -> Doc:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": ["lexv2.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}],
+            },
+            "Path": "/",
+            "Policies": [
+                {
+                    "PolicyName": "LexRuntimeRolePolicy",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": ["polly:SynthesizeSpeech"], "Resource": "*"}],
+                    },
+                }
+            ],
+        },
+    }
+
+
+def _ref(name: str) -> Doc:
+    return {"$ref": f"#/definitions/{name}"}
+
+
+def intent_to_cfn(intent: Intent) -> Doc:
+    """One ``BotLocales[].Intents[]`` item."""
+    out: Doc = lex_shapes.respell(lex_shapes.intent_to_api(intent), input_shape("CreateIntent"), _ref("Intent"), "cfn")
+    order = [s.name for s in intent.slots_by_priority()]
+    if order:
+        out["SlotPriorities"] = [{"Priority": i + 1, "SlotName": name} for i, name in enumerate(order)]
+    if intent.slots:
+        out["Slots"] = [lex_shapes.respell(lex_shapes.slot_to_api(s), input_shape("CreateSlot"), _ref("Slot"), "cfn") for s in intent.slots]
+    return out
+
+
+def locale_to_cfn(locale: BotLocale) -> Doc:
+    """One ``BotLocales[]`` item with its slot types and intents."""
+    out: Doc = lex_shapes.respell(lex_shapes.locale_to_api(locale), input_shape("CreateBotLocale"), _ref("BotLocale"), "cfn")
+    if locale.slot_types:
+        out["SlotTypes"] = [
+            lex_shapes.respell(lex_shapes.slot_type_to_api(t), input_shape("CreateSlotType"), _ref("SlotType"), "cfn")
+            for t in locale.slot_types
+        ]
+    out["Intents"] = [intent_to_cfn(i) for i in locale.intents]
+    return out
+
+
+def bot_properties(defn: BotDefinition, role_arn: Any) -> Doc:
+    """The ``Properties`` of the ``AWS::Lex::Bot`` resource (``role_arn`` may be an intrinsic)."""
+    api = lex_shapes.bot_to_api(defn)
+    name = api.pop("botName")
+    schema_props = {"properties": lex_shapes.cfn_bot_schema()["properties"]}
+    body: Doc = lex_shapes.respell(api, input_shape("CreateBot"), schema_props, "cfn")
+    props: Doc = {"Name": name}
+    if "Description" in body:
+        props["Description"] = body.pop("Description")
+    props["RoleArn"] = role_arn
+    props.update(body)
+    props["AutoBuildBotLocales"] = True
+    props["BotLocales"] = [locale_to_cfn(loc) for loc in defn.locales]
+    settings = [
+        {
+            "LocaleId": loc.locale_id,
+            "BotAliasLocaleSetting": {
+                "Enabled": True,
+                "CodeHookSpecification": {"LambdaCodeHook": {"LambdaArn": {"Ref": LAMBDA_PARAMETER}, "CodeHookInterfaceVersion": "1.0"}},
+            },
+        }
+        for loc in defn.locales
+    ]
+    props["TestBotAliasSettings"] = {"Fn::If": [HAS_LAMBDA, {"BotAliasLocaleSettings": settings}, {"Ref": "AWS::NoValue"}]}
+    return props
+
+
+def to_template(defn: BotDefinition, *, include_role: bool = True) -> Doc:
+    """A CloudFormation template deploying ``defn`` (with its IAM role unless told otherwise).
+
+    The role ARN is ``defn.role_arn`` when set, else the generated role, else a ``BotRoleArn``
+    parameter. The ``LambdaArn`` parameter is optional: when empty, the test alias has no hook.
+    """
+    logical = _logical_id(defn.name)
+    parameters: Doc = {
+        LAMBDA_PARAMETER: {
+            "Type": "String",
+            "Default": "",
+            "Description": "ARN of the fulfillment Lambda for the test alias (TestBotAlias); empty for none",
+        }
+    }
+    resources: Doc = {}
+    role: Any
+    if defn.role_arn:
+        role = defn.role_arn
+    elif include_role:
+        resources[ROLE_RESOURCE] = _role_resource()
+        role = {"Fn::GetAtt": [ROLE_RESOURCE, "Arn"]}
+    else:
+        parameters[ROLE_PARAMETER] = {
+            "Type": "String",
+            "Description": "ARN of the IAM role the bot runs as (trusted by lexv2.amazonaws.com)",
+        }
+        role = {"Ref": ROLE_PARAMETER}
+    resources[logical] = {"Type": BOT_TYPE, "Properties": bot_properties(defn, role)}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"Amazon Lex V2 bot {defn.name} (generated by chat-lex)",
+        "Parameters": parameters,
+        "Conditions": {HAS_LAMBDA: {"Fn::Not": [{"Fn::Equals": [{"Ref": LAMBDA_PARAMETER}, ""]}]}},
+        "Resources": resources,
+        "Outputs": {
+            "BotId": {"Description": "The bot's id", "Value": {"Ref": logical}},
+            "BotArn": {"Description": "The bot's ARN", "Value": {"Fn::GetAtt": [logical, "Arn"]}},
+        },
+    }
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _parameter_defaults(doc: Doc) -> dict[str, str]:
+    params = doc.get("Parameters")
+    if not isinstance(params, dict):
+        return {}
+    return {str(k): str(v["Default"]) for k, v in params.items() if isinstance(v, dict) and "Default" in v}
+
+
+def resolve_name(node: Any, defaults: dict[str, str], fallback: str) -> str:
+    """A bot name from a literal, ``Ref`` or ``Fn::Sub`` of parameters with defaults; else ``fallback``.
+
+    Pseudo parameters (``${AWS::StackName}``) resolve to nothing: ``${AWS::StackName}-Banker`` is ``Banker``.
+    """
+    text: str | None = None
+    if isinstance(node, str):
+        text = node
+    elif isinstance(node, dict) and isinstance(node.get("Ref"), str):
+        text = defaults.get(node["Ref"])
+    elif isinstance(node, dict) and "Fn::Sub" in node:
+        template = node["Fn::Sub"]
+        variables: dict[str, Any] = {}
+        if isinstance(template, list) and template:
+            variables = template[1] if len(template) > 1 and isinstance(template[1], dict) else {}
+            template = template[0]
+        if isinstance(template, str):
+
+            def sub(match: re.Match[str]) -> str:
+                key = match.group(1)
+                if key.startswith("AWS::"):
+                    return ""
+                value = variables.get(key, defaults.get(key))
+                return value if isinstance(value, str) else match.group(0)
+
+            text = re.sub(r"\$\{([^}]+)\}", sub, template).strip("-_ ")
+    if text is None or not _NAME_PATTERN.match(text):
+        return fallback
+    return text
+
+
+def _renamed(doc: Doc, names: dict[str, str]) -> Doc:
+    return {names.get(k, k): v for k, v in doc.items()}
+
+
+def _as_list(value: Any, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ShapeError(path, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _as_dict(value: Any, path: str) -> Doc:
+    if not isinstance(value, dict):
+        raise ShapeError(path, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def slot_from_cfn(node: Any, path: str) -> Slot:
+    """A slot from a CFN ``Slots[]`` item."""
+    doc = _renamed(_as_dict(node, path), {"Name": "slotName", "SlotTypeName": "slotTypeId"})
+    return lex_shapes.slot_from_api(lex_shapes.normalize(doc, input_shape("CreateSlot"), path), path)
+
+
+def intent_from_cfn(node: Any, path: str) -> Intent:
+    """An intent from a CFN ``Intents[]`` item."""
+    doc = dict(_as_dict(node, path))
+    slots = [slot_from_cfn(s, f"{path}.Slots[{i}]") for i, s in enumerate(_as_list(doc.pop("Slots", None), f"{path}.Slots"))]
+    pairs: list[tuple[int, str]] = []
+    for i, item in enumerate(_as_list(doc.pop("SlotPriorities", None), f"{path}.SlotPriorities")):
+        item = _as_dict(item, f"{path}.SlotPriorities[{i}]")
+        priority, slot_name = item.get("Priority"), item.get("SlotName")
+        if not isinstance(priority, int) or not isinstance(slot_name, str):
+            raise ShapeError(f"{path}.SlotPriorities[{i}]", "needs an integer Priority and a SlotName")
+        pairs.append((priority, slot_name))
+    api = lex_shapes.normalize(_renamed(doc, {"Name": "intentName"}), input_shape("CreateIntent"), path)
+    return lex_shapes.intent_from_api(api, slots, lex_shapes.priorities_from(pairs, slots), path)
+
+
+def slot_type_from_cfn(node: Any, path: str) -> SlotType:
+    """A slot type from a CFN ``SlotTypes[]`` item."""
+    doc = _renamed(_as_dict(node, path), {"Name": "slotTypeName"})
+    return lex_shapes.slot_type_from_api(lex_shapes.normalize(doc, input_shape("CreateSlotType"), path), path)
+
+
+def locale_from_cfn(node: Any, path: str) -> BotLocale:
+    """A locale from a CFN ``BotLocales[]`` item."""
+    doc = dict(_as_dict(node, path))
+    intents = [intent_from_cfn(n, f"{path}.Intents[{i}]") for i, n in enumerate(_as_list(doc.pop("Intents", None), f"{path}.Intents"))]
+    types = [
+        slot_type_from_cfn(n, f"{path}.SlotTypes[{i}]") for i, n in enumerate(_as_list(doc.pop("SlotTypes", None), f"{path}.SlotTypes"))
+    ]
+    api = lex_shapes.normalize(
+        _renamed(doc, {"NluConfidenceThreshold": "nluIntentConfidenceThreshold"}), input_shape("CreateBotLocale"), path
+    )
+    return lex_shapes.locale_from_api(api, intents, types)
+
+
+def bot_from_cfn(logical_id: str, props: Doc, defaults: dict[str, str]) -> BotDefinition:
+    """A definition from one ``AWS::Lex::Bot`` resource's properties."""
+    where = f"Resources.{logical_id}.Properties"
+    if "BotFileS3Location" in props and not props.get("BotLocales"):
+        raise ShapeError(f"{where}.BotFileS3Location", "the bot's content is in S3, not in the template")
+    name = resolve_name(props.get("Name"), defaults, logical_id)
+    locales = [
+        locale_from_cfn(n, f"{where}.BotLocales[{i}]") for i, n in enumerate(_as_list(props.get("BotLocales"), f"{where}.BotLocales"))
+    ]
+    content = {k: v for k, v in props.items() if k not in _WIRING and k not in ("Name", "BotLocales", "BotFileS3Location")}
+    api = lex_shapes.normalize(content, input_shape("CreateBot"), where)
+    api["botName"] = name
+    role = props.get("RoleArn")
+    return lex_shapes.bot_from_api(api, locales, role if isinstance(role, str) else None)
+
+
+def from_template(doc: Doc, source: str = "<template>") -> list[BotDefinition]:
+    """Every ``AWS::Lex::Bot`` of a template as a definition; SpecError naming ``source`` otherwise."""
+    resources = doc.get("Resources")
+    if not isinstance(resources, dict):
+        raise SpecError([_diag(source, "the template has no Resources mapping", "point at a CloudFormation template")])
+    bots = [(k, v) for k, v in resources.items() if isinstance(v, dict) and v.get("Type") == BOT_TYPE]
+    if not bots:
+        raise SpecError(
+            [_diag(source, f"the template declares no {BOT_TYPE} resource", f"point at a template with an {BOT_TYPE} resource")]
+        )
+    defaults = _parameter_defaults(doc)
+    out = []
+    problems = []
+    for logical_id, resource in bots:
+        props = resource.get("Properties")
+        if not isinstance(props, dict):
+            problems.append(_diag(source, f"{logical_id} has no Properties", "add the bot's Properties", path=f"Resources.{logical_id}"))
+            continue
+        try:
+            out.append(bot_from_cfn(str(logical_id), props, defaults))
+        except ShapeError as exc:
+            problems.append(_diag(source, str(exc), "fix this property to match the AWS::Lex::Bot schema", path=exc.path))
+    if problems:
+        raise SpecError(problems)
+    return out
