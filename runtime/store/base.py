@@ -1,0 +1,225 @@
+"""The chat store interface: messages, conversations, users and refresh tokens, and ``open_store``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from runtime.store.errors import InvalidArgument, InvalidStoreUrl, MessageTooLarge
+from runtime.store.ids import is_message_id
+
+ROLES = frozenset({"user", "bot", "system"})
+BOT_MODES = frozenset({"always", "mention", "never"})
+MAX_ITEM_BYTES = 400_000  # DynamoDB's "400 KB" item limit, taken as 400,000 bytes (the stricter reading); both stores keep to it
+MAX_ID_LENGTH = 256  # conversation, sender and client message ids
+MAX_PAGE = 1000
+DEFAULT_STORE_URL = "sqlite:var/chat.db"
+
+
+def iso_utc_ms(epoch_seconds: float) -> str:
+    """``2026-01-02T03:04:05.678Z``."""
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored: its id orders it in time within its conversation."""
+
+    message_id: str
+    conversation_id: str
+    sender_id: str
+    sender_name: str
+    role: str
+    content: str
+    client_message_id: str | None
+    created_at: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_event_payload(self) -> dict[str, Any]:
+        """The camelCase JSON object that event frames carry."""
+        return {
+            "messageId": self.message_id,
+            "conversationId": self.conversation_id,
+            "senderId": self.sender_id,
+            "senderName": self.sender_name,
+            "role": self.role,
+            "content": self.content,
+            "clientMessageId": self.client_message_id,
+            "createdAt": iso_utc_ms(self.created_at),
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to append; the store gives it an id and a time."""
+
+    conversation_id: str
+    sender_id: str
+    sender_name: str
+    role: str
+    content: str
+    client_message_id: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A private conversation (one user and the bot) or a room."""
+
+    conversation_id: str
+    kind: str
+    title: str
+    owner_id: str
+    members: tuple[str, ...]
+    bot_mode: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of history, oldest first; ``next_before`` fetches the next older page."""
+
+    messages: list[StoredMessage]
+    next_before: str | None
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user of the local identity provider."""
+
+    user_id: str
+    username: str
+    email: str
+    display_name: str
+    password_hash: str
+    confirmed: bool
+    created_at: float
+    failed_logins: int = 0
+    locked_until: float | None = None
+
+
+class ChatStore(Protocol):
+    """Messages and conversations. Every call is async; blocking drivers run in worker threads."""
+
+    async def append_message(self, message: NewMessage) -> tuple[StoredMessage, bool]: ...
+    async def history(self, conversation_id: str, *, before: str | None = None, limit: int = 50) -> Page: ...
+    async def messages_after(self, conversation_id: str, after_message_id: str | None, *, limit: int = 500) -> list[StoredMessage]: ...
+    async def get_message(self, conversation_id: str, message_id: str) -> StoredMessage | None: ...
+    async def ensure_private_conversation(self, user_id: str, display_name: str) -> Conversation: ...
+    async def create_room(self, title: str, owner_id: str, *, bot_mode: str = "mention") -> Conversation: ...
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+    async def list_conversations(self, user_id: str) -> list[Conversation]: ...
+    async def add_member(self, conversation_id: str, user_id: str) -> Conversation: ...
+    async def remove_member(self, conversation_id: str, user_id: str) -> Conversation: ...
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class UserStore(Protocol):
+    """The local identity provider's users and refresh tokens."""
+
+    async def create_user(self, user: UserRecord) -> None: ...
+    async def get_user_by_username(self, username: str) -> UserRecord | None: ...
+    async def get_user(self, user_id: str) -> UserRecord | None: ...
+    async def update_user(self, user: UserRecord) -> None: ...
+    async def delete_user(self, username: str) -> bool: ...
+    async def list_users(self) -> list[UserRecord]: ...
+    async def save_refresh_token(self, token_hash: str, user_id: str, expires_at: float, family: str) -> None: ...
+    async def take_refresh_token(self, token_hash: str) -> tuple[str, float, str] | None: ...
+    async def refresh_token_owner(self, token_hash: str) -> tuple[str, str] | None: ...
+    async def revoke_refresh_family(self, family: str) -> int: ...
+    async def revoke_refresh_tokens(self, user_id: str) -> int: ...
+
+
+class Store(ChatStore, UserStore, Protocol):
+    """What ``open_store`` returns: both interfaces over one database."""
+
+    description: str
+
+
+def private_conversation_id(user_id: str) -> str:
+    """The id of a user's one private conversation with the bot."""
+    return f"private-{user_id}"
+
+
+def check_id(value: object, what: str) -> str:
+    """A non-empty id of at most ``MAX_ID_LENGTH`` characters without control characters."""
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument(f"{what} must be a non-empty string")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidArgument(f"{what} is {len(value)} characters long; the limit is {MAX_ID_LENGTH}")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise InvalidArgument(f"{what} contains control characters; use printable text")
+    return value
+
+
+def check_new_message(message: NewMessage) -> None:
+    """Refuse what no store should keep, before it is queued."""
+    check_id(message.conversation_id, "conversation_id")
+    check_id(message.sender_id, "sender_id")
+    if message.client_message_id is not None:
+        check_id(message.client_message_id, "client_message_id")
+    if message.role not in ROLES:
+        raise InvalidArgument(f"role {message.role!r} is not one of {sorted(ROLES)}")
+    if not isinstance(message.content, str):
+        raise InvalidArgument("content must be a string")
+    if not isinstance(message.metadata, dict):
+        raise InvalidArgument("metadata must be a JSON object")
+    # Cheap early refusal; each store then measures its own encoding exactly.
+    if len(message.content) > MAX_ITEM_BYTES:
+        raise MessageTooLarge(too_large_text(len(message.content.encode("utf-8"))))
+
+
+def too_large_text(size: int) -> str:
+    return (
+        f"the message is {size} bytes once stored; the limit is {MAX_ITEM_BYTES} bytes (400 KB, DynamoDB's item size); "
+        "shorten the content or move attachments out of the message"
+    )
+
+
+def check_cursor(cursor: str | None, what: str) -> None:
+    if cursor is not None and not (isinstance(cursor, str) and is_message_id(cursor)):
+        raise InvalidArgument(f"{what} must be a message id (a UUIDv7 string) from an earlier page")
+
+
+def check_limit(limit: int) -> None:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidArgument(f"limit must be an integer from 1 to {MAX_PAGE}")
+
+
+def check_bot_mode(bot_mode: str) -> None:
+    if bot_mode not in BOT_MODES:
+        raise InvalidArgument(f"bot_mode {bot_mode!r} is not one of {sorted(BOT_MODES)}")
+
+
+def open_store(
+    url: str,
+    *,
+    message_ttl_days: int = 30,
+    table_prefix: str = "chat-lex-",
+    endpoint_url: str | None = None,
+    region: str = "us-east-1",
+    clock: Callable[[], float] | None = None,
+) -> Store:
+    """Open the store ``url`` names: ``sqlite:PATH`` (the default ``sqlite:var/chat.db``) or ``dynamodb``."""
+    if not isinstance(message_ttl_days, int) or message_ttl_days < 0:
+        raise InvalidStoreUrl("message_ttl_days must be a whole number of days, 0 to keep messages forever")
+    if url.startswith("sqlite:"):
+        from runtime.store.sqlite_store import SqliteStore
+
+        path = url[len("sqlite:") :]
+        if path.startswith("//"):
+            path = path[2:]
+        if not path:
+            raise InvalidStoreUrl(f"store URL {url!r} names no file; use sqlite:PATH, e.g. {DEFAULT_STORE_URL}")
+        return SqliteStore(path, message_ttl_days=message_ttl_days, clock=clock)
+    if url == "dynamodb" or url.startswith("dynamodb:"):
+        from runtime.store.dynamodb_store import DynamoDbStore
+
+        return DynamoDbStore(
+            table_prefix=table_prefix, endpoint_url=endpoint_url, region=region, message_ttl_days=message_ttl_days, clock=clock
+        )
+    raise InvalidStoreUrl(f"store URL {url!r} is not understood; use sqlite:PATH (e.g. {DEFAULT_STORE_URL}) or dynamodb")
