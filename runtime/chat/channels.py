@@ -1,0 +1,124 @@
+"""Event channels between processes: `memory` (this process only) or Redis pub/sub (every process).
+
+Each event is published once; every process, the publisher included, receives it once and fans it out
+to its own sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+from runtime.chat.events import Envelope
+
+log = logging.getLogger("chat_lex.channels")
+
+Deliver = Callable[[Envelope], None]
+
+
+class EventChannel(Protocol):
+    name: str
+
+    async def start(self, deliver: Deliver) -> None: ...
+    async def publish(self, envelope: Envelope) -> None: ...
+    async def ping(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryChannel:
+    """Delivers in process, synchronously, at publish time."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._deliver: Deliver | None = None
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+
+    async def publish(self, envelope: Envelope) -> None:
+        if self._deliver is not None:
+            self._deliver(envelope)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._deliver = None
+
+
+def pack(envelope: Envelope) -> bytes:
+    """Wire form on Redis: conversation id, message id (may be empty), then the frame text, newline-separated."""
+    return f"{envelope.conversation_id}\n{envelope.message_id or ''}\n{envelope.text}".encode()
+
+
+def unpack(data: bytes) -> Envelope:
+    conversation_id, message_id, text = data.decode("utf-8").split("\n", 2)
+    return Envelope(conversation_id, text, message_id or None)
+
+
+class RedisChannel:
+    """One Redis pub/sub channel per deployment (`<prefix>events`); each process filters by conversation."""
+
+    name = "redis"
+
+    def __init__(self, client: aioredis.Redis, *, prefix: str = "chat-lex:") -> None:
+        self._redis = client
+        self._topic = f"{prefix}events"
+        self._listener: asyncio.Task[None] | None = None
+        self._pubsub: aioredis.client.PubSub | None = None
+
+    @property
+    def topic(self) -> str:
+        return self._topic
+
+    async def start(self, deliver: Deliver) -> None:
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=False)
+        await self._pubsub.subscribe(self._topic)
+        # Wait for the subscription to be confirmed so nothing published after start() is missed.
+        async with asyncio.timeout(5):
+            while True:
+                message = await self._pubsub.get_message(timeout=1.0)
+                if message is not None and message.get("type") == "subscribe":
+                    break
+        self._listener = asyncio.create_task(self._listen(deliver), name="redis-fanout-listener")
+
+    async def _listen(self, deliver: Deliver) -> None:
+        assert self._pubsub is not None
+        while True:
+            try:
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis went away: keep trying; clients resume what they missed
+                log.exception("redis pub/sub read failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            try:
+                deliver(unpack(message["data"]))
+            except Exception:
+                log.exception("dropping an undeliverable event from redis")
+
+    async def publish(self, envelope: Envelope) -> None:
+        await self._redis.publish(self._topic, pack(envelope))
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listener
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        with contextlib.suppress(Exception):
+            await self._redis.aclose()

@@ -1,0 +1,211 @@
+"""Local fan-out: each event is encoded once and its text queued to every local socket of the conversation.
+
+Each connection has one bounded backlog and one writer task, created when it connects; delivering an
+event is a loop of deque appends, never a task per recipient. A connection whose backlog overflows is
+closed with 1008 so that it reconnects and resumes from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from runtime.chat.channels import EventChannel
+from runtime.chat.events import Envelope
+from runtime.chat.metrics import ChatMetrics
+
+log = logging.getLogger("chat_lex.fanout")
+
+SendText = Callable[[str], Awaitable[None]]
+CloseSocket = Callable[[int, str], Awaitable[None]]
+
+CLOSE_SLOW_CONSUMER = 1008
+CLOSE_GOING_AWAY = 1001
+
+
+class LocalConnection:
+    """One socket in this process, as the fan-out sees it."""
+
+    def __init__(
+        self,
+        connection_id: str,
+        user_id: str,
+        display_name: str,
+        send: SendText,
+        close: CloseSocket,
+        *,
+        max_backlog: int = 256,
+    ) -> None:
+        self.connection_id = connection_id
+        self.user_id = user_id
+        self.display_name = display_name
+        self.subscriptions: set[str] = set()
+        self.closed = False
+        self._send = send
+        self._close = close
+        self._max_backlog = max_backlog
+        self._backlog: deque[str] = deque()
+        self._wake = asyncio.Event()
+        # conversation id -> live envelopes held back while a resume replays the store
+        self._held: dict[str, list[Envelope]] = {}
+        # conversation id -> the first message id delivered live; resume replays only what came before it
+        self.first_live: dict[str, str] = {}
+        self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        return len(self._backlog)
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.connection_id}")
+
+    def offer(self, text: str) -> bool:
+        """Queue a frame; on overflow, close the connection (1008) and return False."""
+        if self.closed:
+            return False
+        if len(self._backlog) >= self._max_backlog:
+            self.close_soon(CLOSE_SLOW_CONSUMER, "send backlog overflow: reconnect and resume")
+            return False
+        self._backlog.append(text)
+        self._wake.set()
+        return True
+
+    def deliver(self, envelope: Envelope) -> bool:
+        held = self._held.get(envelope.conversation_id)
+        if held is not None:
+            held.append(envelope)
+            return True
+        if envelope.message_id is not None and envelope.conversation_id not in self.first_live:
+            self.first_live[envelope.conversation_id] = envelope.message_id
+        return self.offer(envelope.text)
+
+    def hold(self, conversation_id: str) -> None:
+        """Start holding live events of a conversation while its history is replayed."""
+        self._held.setdefault(conversation_id, [])
+
+    def release(self, conversation_id: str, replayed_ids: set[str]) -> None:
+        """Stop holding: send what arrived meanwhile, minus what the replay already sent."""
+        for envelope in self._held.pop(conversation_id, []):
+            if envelope.message_id is None or envelope.message_id not in replayed_ids:
+                self.deliver(envelope)
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._backlog.clear()
+        self._wake.set()
+        self._closer = asyncio.create_task(self._close_quietly(code, reason))
+
+    async def drain_and_close(self, code: int, reason: str, *, timeout: float = 2.0) -> None:
+        """Flush what is queued (bounded by `timeout`), then close."""
+        if self.closed:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self._backlog and self._writer is not None and not self._writer.done():
+                    await asyncio.sleep(0.005)
+        self.closed = True
+        self._wake.set()
+        await self._close_quietly(code, reason)
+
+    async def stop(self) -> None:
+        self.closed = True
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+
+    async def _write_loop(self) -> None:
+        while not self.closed:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._backlog and not self.closed:
+                text = self._backlog.popleft()
+                try:
+                    await self._send(text)
+                except Exception:  # the peer went away; the reader side unregisters us
+                    self.closed = True
+                    return
+
+    async def _close_quietly(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self._close(code, reason)
+
+
+class Fanout:
+    """Routes envelopes from the event channel to local connections subscribed to their conversation."""
+
+    def __init__(self, channel: EventChannel, metrics: ChatMetrics) -> None:
+        self._channel = channel
+        self._metrics = metrics
+        self._by_conversation: dict[str, set[LocalConnection]] = {}
+        self._connections: dict[str, LocalConnection] = {}
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    def connections(self) -> list[LocalConnection]:
+        return list(self._connections.values())
+
+    async def start(self) -> None:
+        await self._channel.start(self.deliver_local)
+
+    async def close(self, *, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> None:
+        """Drain and close every local connection, then stop listening."""
+        await asyncio.gather(*(c.drain_and_close(code, reason) for c in self.connections()), return_exceptions=True)
+        await self._channel.close()
+
+    def register(self, connection: LocalConnection) -> None:
+        self._connections[connection.connection_id] = connection
+        connection.start()
+        self._metrics.connections.set(len(self._connections))
+
+    async def unregister(self, connection: LocalConnection) -> None:
+        self._connections.pop(connection.connection_id, None)
+        for conversation_id in list(connection.subscriptions):
+            self.unsubscribe(connection, conversation_id)
+        self._metrics.connections.set(len(self._connections))
+        await connection.stop()
+
+    def subscribe(self, connection: LocalConnection, conversation_id: str) -> None:
+        connection.subscriptions.add(conversation_id)
+        self._by_conversation.setdefault(conversation_id, set()).add(connection)
+
+    def unsubscribe(self, connection: LocalConnection, conversation_id: str) -> None:
+        connection.subscriptions.discard(conversation_id)
+        members = self._by_conversation.get(conversation_id)
+        if members is not None:
+            members.discard(connection)
+            if not members:
+                del self._by_conversation[conversation_id]
+
+    def local_connections_of(self, user_id: str) -> list[LocalConnection]:
+        return [c for c in self._connections.values() if c.user_id == user_id]
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Hand an event to every process (including this one) through the channel."""
+        await self._channel.publish(envelope)
+
+    def deliver_local(self, envelope: Envelope) -> None:
+        """Write the envelope's text to every local subscriber; synchronous, so one event is delivered atomically."""
+        subscribers = self._by_conversation.get(envelope.conversation_id)
+        if not subscribers:
+            return
+        delivered = 0
+        overflowed = 0
+        for connection in tuple(subscribers):
+            if connection.deliver(envelope):
+                delivered += 1
+            elif connection.closed:
+                overflowed += 1
+        self._metrics.deliveries.inc(delivered)
+        if overflowed:
+            self._metrics.dropped.inc(overflowed)
+            log.warning("slow consumers closed", extra={"conversation_id": envelope.conversation_id, "count": overflowed})

@@ -1,0 +1,332 @@
+"""ChatService: one use case per method. A message is validated, stored idempotently, acknowledged and
+fanned out; then the bot is asked, in the background, and its reply is stored and fanned out.
+
+Delivery order within a conversation is store order: appends and their publication are serialized per
+conversation, and bot turns of a conversation run one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.chat import errors
+from runtime.chat.bot_participant import BotParticipant, BotUnavailable, mentions_bot, strip_mention
+from runtime.chat.errors import ChatError
+from runtime.chat.events import (
+    Envelope,
+    ack_event,
+    encode,
+    error_event,
+    history_event,
+    message_event,
+    presence_event,
+    resumed_event,
+    typing_event,
+)
+from runtime.chat.fanout import Fanout, LocalConnection
+from runtime.chat.metrics import ChatMetrics
+from runtime.chat.rate_limit import RateLimiter
+from runtime.store.base import ChatStore, Conversation, NewMessage, StoredMessage
+
+log = logging.getLogger("chat_lex.chat")
+
+BOT_SENDER_ID = "bot"
+BOT_DISPLAY_NAME = "Bot"
+RESUME_PAGE = 500
+RESUME_MAX_MESSAGES = 10_000
+HISTORY_MAX_LIMIT = 200
+
+Reply = Callable[[dict[str, Any]], object]
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a frame, as the identity provider vouched for it."""
+
+    user_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class _BotTurn:
+    message: StoredMessage
+    sender: Sender
+    time_zone: str | None
+
+
+def conversation_payload(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversationId": conversation.conversation_id,
+        "kind": conversation.kind,
+        "title": conversation.title,
+        "ownerId": conversation.owner_id,
+        "members": list(conversation.members),
+        "botMode": conversation.bot_mode,
+    }
+
+
+class ChatService:
+    def __init__(
+        self,
+        store: ChatStore,
+        fanout: Fanout,
+        bot: BotParticipant | None,
+        metrics: ChatMetrics,
+        rate_limiter: RateLimiter,
+        *,
+        max_message_chars: int = 1000,
+    ) -> None:
+        self.store = store
+        self.fanout = fanout
+        self.bot = bot
+        self.metrics = metrics
+        self.rate_limiter = rate_limiter
+        self.max_message_chars = max_message_chars
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._bot_queues: dict[str, asyncio.Queue[_BotTurn]] = {}
+        self._bot_workers: set[asyncio.Task[None]] = set()
+
+    # -- the use cases ---------------------------------------------------------------------------
+
+    async def check_rate(self, sender: Sender, client_message_id: str | None = None) -> None:
+        if not await self.rate_limiter.allow(sender.user_id):
+            raise ChatError(
+                errors.RATE_LIMITED, "too many frames: slow down and retry in a few seconds", client_message_id=client_message_id
+            )
+
+    async def send_message(
+        self,
+        sender: Sender,
+        conversation_id: str,
+        text: str,
+        client_message_id: str | None,
+        *,
+        reply: Reply,
+        time_zone: str | None = None,
+        received_at: float | None = None,
+    ) -> StoredMessage:
+        """Store, ACK (through `reply`), fan out, and queue the bot's turn. Retries ACK the same message again."""
+        started = received_at if received_at is not None else time.perf_counter()
+        content = text.strip()
+        if not content:
+            raise ChatError(
+                errors.MESSAGE_EMPTY, "the message is empty", client_message_id=client_message_id, conversation_id=conversation_id
+            )
+        if len(content) > self.max_message_chars:
+            raise ChatError(
+                errors.MESSAGE_TOO_LONG,
+                f"the message has {len(content)} characters; the limit is {self.max_message_chars}",
+                client_message_id=client_message_id,
+                conversation_id=conversation_id,
+            )
+        conversation = await self.member_conversation(sender, conversation_id, client_message_id=client_message_id)
+        new = NewMessage(
+            conversation_id=conversation_id,
+            sender_id=sender.user_id,
+            sender_name=sender.display_name,
+            role="user",
+            content=content,
+            client_message_id=client_message_id,
+        )
+        async with self._lock(conversation_id):
+            append_started = time.perf_counter()
+            stored, created = await self.store.append_message(new)
+            self.metrics.store_latency.observe(time.perf_counter() - append_started)
+            reply(ack_event(client_message_id, stored.message_id, conversation_id, duplicate=not created))
+            if not created:
+                return stored
+            self.metrics.messages_in.inc()
+            await self._publish_message("USER_MESSAGE", stored)
+        self.metrics.end_to_end.observe(time.perf_counter() - started)
+        if self.bot is not None and self._bot_answers(conversation, content):
+            self._queue_bot_turn(_BotTurn(stored, sender, time_zone))
+        return stored
+
+    async def history(self, sender: Sender, conversation_id: str, *, before: str | None, limit: int) -> dict[str, Any]:
+        await self.member_conversation(sender, conversation_id)
+        page = await self.store.history(conversation_id, before=before, limit=max(1, min(limit, HISTORY_MAX_LIMIT)))
+        return history_event(conversation_id, [m.to_event_payload() for m in page.messages], page.next_before)
+
+    async def resume(self, sender: Sender, connection: LocalConnection, conversation_id: str, after_message_id: str | None) -> None:
+        """Replay what the connection missed after `after_message_id`, then let live events through again.
+
+        Live events are held while the store is read, and anything the replay already sent is dropped
+        from them, so the client sees every message once and in order.
+        """
+        await self.member_conversation(sender, conversation_id)
+        self.fanout.subscribe(connection, conversation_id)
+        connection.hold(conversation_id)
+        replayed: set[str] = set()
+        try:
+            first_live = connection.first_live.get(conversation_id)
+            cursor = after_message_id
+            total = 0
+            while True:
+                batch = await self.store.messages_after(conversation_id, cursor, limit=RESUME_PAGE)
+                if first_live is not None:
+                    # Everything from the first live message on was already delivered on this connection.
+                    batch = [m for m in batch if m.message_id < first_live]
+                total += len(batch)
+                done = len(batch) < RESUME_PAGE or total >= RESUME_MAX_MESSAGES
+                replayed.update(m.message_id for m in batch)
+                connection.offer(encode(resumed_event(conversation_id, [m.to_event_payload() for m in batch], done=done)))
+                if done:
+                    break
+                cursor = batch[-1].message_id
+        finally:
+            connection.release(conversation_id, replayed)
+
+    async def join(self, sender: Sender, connection: LocalConnection | None, conversation_id: str) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is None:
+            raise ChatError(errors.NOT_FOUND, f"no conversation {conversation_id!r}", conversation_id=conversation_id)
+        if conversation.kind == "private" and sender.user_id not in conversation.members:
+            raise ChatError(errors.NOT_A_MEMBER, "private conversations cannot be joined", conversation_id=conversation_id)
+        if sender.user_id not in conversation.members:
+            conversation = await self.store.add_member(conversation_id, sender.user_id)
+        for local in self.fanout.local_connections_of(sender.user_id):
+            if local is connection or connection is None:
+                self.fanout.subscribe(local, conversation_id)
+        await self.announce_presence(sender, conversation_id, "online")
+        return conversation
+
+    async def leave(self, sender: Sender, conversation_id: str) -> None:
+        conversation = await self.member_conversation(sender, conversation_id)
+        if conversation.kind == "private":
+            raise ChatError(errors.BAD_FRAME, "you cannot leave your private conversation with the bot", conversation_id=conversation_id)
+        await self.store.remove_member(conversation_id, sender.user_id)
+        await self.announce_presence(sender, conversation_id, "offline")
+        for local in self.fanout.local_connections_of(sender.user_id):
+            self.fanout.unsubscribe(local, conversation_id)
+
+    async def announce_presence(self, sender: Sender, conversation_id: str, status: str) -> None:
+        frame = presence_event(conversation_id, sender.user_id, sender.display_name, status)
+        await self.fanout.publish(Envelope(conversation_id, encode(frame)))
+
+    async def member_conversation(self, sender: Sender, conversation_id: str, *, client_message_id: str | None = None) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is None:
+            raise ChatError(
+                errors.NOT_FOUND,
+                f"no conversation {conversation_id!r}",
+                client_message_id=client_message_id,
+                conversation_id=conversation_id,
+            )
+        if sender.user_id not in conversation.members:
+            raise ChatError(
+                errors.NOT_A_MEMBER,
+                "you are not a member of this conversation; join it first",
+                client_message_id=client_message_id,
+                conversation_id=conversation_id,
+            )
+        return conversation
+
+    async def close(self) -> None:
+        """Stop bot turns in flight (their user messages are already stored and delivered)."""
+        for task in list(self._bot_workers):
+            task.cancel()
+        for task in list(self._bot_workers):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def idle(self) -> None:
+        """Wait until every queued bot turn has finished (tests and shutdown)."""
+        while self._bot_workers:
+            await asyncio.gather(*list(self._bot_workers), return_exceptions=True)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            if len(self._locks) > 50_000:  # drop idle locks so memory stays bounded
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
+    async def _publish_message(self, event_type: str, stored: StoredMessage) -> None:
+        text = encode(message_event(event_type, stored.to_event_payload()))
+        await self.fanout.publish(Envelope(stored.conversation_id, text, stored.message_id))
+
+    @staticmethod
+    def _bot_answers(conversation: Conversation, content: str) -> bool:
+        if conversation.bot_mode == "always":
+            return True
+        if conversation.bot_mode == "mention":
+            return mentions_bot(content)
+        return False
+
+    def _queue_bot_turn(self, turn: _BotTurn) -> None:
+        conversation_id = turn.message.conversation_id
+        queue = self._bot_queues.get(conversation_id)
+        if queue is None:
+            queue = self._bot_queues[conversation_id] = asyncio.Queue()
+            task = asyncio.create_task(self._bot_worker(conversation_id, queue), name=f"bot-{conversation_id}")
+            self._bot_workers.add(task)
+            task.add_done_callback(self._bot_workers.discard)
+        queue.put_nowait(turn)
+
+    async def _bot_worker(self, conversation_id: str, queue: asyncio.Queue[_BotTurn]) -> None:
+        try:
+            while not queue.empty():
+                turn = queue.get_nowait()
+                try:
+                    await self._bot_turn(turn)
+                except Exception:
+                    log.exception("bot turn failed", extra={"conversation_id": conversation_id, "message_id": turn.message.message_id})
+        finally:
+            if self._bot_queues.get(conversation_id) is queue:
+                del self._bot_queues[conversation_id]
+
+    async def _bot_turn(self, turn: _BotTurn) -> None:
+        assert self.bot is not None
+        conversation_id = turn.message.conversation_id
+        await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=True))))
+        started = time.perf_counter()
+        try:
+            replies = await self.bot.ask(
+                conversation_id=conversation_id,
+                user_id=turn.sender.user_id,
+                display_name=turn.sender.display_name,
+                text=strip_mention(turn.message.content),
+                time_zone=turn.time_zone,
+            )
+        except BotUnavailable as exc:
+            self.metrics.bot_failures.inc()
+            log.warning(
+                "bot unavailable",
+                extra={"conversation_id": conversation_id, "message_id": turn.message.message_id, "reason": exc.reason},
+            )
+            failure = ChatError(
+                errors.BOT_UNAVAILABLE,
+                "the bot is not available right now; your message was delivered, please try again in a moment",
+                client_message_id=turn.message.client_message_id,
+                conversation_id=conversation_id,
+            )
+            await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
+            await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
+            return
+        self.metrics.bot_latency.observe(time.perf_counter() - started)
+        async with self._lock(conversation_id):
+            for index, bot_reply in enumerate(replies):
+                new = NewMessage(
+                    conversation_id=conversation_id,
+                    sender_id=BOT_SENDER_ID,
+                    sender_name=BOT_DISPLAY_NAME,
+                    role="bot",
+                    content=bot_reply.content,
+                    # Derived from the user's message so a replayed turn cannot store the reply twice.
+                    client_message_id=f"reply:{turn.message.message_id}:{index}",
+                    metadata={**bot_reply.metadata, "inReplyTo": turn.message.message_id},
+                )
+                stored, created = await self.store.append_message(new)
+                if created:
+                    self.metrics.messages_out.inc()
+                    await self._publish_message("BOT_RESPONSE", stored)
+        await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))

@@ -1,0 +1,129 @@
+"""Fan-out: one encoded text for every recipient, bounded backlogs, slow consumers closed with 1008."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from runtime.chat.channels import MemoryChannel, pack, unpack
+from runtime.chat.events import Envelope
+from runtime.chat.fanout import CLOSE_SLOW_CONSUMER, Fanout, LocalConnection
+from runtime.chat.metrics import ChatMetrics
+
+
+class Sink:
+    def __init__(self, block: asyncio.Event | None = None) -> None:
+        self.texts: list[str] = []
+        self.closed: tuple[int, str] | None = None
+        self.block = block
+
+    async def send(self, text: str) -> None:
+        if self.block is not None:
+            await self.block.wait()
+        self.texts.append(text)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+def connect(fanout: Fanout, name: str, sink: Sink, conversation: str, backlog: int = 8) -> LocalConnection:
+    connection = LocalConnection(name, name, name, sink.send, sink.close, max_backlog=backlog)
+    fanout.register(connection)
+    fanout.subscribe(connection, conversation)
+    return connection
+
+
+async def flush() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_the_same_text_object_goes_to_every_subscriber_and_no_one_else() -> None:
+    metrics = ChatMetrics()
+    fanout = Fanout(MemoryChannel(), metrics)
+    await fanout.start()
+    sinks = [Sink() for _ in range(5)]
+    for i, sink in enumerate(sinks):
+        connect(fanout, f"u{i}", sink, "room" if i < 4 else "elsewhere")
+    text = '{"type":"USER_MESSAGE"}'
+    await fanout.publish(Envelope("room", text, "m1"))
+    await flush()
+    for sink in sinks[:4]:
+        assert sink.texts == [text]
+        assert sink.texts[0] is text  # encoded once, shared
+    assert sinks[4].texts == []
+    assert metrics.deliveries.value == 4
+    tasks_before = len(asyncio.all_tasks())
+    await fanout.publish(Envelope("room", "second", "m2"))
+    assert len(asyncio.all_tasks()) == tasks_before  # no task per recipient
+    await fanout.close()
+
+
+async def test_a_slow_consumer_is_closed_with_1008_and_others_keep_receiving() -> None:
+    metrics = ChatMetrics()
+    fanout = Fanout(MemoryChannel(), metrics)
+    await fanout.start()
+    stuck = Sink(block=asyncio.Event())
+    fast = Sink()
+    slow_connection = connect(fanout, "slow", stuck, "room", backlog=3)
+    connect(fanout, "fast", fast, "room", backlog=100)
+    for i in range(10):
+        await fanout.publish(Envelope("room", f"e{i}", None))
+    await flush()
+    assert stuck.closed is not None and stuck.closed[0] == CLOSE_SLOW_CONSUMER
+    assert slow_connection.closed
+    assert fast.texts == [f"e{i}" for i in range(10)]
+    assert metrics.dropped.value >= 1
+    await fanout.unregister(slow_connection)
+    assert fanout.connection_count == 1
+
+
+async def test_unsubscribe_and_unregister_stop_delivery() -> None:
+    fanout = Fanout(MemoryChannel(), ChatMetrics())
+    await fanout.start()
+    sink = Sink()
+    connection = connect(fanout, "a", sink, "room")
+    fanout.unsubscribe(connection, "room")
+    await fanout.publish(Envelope("room", "x", None))
+    await flush()
+    assert sink.texts == []
+    fanout.subscribe(connection, "room")
+    await fanout.unregister(connection)
+    await fanout.publish(Envelope("room", "y", None))
+    await flush()
+    assert sink.texts == []
+
+
+async def test_close_drains_backlog_then_closes_with_1001() -> None:
+    fanout = Fanout(MemoryChannel(), ChatMetrics())
+    await fanout.start()
+    sink = Sink()
+    connect(fanout, "a", sink, "room")
+    await fanout.publish(Envelope("room", "last words", None))
+    await fanout.close()
+    assert sink.texts == ["last words"]
+    assert sink.closed is not None and sink.closed[0] == 1001
+
+
+def test_redis_wire_form_round_trips_newlines_in_the_text() -> None:
+    envelope = Envelope("room-1", '{"content":"a\\nb"}\n', "0190-id")
+    assert unpack(pack(envelope)) == envelope
+    bare = Envelope("room-1", "x", None)
+    assert unpack(pack(bare)) == bare
+
+
+def test_held_events_are_released_minus_replayed(tmp_path: Any) -> None:
+    async def run() -> list[str]:
+        sink = Sink()
+        connection = LocalConnection("a", "a", "a", sink.send, sink.close)
+        connection.start()
+        connection.hold("room")
+        connection.deliver(Envelope("room", "m1", "m1"))
+        connection.deliver(Envelope("room", "m2", "m2"))
+        connection.deliver(Envelope("other", "o1", "o1"))
+        connection.release("room", {"m1"})
+        await flush()
+        await connection.stop()
+        return sink.texts
+
+    assert asyncio.run(run()) == ["o1", "m2"]
