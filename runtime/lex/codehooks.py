@@ -1,0 +1,231 @@
+"""Lex V2 code hooks: the v1.0 event, the call (in process or a Lambda), the response check.
+
+Every failure a real alias would report as a Lambda problem (the hook raised, timed
+out, answered with something that is not a valid response, or answered too much)
+becomes DependencyFailedException with Lex's own message prefix.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from bot_spec.definition import BotLocale
+from runtime.lex.errors import DependencyFailedException
+
+CodeHook = Callable[[dict[str, Any]], dict[str, Any]]
+Invoker = Callable[[dict[str, Any]], dict[str, Any]]
+
+MAX_RESPONSE_BYTES = 25 * 1024  # Lex quota: Lambda output at most 25 KB
+DEFAULT_HOOK_TIMEOUT = 30.0  # Lex gives a code hook 30 s
+_INVALID = "Invalid Lambda Response: Received invalid response from Lambda: "
+_CLOSE_STATES = ("Failed", "Fulfilled", "InProgress")
+
+
+def invalid_response(reason: str) -> DependencyFailedException:
+    """The exception Lex raises for a bad code-hook answer, with its message shape."""
+    return DependencyFailedException(_INVALID + reason)
+
+
+@lru_cache(maxsize=1)
+def _response_validator() -> jsonschema.protocols.Validator:
+    text = resources.files("runtime.lex").joinpath("schemas/lex-codehook-response.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    # The aws-samples schema requires sessionAttributes; Lex does not (omitting them keeps
+    # the stored ones, fact sheet section 2), so that one requirement is dropped.
+    state = schema["definitions"]["LambdaCodeHookSessionState"]
+    state["required"] = [name for name in state["required"] if name != "sessionAttributes"]
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator: jsonschema.protocols.Validator = validator_class(schema)
+    return validator
+
+
+def _where(path: Any) -> str:
+    parts = [str(p) for p in path]
+    return ".".join(parts) if parts else "the response"
+
+
+def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
+    """Check a code-hook response against the schema and the per-type rules; returns it.
+
+    Raises DependencyFailedException naming the first problem found.
+    """
+    if not isinstance(response, dict):
+        raise invalid_response(f"the response must be a JSON object, got {type(response).__name__}")
+    try:
+        size = len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError) as exc:
+        raise invalid_response(f"the response is not JSON-serialisable ({exc})") from None
+    if size > MAX_RESPONSE_BYTES:
+        raise invalid_response(f"the response is {size} bytes; Lex accepts at most {MAX_RESPONSE_BYTES}")
+    error = next(iter(sorted(_response_validator().iter_errors(response), key=lambda e: list(e.path))), None)
+    if error is not None:
+        raise invalid_response(f"{error.message} at {_where(error.absolute_path)}")
+    state = response["sessionState"]
+    action = state["dialogAction"]
+    kind = action["type"]
+    intent = state.get("intent")
+    messages = response.get("messages") or []
+    if intent is not None:
+        name = intent.get("name")
+        if not isinstance(name, str) or locale.intent(name) is None:
+            raise invalid_response(f"sessionState.intent.name {name!r} is not an intent of locale {locale.locale_id}")
+    if kind == "ElicitSlot":
+        if intent is None:
+            raise invalid_response("ElicitSlot needs sessionState.intent with the intent's name")
+        defined = locale.intent(intent["name"])
+        slot_name = action["slotToElicit"]
+        if defined is not None and defined.slot(slot_name) is None:
+            raise invalid_response(f"slotToElicit {slot_name!r} is not a slot of intent {intent['name']}")
+    elif kind == "ConfirmIntent":
+        if intent is None or "slots" not in intent:
+            raise invalid_response("ConfirmIntent needs sessionState.intent with its name and slots")
+        defined = locale.intent(intent["name"])
+        if not messages and (defined is None or defined.confirmation is None):
+            raise invalid_response(f"ConfirmIntent needs messages: intent {intent['name']} has no confirmation prompt to fall back on")
+    elif kind == "Close":
+        if intent is None or intent.get("state") not in _CLOSE_STATES:
+            got = None if intent is None else intent.get("state")
+            raise invalid_response(f"Close needs sessionState.intent.state to be one of {', '.join(_CLOSE_STATES)}, got {got!r}")
+    elif kind == "None":
+        raise invalid_response("dialogAction.type None is not a step a code hook may return")
+    return response
+
+
+def in_process_invoker(hook: CodeHook, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT) -> Invoker:
+    """Call ``hook`` in this process; an exception or a timeout is a Lambda failure.
+
+    The hook runs in a daemon thread so a hung hook cannot block the turn past
+    ``timeout`` (the thread itself cannot be stopped and is abandoned).
+    """
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        if timeout is None:
+            return _call(hook, event)
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = hook(event)
+            except BaseException as exc:  # the hook's failure is reported, not raised in a stray thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name="lex-code-hook", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise DependencyFailedException(f"{_INVALID}the code hook did not answer within {timeout:g} s (timed out)")
+        if "error" in outcome:
+            exc = outcome["error"]
+            raise DependencyFailedException(f"{_INVALID}the code hook raised {type(exc).__name__}: {exc}") from None
+        value: dict[str, Any] = outcome["value"]
+        return value
+
+    return invoke
+
+
+def _call(hook: CodeHook, event: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return hook(event)
+    except Exception as exc:
+        raise DependencyFailedException(f"{_INVALID}the code hook raised {type(exc).__name__}: {exc}") from None
+
+
+def lambda_invoker(lambda_client: Any, function_arn: str) -> Invoker:
+    """Call a Lambda through a boto3 ``lambda`` client, as Lex calls the alias's function."""
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        try:
+            answer = lambda_client.invoke(
+                FunctionName=function_arn,
+                InvocationType="RequestResponse",
+                Payload=json.dumps(event).encode("utf-8"),
+            )
+        except Exception as exc:  # botocore errors: no permission, throttled, not found
+            raise DependencyFailedException(f"{_INVALID}invoking {function_arn} failed: {exc}") from None
+        raw = answer.get("Payload")
+        body = raw.read() if hasattr(raw, "read") else raw
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if not isinstance(body, bytes | bytearray):
+            raise invalid_response("the Lambda returned no payload")
+        if answer.get("FunctionError"):
+            detail = body[:500].decode("utf-8", "replace")
+            raise DependencyFailedException(f"{_INVALID}the Lambda failed ({answer['FunctionError']}): {detail}")
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise invalid_response(f"the response is {len(body)} bytes; Lex accepts at most {MAX_RESPONSE_BYTES}")
+        try:
+            parsed = json.loads(body)
+        except ValueError as exc:
+            raise invalid_response(f"the payload is not JSON ({exc})") from None
+        if not isinstance(parsed, dict):
+            raise invalid_response(f"the response must be a JSON object, got {type(parsed).__name__}")
+        return parsed
+
+    return invoke
+
+
+def event_interpretations(interpretations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """RecognizeText interpretations as a code-hook event carries them.
+
+    ``nluConfidence`` is a bare number in events, and alternatives carry a state too.
+    """
+    out: list[dict[str, Any]] = []
+    for item in interpretations:
+        intent = dict(item["intent"])
+        intent.setdefault("state", "InProgress")
+        intent.setdefault("confirmationState", "None")
+        entry: dict[str, Any] = {"intent": intent, "interpretationSource": item.get("interpretationSource", "Lex")}
+        confidence = item.get("nluConfidence")
+        if isinstance(confidence, Mapping) and "score" in confidence:
+            entry["nluConfidence"] = confidence["score"]
+        out.append(entry)
+    return out
+
+
+def build_event(
+    *,
+    invocation_source: str,
+    session_id: str,
+    input_transcript: str,
+    bot: dict[str, str],
+    interpretations: list[dict[str, Any]],
+    session_state: dict[str, Any],
+    request_attributes: dict[str, str] | None,
+    proposed_next_state: dict[str, Any] | None = None,
+    invocation_label: str | None = None,
+) -> dict[str, Any]:
+    """The Lex V2 code-hook input event (messageVersion 1.0), fact sheet section 4."""
+    intent = session_state.get("intent") or {}
+    filled = {k: v for k, v in (intent.get("slots") or {}).items() if v is not None}
+    event: dict[str, Any] = {
+        "messageVersion": "1.0",
+        "invocationSource": invocation_source,
+        "inputMode": "Text",
+        "responseContentType": "text/plain; charset=utf-8",
+        "sessionId": session_id,
+        "inputTranscript": input_transcript,
+        "bot": dict(bot),
+        "interpretations": event_interpretations(interpretations),
+        "requestAttributes": dict(request_attributes) if request_attributes else None,
+        "sessionState": json.loads(json.dumps(session_state)),
+        "transcriptions": [
+            {
+                "transcription": input_transcript,
+                "transcriptionConfidence": 1,
+                "resolvedContext": {"intent": intent.get("name")},
+                "resolvedSlots": filled,
+            }
+        ],
+    }
+    if invocation_label is not None:
+        event["invocationLabel"] = invocation_label
+    if proposed_next_state is not None:
+        event["proposedNextState"] = proposed_next_state
+    return event
