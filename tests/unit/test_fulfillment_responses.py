@@ -1,0 +1,181 @@
+"""Response builders and the response checker, against the aws-samples code-hook response schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from fulfillment.errors import InvalidResponse
+from fulfillment.events import CodeHookEvent, parse_event
+from fulfillment.response_check import check_response
+from fulfillment.responses import close, confirm_intent, delegate, elicit_intent, elicit_slot, image_card, plain_text
+
+
+@pytest.fixture(scope="module")
+def schema_validator(external_dir: Path) -> Any:
+    schema = json.loads((external_dir / "reference" / "lex-codehook-response.schema.json").read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def _event(attributes: dict[str, str] | None = None) -> CodeHookEvent:
+    return parse_event(
+        {
+            "invocationSource": "FulfillmentCodeHook",
+            "sessionId": "s-1",
+            "sessionState": {
+                "sessionAttributes": attributes if attributes is not None else {"customer": "Ann", "cart": "3"},
+                "intent": {
+                    "name": "Order",
+                    "slots": {
+                        "Item": {"value": {"originalValue": "pizzas", "interpretedValue": "pizza", "resolvedValues": ["pizza"]}},
+                        "Size": None,
+                    },
+                    "state": "InProgress",
+                    "confirmationState": "None",
+                },
+            },
+        }
+    )
+
+
+def _all_builders(event: CodeHookEvent) -> list[dict[str, Any]]:
+    card = image_card(
+        "Pick a size", buttons=[("Small", "small"), ("Large", "large")], subtitle="or say it", image_url="https://example.com/a.png"
+    )
+    return [
+        close(event, "Fulfilled", ["Done."]),
+        close(event, "Failed", ["Sorry."]),
+        close(event, "InProgress"),
+        elicit_slot(event, "Size", ["Which size?", card]),
+        elicit_slot(event, "Size"),
+        elicit_intent(event, ["What else?"]),
+        confirm_intent(event, ["Order a pizza?"]),
+        delegate(event),
+        delegate(event, state="ReadyForFulfillment", slots={"Item": None, "Size": None}),
+    ]
+
+
+def test_every_builder_output_validates_against_the_schema(schema_validator: Any) -> None:
+    for response in _all_builders(_event()):
+        schema_validator.validate(response)
+        assert check_response(response) == []
+
+
+def test_the_event_session_attributes_pass_through_unless_replaced() -> None:
+    event = _event()
+    for response in _all_builders(event):
+        assert response["sessionState"]["sessionAttributes"] == {"customer": "Ann", "cart": "3"}
+    replaced = close(event, "Fulfilled", ["ok"], session_attributes={"cart": "4"})
+    # Lex replaces the stored map wholesale, so "customer" is gone: the handler's choice.
+    assert replaced["sessionState"]["sessionAttributes"] == {"cart": "4"}
+    assert close(event, "Fulfilled", ["ok"], session_attributes={})["sessionState"]["sessionAttributes"] == {}
+
+
+def test_builders_carry_the_lex_fields_each_action_needs() -> None:
+    event = _event()
+    done = close(event, "Fulfilled", ["Done."])
+    assert done["sessionState"]["dialogAction"] == {"type": "Close"}
+    assert done["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert done["sessionState"]["intent"]["slots"]["Item"]["value"]["interpretedValue"] == "pizza"
+    assert done["sessionState"]["intent"]["slots"]["Size"] is None
+    assert done["messages"] == [{"contentType": "PlainText", "content": "Done."}]
+    ask = elicit_slot(event, "Size")
+    assert ask["sessionState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "Size"}
+    assert "messages" not in ask  # Lex then plays the slot's own prompt
+    assert "intent" not in elicit_intent(event, ["What else?"])["sessionState"]
+    assert delegate(event)["sessionState"]["dialogAction"] == {"type": "Delegate"}
+    assert "state" not in delegate(event)["sessionState"]["intent"]
+
+
+def test_image_card_shape() -> None:
+    card = image_card("Choose", buttons=[("Order", "order")])
+    assert card == {
+        "contentType": "ImageResponseCard",
+        "imageResponseCard": {"title": "Choose", "buttons": [{"text": "Order", "value": "order"}]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"title": ""}, "title"),
+        ({"title": "t" * 251}, "title"),
+        ({"title": "ok", "subtitle": "s" * 251}, "subtitle"),
+        ({"title": "ok", "image_url": "u" * 251}, "image URL"),
+        ({"title": "ok", "buttons": [("b", "v")] * 6}, "at most 5 buttons"),
+        ({"title": "ok", "buttons": [("", "v")]}, "button"),
+        ({"title": "ok", "buttons": [("b", "v" * 51)]}, "button"),
+    ],
+)
+def test_image_card_limits(kwargs: dict[str, Any], problem: str) -> None:
+    with pytest.raises(InvalidResponse, match=problem):
+        image_card(**kwargs)
+
+
+def test_message_limits() -> None:
+    event = _event()
+    with pytest.raises(InvalidResponse, match="1-1024"):
+        plain_text("")
+    with pytest.raises(InvalidResponse, match="1-1024"):
+        close(event, "Fulfilled", ["x" * 1025])
+    with pytest.raises(InvalidResponse, match="at most 10 messages"):
+        close(event, "Fulfilled", ["hi"] * 11)
+    with pytest.raises(InvalidResponse, match="ElicitIntent needs"):
+        elicit_intent(event, [])
+    with pytest.raises(InvalidResponse, match="ConfirmIntent needs"):
+        confirm_intent(event, [])
+
+
+@pytest.mark.parametrize(
+    ("response", "problem"),
+    [
+        (None, "must be an object"),
+        ("Close", "must be an object"),
+        ({}, "sessionState"),
+        ({"sessionState": {"dialogAction": {"type": "Finish"}}}, "dialogAction.type"),
+        ({"sessionState": {"dialogAction": {}}}, "dialogAction.type"),
+        ({"sessionState": {"dialogAction": {"type": "Close"}}}, "intent is required"),
+        ({"sessionState": {"dialogAction": {"type": "Close"}, "intent": {"name": "A", "state": "ReadyForFulfillment"}}}, "Close needs"),
+        ({"sessionState": {"dialogAction": {"type": "Close"}, "intent": "A"}}, "intent must be an object"),
+        ({"sessionState": {"dialogAction": {"type": "Close"}, "intent": {"state": "Fulfilled"}}}, "intent.name"),
+        ({"sessionState": {"dialogAction": {"type": "ElicitSlot"}, "intent": {"name": "A"}}}, "slotToElicit"),
+        ({"sessionState": {"dialogAction": {"type": "ElicitIntent"}}}, "at least one message"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}, "sessionAttributes": {"n": 1}}}, "strings to strings"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}, "sessionAttributes": {"k": "v" * 13000}}}, "bytes"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": {"name": "A", "slots": {"S": "x"}}}}, "slots"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}}, "messages": "hi"}, "messages must be a list"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}}, "messages": [{"contentType": "Text", "content": "hi"}]}, "contentType"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}}, "messages": [{"contentType": "PlainText"}]}, "content"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}}, "messages": [{"contentType": "ImageResponseCard"}]}, "title"),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": {"name": "A", "slots": {"S": {"v": object()}}}}}, "JSON"),
+    ],
+)
+def test_check_response_names_each_broken_rule(response: object, problem: str) -> None:
+    problems = check_response(response)
+    assert problems, "the checker accepted a response Lex rejects"
+    assert any(problem in p for p in problems), problems
+
+
+def test_check_response_refuses_a_response_over_the_lambda_output_quota() -> None:
+    messages = [{"contentType": "CustomPayload", "content": "x" * 1000}] * 10
+    big = {
+        "sessionState": {
+            "dialogAction": {"type": "Delegate"},
+            "intent": {"name": "A", "slots": {f"S{i}": {"value": {"originalValue": "y" * 900}} for i in range(20)}},
+        },
+        "messages": messages,
+    }
+    assert any("25600" in p for p in check_response(big))
+
+
+def test_check_response_survives_a_cyclic_response() -> None:
+    loop: dict[str, Any] = {"name": "A"}
+    loop["slots"] = {"S": loop}
+    problems = check_response({"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": loop}})
+    assert problems and "JSON" in problems[0]
