@@ -1,0 +1,187 @@
+"""``chat-lex package-fulfillment``: the zip runs on its own, with nothing but the stdlib beside it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools import fulfillment_commands
+from tools.fulfillment_commands import FIXED_TIME, HANDLER
+
+# Runs inside `python -I -S`: no site-packages, no environment, no current folder on sys.path.
+ZIP_PROBE = r"""
+import datetime, json, sys, sysconfig, zoneinfo
+unpacked = sys.argv[1]
+sys.path[:] = [unpacked] + [p for p in sys.path if p.startswith(sysconfig.get_paths()["stdlib"])]
+zoneinfo.reset_tzpath(to=[])  # time zones must come from the packaged tzdata, as on a bare Lambda image
+import fulfillment, jinja2, markupsafe, yaml
+for module in (fulfillment, jinja2, markupsafe, yaml):
+    assert module.__file__.startswith(unpacked), (module.__name__, module.__file__)
+try:
+    import bot_spec
+except ImportError:
+    pass
+else:
+    raise AssertionError("bot_spec must not be importable inside the Lambda zip")
+event = json.loads(sys.argv[2])
+out = {"status": fulfillment.handler(event, None), "libyaml": yaml.__with_libyaml__}
+event["sessionState"]["intent"] = {"name": "Greeting", "slots": {}}
+event["requestAttributes"] = {"x-amz-lex:time-zone": "Pacific/Kiritimati"}
+out["greeting"] = fulfillment.handler(event, None)
+out["tokyo"] = str(datetime.datetime(2026, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo")).utcoffset())
+print(json.dumps(out))
+"""
+
+
+def run_command(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="chat-lex")
+    fulfillment_commands.register(parser.add_subparsers())
+    args = parser.parse_args(["package-fulfillment", *argv])
+    code: int = args.func(args)
+    return code
+
+
+def status_event(interpreted: str) -> dict[str, Any]:
+    return {
+        "messageVersion": "1.0",
+        "invocationSource": "FulfillmentCodeHook",
+        "sessionId": "zip-session",
+        "inputTranscript": "where is my parcel",
+        "bot": {
+            "id": "ABCDEFGHIJ",
+            "name": "ChatBot",
+            "localeId": "en_US",
+            "version": "DRAFT",
+            "aliasId": "TSTALIASID",
+            "aliasName": "TestBotAlias",
+        },
+        "sessionState": {
+            "sessionAttributes": {"customer": "Ann"},
+            "intent": {
+                "name": "Status",
+                "slots": {
+                    "StatusType": {"value": {"originalValue": "parcel", "interpretedValue": interpreted, "resolvedValues": [interpreted]}}
+                },
+                "state": "ReadyForFulfillment",
+                "confirmationState": "None",
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def built_zip(tmp_path_factory: pytest.TempPathFactory, seed_bot_dir: Path) -> Path:
+    output = tmp_path_factory.mktemp("dist") / "fulfillment.zip"
+    assert run_command(str(seed_bot_dir), "-o", str(output)) == 0
+    return output
+
+
+def test_the_zip_runs_a_status_event_in_a_clean_interpreter(built_zip: Path, tmp_path: Path, seed_bot_dir: Path) -> None:
+    unpacked = tmp_path / "lambda"
+    with zipfile.ZipFile(built_zip) as archive:
+        archive.extractall(unpacked)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", ZIP_PROBE, str(unpacked), json.dumps(status_event("delivery"))],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    expected = yaml.safe_load((seed_bot_dir / "intents" / "Status.yaml").read_text(encoding="utf-8"))["replies"]["en_US"]["delivery"]
+    assert out["status"]["messages"] == [{"contentType": "PlainText", "content": expected}]
+    assert out["status"]["sessionState"]["sessionAttributes"] == {"customer": "Ann", "lastStatusType": "delivery"}
+    assert out["status"]["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert out["libyaml"] is False  # the C extension is left out; the pure-Python YAML works
+    assert out["greeting"]["messages"][0]["content"].endswith(", Ann! How can I help you today?")
+    assert out["tokyo"] == "9:00:00"
+
+
+def test_the_zip_layout(built_zip: Path, seed_bot_dir: Path) -> None:
+    with zipfile.ZipFile(built_zip) as archive:
+        infos = archive.infolist()
+        names = [i.filename for i in infos]
+        replies = json.loads(archive.read("fulfillment/replies.json"))
+    assert names == sorted(names)
+    assert {
+        "fulfillment/__init__.py",
+        "fulfillment/dispatcher.py",
+        "jinja2/sandbox.py",
+        "markupsafe/__init__.py",
+        "yaml/__init__.py",
+    } <= set(names)
+    assert any(n.startswith("tzdata/zoneinfo/Asia/") for n in names)
+    assert any(n.endswith(".dist-info/METADATA") for n in names)
+    assert not [n for n in names if n.endswith((".pyc", ".so", ".c")) or "__pycache__" in n]
+    assert not [n for n in names if n.split("/")[0] in {"bot_spec", "runtime", "tools", "tests", "_yaml"}]
+    assert all(i.date_time == FIXED_TIME and (i.external_attr >> 16) == 0o644 for i in infos)
+    assert replies["replies"]["Status"]["en_US"].keys() == {"order", "account", "delivery"}
+    assert "Greeting" in replies["replies"] and "FallbackIntent" not in replies["replies"]
+
+
+def test_the_build_is_deterministic(built_zip: Path, tmp_path: Path, seed_bot_dir: Path) -> None:
+    again = tmp_path / "again.zip"
+    assert run_command(str(seed_bot_dir), "-o", str(again)) == 0
+    assert again.read_bytes() == built_zip.read_bytes()
+
+
+def test_the_command_prints_the_size_and_the_handler(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "nested" / "out.zip"
+    assert run_command(str(seed_bot_dir), "--output", str(output)) == 0
+    printed = capsys.readouterr().out
+    assert f"{output.stat().st_size} bytes" in printed
+    assert f"handler {HANDLER}" in printed and "python3.11" in printed
+    assert not [p for p in output.parent.iterdir() if p.name.startswith(".fulfillment-")]  # no temp file left
+
+
+def _copy_bot(seed_bot_dir: Path, tmp_path: Path) -> Path:
+    bot = tmp_path / "bot"
+    shutil.copytree(seed_bot_dir, bot)
+    return bot
+
+
+def test_a_broken_template_stops_the_build(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bot = _copy_bot(seed_bot_dir, tmp_path)
+    help_file = bot / "intents" / "Help.yaml"
+    help_file.write_text(help_file.read_text(encoding="utf-8").replace('help: "I can help', 'help: "{% if %}I can help'), encoding="utf-8")
+    output = tmp_path / "out.zip"
+    assert run_command(str(bot), "-o", str(output)) == 1
+    err = capsys.readouterr().err
+    assert "reply 'help' of intent 'Help' (en_US) is not a valid template" in err
+    assert "Traceback" not in err
+    assert not output.exists()
+
+
+def test_a_missing_bot_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command(str(tmp_path / "no-bot"), "-o", str(tmp_path / "out.zip")) == 1
+    err = capsys.readouterr().err
+    assert "no-bot" in err and "bot.yaml" in err and "Traceback" not in err
+
+
+def test_an_invalid_spec_reports_its_diagnostics(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bot = _copy_bot(seed_bot_dir, tmp_path)
+    (bot / "intents" / "Help.yaml").write_text("name: Help\nreplies: {en_US: [\n", encoding="utf-8")
+    assert run_command(str(bot), "-o", str(tmp_path / "out.zip")) == 1
+    err = capsys.readouterr().err
+    assert "Help.yaml" in err and "Traceback" not in err
+
+
+def test_an_unusable_output_path_is_a_clear_error(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command(str(seed_bot_dir), "-o", str(tmp_path)) == 1
+    assert "is a folder" in capsys.readouterr().err
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    assert run_command(str(seed_bot_dir), "-o", str(blocker / "out.zip")) == 1
+    assert "choose a writable path" in capsys.readouterr().err
