@@ -163,8 +163,8 @@ def _api_member(key: str, members: dict[str, Shape]) -> str | None:
     candidates = [norm]
     if norm.startswith("is"):
         candidates.append(norm[2:])
-    if norm.endswith("list"):
-        candidates.append(norm[:-4])
+    if norm.endswith("list"):  # messageGroupsList, and the older exports' messageGroupList
+        candidates += [norm[:-4], norm[:-4] + "s"]
     for candidate in candidates:
         if candidate in by_norm:
             return by_norm[candidate]
@@ -415,10 +415,17 @@ def response_to_api(spec: ResponseSpecification) -> Doc:
     return out
 
 
+def _required_groups(doc: Doc, path: str) -> list[MessageGroup]:
+    groups = doc.get("messageGroups")
+    if not groups:
+        raise ShapeError(f"{path}.messageGroups", "needs at least one message group")
+    return groups_from_api(groups, f"{path}.messageGroups")
+
+
 def response_from_api(doc: Doc, path: str) -> ResponseSpecification:
     """A normalized ``ResponseSpecification`` as a definition response."""
     return ResponseSpecification(
-        message_groups=groups_from_api(doc.get("messageGroups", []), f"{path}.messageGroups"),
+        message_groups=_required_groups(doc, path),
         allow_interrupt=doc.get("allowInterrupt"),
     )
 
@@ -436,7 +443,8 @@ def prompt_to_api(spec: PromptSpecification) -> Doc:
 def prompt_from_api(doc: Doc, path: str) -> PromptSpecification:
     """A normalized ``PromptSpecification`` as a definition prompt."""
     rest = dict(doc)
-    groups = groups_from_api(_take(rest, "messageGroups") or [], f"{path}.messageGroups")
+    groups = _required_groups(rest, path)
+    rest.pop("messageGroups")
     retries = _take(rest, "maxRetries")
     return PromptSpecification(
         message_groups=groups,
