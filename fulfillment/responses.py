@@ -62,7 +62,9 @@ def image_card(
     return {"contentType": "ImageResponseCard", "imageResponseCard": card}
 
 
-def _messages(messages: Iterable[MessageLike]) -> list[Message]:
+def _messages(messages: Iterable[MessageLike] | str) -> list[Message]:
+    if isinstance(messages, str):  # one text, not an iterable of one-character messages
+        messages = [messages]
     out = [plain_text(m) if isinstance(m, str) else dict(m) for m in messages]
     if len(out) > MAX_MESSAGES:
         raise InvalidResponse([f"a response carries at most {MAX_MESSAGES} messages, got {len(out)}"])
@@ -91,7 +93,7 @@ def _response(
     event: CodeHookEvent,
     dialog_action: dict[str, Any],
     intent: dict[str, Any] | None,
-    messages: Iterable[MessageLike],
+    messages: Iterable[MessageLike] | str,
     session_attributes: Mapping[str, str] | None,
 ) -> dict[str, Any]:
     attributes = dict(event.session_attributes if session_attributes is None else session_attributes)
@@ -108,7 +110,7 @@ def _response(
 def close(
     event: CodeHookEvent,
     state: CloseState,
-    messages: Iterable[MessageLike] = (),
+    messages: Iterable[MessageLike] | str = (),
     *,
     session_attributes: Mapping[str, str] | None = None,
     slots: Mapping[str, Any] | None = None,
@@ -120,7 +122,7 @@ def close(
 def elicit_slot(
     event: CodeHookEvent,
     slot: str,
-    messages: Iterable[MessageLike] = (),
+    messages: Iterable[MessageLike] | str = (),
     *,
     session_attributes: Mapping[str, str] | None = None,
     slots: Mapping[str, Any] | None = None,
@@ -132,7 +134,7 @@ def elicit_slot(
 
 def elicit_intent(
     event: CodeHookEvent,
-    messages: Iterable[MessageLike],
+    messages: Iterable[MessageLike] | str,
     *,
     session_attributes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -145,7 +147,7 @@ def elicit_intent(
 
 def confirm_intent(
     event: CodeHookEvent,
-    messages: Iterable[MessageLike],
+    messages: Iterable[MessageLike] | str,
     *,
     session_attributes: Mapping[str, str] | None = None,
     slots: Mapping[str, Any] | None = None,

@@ -179,3 +179,9 @@ def test_check_response_survives_a_cyclic_response() -> None:
     loop["slots"] = {"S": loop}
     problems = check_response({"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": loop}})
     assert problems and "JSON" in problems[0]
+
+
+def test_a_single_string_is_one_message_not_one_per_character() -> None:
+    response = close(_event(), "Fulfilled", "Done.")
+    assert response["messages"] == [{"contentType": "PlainText", "content": "Done."}]
+    assert elicit_intent(_event(), "Anything else?")["messages"][0]["content"] == "Anything else?"
