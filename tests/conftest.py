@@ -29,5 +29,11 @@ def external_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """``../shared/reference``: the Lex V2 fact sheet and the code-hook response schema."""
+    """``../shared/reference``: the Lex V2 fact sheet."""
     return REFERENCE_DIR
+
+
+@pytest.fixture(scope="session")
+def codehook_schema_path(external_dir: Path) -> Path:
+    """The aws-samples JSON Schema of a code-hook (Lambda) response."""
+    return external_dir / "reference" / "lex-codehook-response.schema.json"
