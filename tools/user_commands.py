@@ -1,0 +1,160 @@
+"""`chat-lex users add|list|remove`: manage the local identity provider's users in the configured store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
+
+from runtime.auth.base import AuthError
+from runtime.auth.input_limits import MAX_PASSWORD, check_display_name, check_email, check_password_size, check_username
+from runtime.auth.password_hashing import hash_password
+from runtime.auth.password_policy import PASSWORD_POLICY
+from runtime.store.base import DEFAULT_STORE_URL, Store, UserRecord, open_store
+from runtime.store.errors import StoreError, StoreUnavailable, UserExists
+
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 1
+EXIT_SERVICE_ERROR = 3
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "users",
+        help="add, list and remove users of the local identity provider",
+        description="Manage the local identity provider's users, stored in the chat store.",
+    )
+    parser.add_argument(
+        "--store",
+        default=os.environ.get("CHAT_LEX_STORE", DEFAULT_STORE_URL),
+        help=f"sqlite:PATH or dynamodb [CHAT_LEX_STORE; default {DEFAULT_STORE_URL}]",
+    )
+    parser.add_argument("--table-prefix", default=os.environ.get("CHAT_LEX_TABLE_PREFIX", "chat-lex-"), help="DynamoDB table prefix")
+    parser.add_argument("--dynamodb-endpoint", default=os.environ.get("CHAT_LEX_DYNAMODB_ENDPOINT"), help="DynamoDB endpoint URL")
+    parser.add_argument("--aws-region", default=os.environ.get("CHAT_LEX_AWS_REGION", "us-east-1"), help="AWS region for DynamoDB")
+    actions = parser.add_subparsers(dest="users_action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="add a confirmed user", description=f"Add a confirmed user. {PASSWORD_POLICY.describe()}.")
+    add.add_argument("username")
+    add.add_argument("--email", required=True)
+    add.add_argument("--display-name", default=None, help="the name others see (default: the username)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    add.set_defaults(func=run_add)
+
+    listing = actions.add_parser("list", help="list users")
+    listing.set_defaults(func=run_list)
+
+    remove = actions.add_parser("remove", help="remove a user and sign them out everywhere")
+    remove.add_argument("username")
+    remove.set_defaults(func=run_remove)
+
+
+def _error(message: str) -> None:
+    print(f"chat-lex users: {message}", file=sys.stderr)
+
+
+def _with_store(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]]) -> int:
+    async def run() -> int:
+        store = open_store(args.store, table_prefix=args.table_prefix, endpoint_url=args.dynamodb_endpoint, region=args.aws_region)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except StoreUnavailable as exc:
+        _error(f"cannot use the store {args.store}: {exc}")
+        return EXIT_SERVICE_ERROR
+    except StoreError as exc:
+        _error(str(exc))
+        return EXIT_INPUT_ERROR
+
+
+def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
+    """The new password: the first line of stdin, or typed twice at a terminal."""
+    stream = stdin or sys.stdin
+    if from_stdin:
+        line = stream.readline(MAX_PASSWORD + 2)
+        return line.removesuffix("\n").removesuffix("\r")
+    if not stream.isatty():
+        raise AuthError("InvalidParameter", "no terminal to type a password at; pipe it in with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise AuthError("InvalidParameter", "the two passwords differ")
+    return first
+
+
+def run_add(args: argparse.Namespace) -> int:
+    try:
+        username = check_username(args.username)
+        email = check_email(args.email)
+        display_name = check_display_name(args.display_name if args.display_name is not None else username)
+        password = check_password_size(read_password(args.password_stdin))
+        if PASSWORD_POLICY.check(password):
+            raise AuthError("InvalidPassword", PASSWORD_POLICY.explain(password))
+    except AuthError as exc:
+        _error(exc.message)
+        return EXIT_INPUT_ERROR
+
+    async def work(store: Store) -> int:
+        user = UserRecord(
+            user_id=str(uuid.uuid4()),
+            username=username,
+            email=email,
+            display_name=display_name,
+            password_hash=await asyncio.to_thread(hash_password, password),
+            confirmed=True,
+            created_at=time.time(),
+        )
+        try:
+            await store.create_user(user)
+        except UserExists:
+            _error(f"a user named {username!r} already exists; remove it first or choose another username")
+            return EXIT_INPUT_ERROR
+        print(f"added {username} ({user.user_id})")
+        return EXIT_OK
+
+    return _with_store(args, work)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    async def work(store: Store) -> int:
+        users = await store.list_users()
+        if not users:
+            print("no users")
+            return EXIT_OK
+        rows = [("USERNAME", "DISPLAY NAME", "EMAIL", "STATUS", "CREATED")]
+        now = time.time()
+        for u in users:
+            status = "locked" if u.locked_until and u.locked_until > now else ("confirmed" if u.confirmed else "unconfirmed")
+            rows.append((u.username, u.display_name, u.email, status, time.strftime("%Y-%m-%d %H:%M", time.gmtime(u.created_at))))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+        return EXIT_OK
+
+    return _with_store(args, work)
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    try:
+        username = check_username(args.username)
+    except AuthError as exc:
+        _error(exc.message)
+        return EXIT_INPUT_ERROR
+
+    async def work(store: Store) -> int:
+        if not await store.delete_user(username):
+            _error(f"no user named {username!r}; `chat-lex users list` shows who there is")
+            return EXIT_INPUT_ERROR
+        print(f"removed {username}")
+        return EXIT_OK
+
+    return _with_store(args, work)
