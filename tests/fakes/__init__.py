@@ -1,0 +1,1 @@
+"""Test doubles for AWS services moto does not emulate well enough."""

@@ -1,0 +1,92 @@
+"""``chat-lex publish`` input handling: bad flags, bad specs and hostile input never give a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.lexv2_models import FakeLexModelsV2
+from tools.publish import publish_command
+from tools.publish.pipeline import AwsClients
+from tools.publish.waiters import WaitSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chat-lex")
+    publish_command.register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def _run(argv: list[str], lex: FakeLexModelsV2 | None = None) -> tuple[int, str]:
+    args = _parser().parse_args(argv)
+    out = io.StringIO()
+    clients = AwsClients(lex=lex or FakeLexModelsV2(), iam=None, lambda_=None, sts=None)
+    code = publish_command.run_publish(args, clients=clients, wait=WaitSettings(sleep=lambda _: None), out=out)
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "101", "1e9"])
+def test_prune_versions_must_be_a_small_whole_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["publish", "--prune-versions", value])
+    assert exc.value.code == 2
+    assert "--prune-versions" in capsys.readouterr().err
+
+
+def test_role_arn_and_create_role_exclude_each_other() -> None:
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["publish", "--role-arn", "arn:aws:iam::1:role/x", "--create-role"])
+    assert exc.value.code == 2
+
+
+def test_a_missing_bot_folder_is_a_spec_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _run(["publish", str(tmp_path / "nope"), "--region", "us-east-1"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "bot.yaml" in err and "Traceback" not in err + out
+
+
+def test_malformed_yaml_is_reported_with_its_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bot.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    lex = FakeLexModelsV2()
+    code, _ = _run(["publish", str(tmp_path), "--region", "us-east-1", "--dry-run"], lex)
+    assert code == 1
+    assert "bot.yaml:" in capsys.readouterr().err
+    assert lex.calls == []  # nothing was sent
+
+
+def test_an_oversized_spec_is_refused_before_sending(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    target = tmp_path / "bot"
+    shutil.copytree(seed_bot_dir, target)
+    utterances = "\n".join(f"    - say thing number {n}" for n in range(1600))  # Lex allows 1,500 per intent
+    (target / "intents" / "Huge.yaml").write_text(f"name: Huge\nutterances:\n  en_US:\n{utterances}\n", encoding="utf-8")
+    lex = FakeLexModelsV2()
+    code, out = _run(["publish", str(target), "--region", "us-east-1", "--role-arn", "arn:aws:iam::1:role/x", "--yes"], lex)
+    assert code != 0
+    assert "Traceback" not in out + capsys.readouterr().err
+    assert not any(op == "create_intent" and kw.get("intentName") == "Huge" for op, kw in lex.calls)
+
+
+def test_an_unknown_locale_is_named_with_the_known_ones(seed_bot_dir: Path) -> None:
+    code, out = _run(["publish", str(seed_bot_dir), "--region", "us-east-1", "--locale", "xx_XX"])
+    assert code == 3
+    assert "xx_XX" in out and "en_US" in out
+
+
+def test_hostile_names_reach_aws_only_as_validated_parameters(tmp_path: Path, seed_bot_dir: Path) -> None:
+    import shutil
+
+    target = tmp_path / "bot"
+    shutil.copytree(seed_bot_dir, target)
+    bot_yaml = (target / "bot.yaml").read_text(encoding="utf-8").replace("name: ChatBot", 'name: "Chat\'; DROP TABLE bots;--"')
+    (target / "bot.yaml").write_text(bot_yaml, encoding="utf-8")
+    lex = FakeLexModelsV2()
+    code, out = _run(["publish", str(target), "--region", "us-east-1", "--role-arn", "arn:aws:iam::1:role/x", "--yes"], lex)
+    assert code in (1, 3)
+    assert "Traceback" not in out
+    assert lex.mutating_calls() == []

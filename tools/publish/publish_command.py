@@ -1,0 +1,153 @@
+"""``chat-lex publish [BOT_DIR]``: the argument parser and the exit codes around the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot_spec.diagnostics import SpecError
+from bot_spec.formats.yaml_spec import load_spec
+from tools.publish.clients import default_region, publish_clients
+from tools.publish.errors import BuildFailed, PublishError, VerifyFailed
+from tools.publish.pipeline import AwsClients, Publisher, PublishOptions, PublishReport, select_locales
+from tools.publish.progress import Progress
+from tools.publish.retry import RetryPolicy
+from tools.publish.verify import Verifier, run_conversation_tests
+from tools.publish.waiters import WaitSettings
+
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 1
+EXIT_SERVICE_ERROR = 3
+DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
+
+
+def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
+    """The publish flags (deploy reuses some of them)."""
+    parser.add_argument("--alias", default="live", help="alias to point at the new version (default: live)")
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
+    role = parser.add_mutually_exclusive_group()
+    role.add_argument("--role-arn", help="IAM role the bot runs as (trusted by lexv2.amazonaws.com)")
+    role.add_argument("--create-role", action="store_true", help="create a least-privilege role for the bot")
+    parser.add_argument("--lambda-arn", help="fulfillment Lambda to hook to the alias (and grant Lex invoke on)")
+    parser.add_argument(
+        "--locale", action="append", dest="locales", metavar="LOCALE", help="publish only this locale (repeatable; default all)"
+    )
+    parser.add_argument(
+        "--sentiment", action="store_true", help="turn on sentiment analysis for the alias (adds comprehend to a created role)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    parser.add_argument(
+        "--verify", action="store_true", help="run the conversation features against alias 'candidate' before moving the alias"
+    )
+    parser.add_argument(
+        "--prune-versions", type=_non_negative, metavar="N", help="keep the newest N versions no alias uses, delete older ones"
+    )
+    parser.add_argument("--endpoint-url", help="send every AWS call to this endpoint (tests, emulators)")
+    parser.add_argument("--yes", action="store_true", help="do not ask before applying a plan that deletes resources")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0 or value > 100:  # Lex keeps at most 100 versions per bot
+        raise argparse.ArgumentTypeError(f"expected 0..100, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``publish``."""
+    parser = subparsers.add_parser(
+        "publish",
+        help="publish the bot to Amazon Lex V2: DRAFT, build, version, alias",
+        description="Make the bot's DRAFT equal the spec, build it, version it and point an alias at it. Idempotent and resumable.",
+    )
+    parser.add_argument("bot_dir", nargs="?", default=str(DEFAULT_BOT_DIR), help="bot spec folder (default: bot_spec/chatbot)")
+    add_publish_arguments(parser)
+    parser.set_defaults(func=run_publish)
+
+
+def options_from_args(args: argparse.Namespace, region: str) -> PublishOptions:
+    """PublishOptions from parsed flags."""
+    return PublishOptions(
+        alias=args.alias,
+        region=region,
+        role_arn=args.role_arn,
+        create_role=bool(args.create_role),
+        lambda_arn=args.lambda_arn,
+        locales=args.locales,
+        dry_run=bool(args.dry_run),
+        verify=bool(args.verify),
+        prune_versions=args.prune_versions,
+        sentiment=bool(args.sentiment),
+    )
+
+
+def _ask(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False  # nobody to ask: a deleting plan needs --yes
+    answer = input(f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def summarize(report: PublishReport, progress: Progress) -> None:
+    """The closing lines: what changed."""
+    if report.version is None:
+        return
+    progress.line(
+        f"published bot {report.bot_id}: {len(report.changes)} change(s), builds {', '.join(report.builds) or 'none'}, "
+        f"version {report.version} ({'new' if report.version_created else 'unchanged'}), alias {report.alias_action}"
+        + (f", pruned {', '.join(report.pruned)}" if report.pruned else "")
+    )
+
+
+def run_publish(
+    args: argparse.Namespace,
+    *,
+    clients: AwsClients | None = None,
+    verifier: Verifier = run_conversation_tests,
+    wait: WaitSettings | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """The publish command; tests inject clients, the verifier, the wait settings and the output."""
+    stream = out if out is not None else sys.stdout
+    progress = Progress(stream)
+    try:
+        defn = select_locales(load_spec(args.bot_dir), args.locales)
+        region = args.region or default_region()
+        if region is None:
+            raise PublishError("choosing the region", "publish", "no AWS region is configured", "pass --region or set AWS_REGION")
+        if clients is None:
+            clients = publish_clients(region, args.endpoint_url, RetryPolicy(on_retry=_retry_notice(progress)))
+        confirm = None if args.yes else _ask
+        publisher = Publisher(clients, options_from_args(args, region), progress=progress, verifier=verifier, wait=wait, confirm=confirm)
+        summarize(publisher.run(defn), progress)
+    except SpecError as exc:
+        for diag in exc.diagnostics:
+            print(diag.render(), file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except BuildFailed as exc:
+        progress.line(f"error: the build of locale {exc.locale_id} failed:")
+        for reason in exc.reasons or ["(Lex gave no reason)"]:
+            progress.line(f"    - {reason}")
+        progress.line("    fix: correct the spec (chat-lex validate), then publish again; the alias was not moved")
+        return EXIT_INPUT_ERROR
+    except VerifyFailed as exc:
+        progress.line(f"error: the conversation tests failed against alias candidate ({exc.locale_id}); the alias was not moved")
+        progress.line(exc.transcript)
+        return EXIT_INPUT_ERROR
+    except PublishError as exc:
+        progress.line(exc.render())
+        return EXIT_SERVICE_ERROR
+    return EXIT_OK
+
+
+def _retry_notice(progress: Progress) -> Callable[[str, str, int, float], None]:
+    def notice(operation: str, code: str, attempt: int, delay: float) -> None:
+        progress.status(f"  {operation}: {code}, retry {attempt} in {delay:.1f}s")
+
+    return notice
