@@ -12,6 +12,8 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -195,12 +197,15 @@ class _Tree:
 
     source: str
     files: dict[str, str]  # lower-cased posix path -> original member name / file path
-    reader: Any  # callable(original) -> bytes
+    reader: Callable[[str], bytes]
+    label: Callable[[str], str]  # original -> what an error message calls it
+
+    def where(self, key: str) -> str:
+        return self.label(self.files[key])
 
     def load(self, key: str) -> Doc:
-        original = self.files[key]
-        where = f"{self.source}!{original}" if original != self.source else self.source
-        data: bytes = self.reader(original)
+        where = self.where(key)
+        data = self.reader(self.files[key])
         try:
             doc = json.loads(data.decode("utf-8-sig"))
         except UnicodeDecodeError:
@@ -213,20 +218,12 @@ class _Tree:
             raise SpecError([_diag(where, f"expected a JSON object, got {type(doc).__name__}", "re-export the bot from Lex")])
         return doc
 
-    def where(self, key: str) -> str:
-        return f"{self.source}!{self.files[key]}"
-
 
 def _diag(where: str, message: str, fix: str, path: str | None = None) -> Diagnostic:
     return Diagnostic(code="I200", severity="error", message=message, file=where, fix=fix, path=path)
 
 
-def _zip_tree(path: Path) -> _Tree:
-    source = str(path)
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SpecError([_diag(source, f"not a readable zip file ({exc})", "export the bot again as LexJson")]) from None
+def _zip_tree(archive: zipfile.ZipFile, source: str) -> _Tree:
     infos = [i for i in archive.infolist() if not i.is_dir()]
     if len(infos) > MAX_MEMBERS:
         raise SpecError([_diag(source, f"the zip holds {len(infos)} files, more than {MAX_MEMBERS}", "check this is a Lex export")])
@@ -235,29 +232,22 @@ def _zip_tree(path: Path) -> _Tree:
         raise SpecError([_diag(source, f"the zip expands to {total} bytes, more than {MAX_TOTAL_BYTES}", "check this is a Lex export")])
     for info in infos:
         if info.file_size > MAX_MEMBER_BYTES:
-            raise SpecError(
-                [
-                    _diag(
-                        f"{source}!{info.filename}",
-                        f"member is {info.file_size} bytes, more than {MAX_MEMBER_BYTES}",
-                        "check this is a Lex export",
-                    )
-                ]
-            )
+            message = f"member is {info.file_size} bytes, more than {MAX_MEMBER_BYTES}"
+            raise SpecError([_diag(f"{source}!{info.filename}", message, "check this is a Lex export")])
 
     def read(name: str) -> bytes:
         # The declared size can lie; never read more than the cap.
         try:
             with archive.open(name) as member:
                 data = member.read(MAX_MEMBER_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
             raise SpecError([_diag(f"{source}!{name}", f"cannot read this member ({exc})", "export the bot again")]) from None
         if len(data) > MAX_MEMBER_BYTES:
             raise SpecError([_diag(f"{source}!{name}", f"member expands past {MAX_MEMBER_BYTES} bytes", "check this is a Lex export")])
         return data
 
     files = {i.filename.replace("\\", "/").lower(): i.filename for i in infos if i.filename.lower().endswith(".json")}
-    return _Tree(source=source, files=files, reader=read)
+    return _Tree(source=source, files=files, reader=read, label=lambda name: f"{source}!{name}")
 
 
 def _folder_tree(root: Path) -> _Tree:
@@ -274,9 +264,7 @@ def _folder_tree(root: Path) -> _Tree:
             raise SpecError([_diag(name, f"the file is larger than {MAX_MEMBER_BYTES} bytes", "check this is a Lex export")])
         return file.read_bytes()
 
-    tree = _Tree(source=str(root), files=files, reader=read)
-    tree.where = lambda key: tree.files[key]  # type: ignore[method-assign]
-    return tree
+    return _Tree(source=str(root), files=files, reader=read, label=lambda name: name)
 
 
 def _children(tree: _Tree, prefix: str, leaf: str) -> list[str]:
@@ -393,6 +381,15 @@ def _read_tree(tree: _Tree) -> BotDefinition:
         raise SpecError([_diag(tree.where(bot_key), str(exc), "fix this field or re-export the bot", path=exc.path)]) from None
 
 
+def _read_zip(file: Path | io.BytesIO, source: str) -> BotDefinition:
+    try:
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SpecError([_diag(source, f"not a readable zip file ({exc})", "export the bot again as LexJson")]) from None
+    with archive:
+        return _read_tree(_zip_tree(archive, source))
+
+
 def read(path: str | Path) -> BotDefinition:
     """The definition in a LexJson export: a zip file or an unpacked folder."""
     target = Path(path)
@@ -400,22 +397,9 @@ def read(path: str | Path) -> BotDefinition:
         return _read_tree(_folder_tree(target))
     if not target.is_file():
         raise SpecError([_diag(str(target), "no such file or folder", "check the path")])
-    return _read_tree(_zip_tree(target))
+    return _read_zip(target, str(target))
 
 
 def read_bytes(data: bytes, source: str = "<zip>") -> BotDefinition:
     """The definition in LexJson zip bytes (for zips that never touch the disk)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "export.zip"
-        file.write_bytes(data)
-        try:
-            return read(file)
-        except SpecError as exc:
-            raise SpecError([_relabel(d, str(file), source) for d in exc.diagnostics]) from None
-
-
-def _relabel(diag: Diagnostic, old: str, new: str) -> Diagnostic:
-    file = diag.file.replace(old, new) if diag.file else diag.file
-    return Diagnostic(diag.code, diag.severity, diag.message, file, diag.line, diag.column, diag.fix, diag.path)
+    return _read_zip(io.BytesIO(data), source)

@@ -197,3 +197,16 @@ def test_corrupt_and_missing_inputs(tmp_path: Path) -> None:
         lexjson.read(tmp_path / "absent.zip")
     with pytest.raises(SpecError, match=r"no Manifest\.json"):
         lexjson.read(tmp_path)
+
+
+def test_unpacked_folder_errors_name_the_file_on_disk(seed: BotDefinition, tmp_path: Path) -> None:
+    for name, data in lexjson.to_files(seed).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    bad = tmp_path / "ChatBot/BotLocales/en_US/Intents/Help/Intent.json"
+    bad.write_text('{"name": "Help", "sampleUtterances": 3}', encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        lexjson.read(tmp_path)
+    [diag] = caught.value.diagnostics
+    assert diag.file == str(bad)
+    assert diag.path == "sampleUtterances" and "expected a list" in diag.message
