@@ -1,0 +1,87 @@
+"""Open the backends the settings name: bot (local engine or AWS), store, identity provider, event channel."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from runtime.auth.base import IdentityProvider
+from runtime.auth.local import LocalIdentityProvider
+from runtime.chat.bot_participant import BotParticipant, BotTarget
+from runtime.chat.channels import EventChannel, MemoryChannel, RedisChannel
+from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBucket
+from runtime.store.base import Store, open_store
+from runtime.web.context import Backends
+from runtime.web.settings import Settings, SettingsError
+
+
+def open_bot(settings: Settings) -> BotParticipant | None:
+    if settings.bot == "none":
+        return None
+    if settings.bot.startswith("local:"):
+        from runtime.lex.engine import local_runtime_for
+
+        spec_dir = Path(settings.bot[len("local:") :])
+        if not spec_dir.is_dir():
+            raise SettingsError(f"CHAT_LEX_BOT={settings.bot!r}: {spec_dir} is not a folder; point it at a bot spec folder")
+        engine, deployment = local_runtime_for(spec_dir)
+        locale = sorted(deployment.locale_ids)[0]
+        target = BotTarget(deployment.bot_id, deployment.alias_id, locale)
+        return BotParticipant(engine, target, timeout=settings.bot_timeout, description=f"local engine on {spec_dir}")
+    from runtime.lex.client import aws_lex_client
+
+    bot_id, alias_id, locale_id = settings.bot[len("aws:") :].split("/")
+    client = aws_lex_client(settings.aws_region)
+    return BotParticipant(
+        client, BotTarget(bot_id, alias_id, locale_id), timeout=settings.bot_timeout, description=f"Amazon Lex V2 in {settings.aws_region}"
+    )
+
+
+def open_identity(settings: Settings, store: Store) -> IdentityProvider:
+    if settings.auth == "local":
+        return LocalIdentityProvider(store, Path(settings.auth_key_dir), settings.auth_issuer, settings.auth_client_id)
+    # INTEGRATION: the Cognito provider lands separately; imported by name so this module works without it.
+    try:
+        cognito = importlib.import_module("runtime.auth.cognito")
+    except ImportError as exc:
+        raise SettingsError("CHAT_LEX_AUTH=cognito: the Cognito provider is not installed in this build; use local") from exc
+    provider: IdentityProvider = cognito.CognitoIdentityProvider(
+        user_pool_id=settings.cognito_user_pool_id or "",
+        client_id=settings.cognito_client_id or "",
+        region=settings.cognito_region or settings.aws_region,
+        endpoint_url=settings.cognito_endpoint,
+        jwks_url=settings.cognito_jwks_url,
+    )
+    return provider
+
+
+def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter]:
+    """The fan-out channel and the rate limiter; with Redis both are shared by every process."""
+    if settings.channels == "memory":
+        return MemoryChannel(), LocalTokenBucket(settings.rate_per_minute)
+    client = aioredis.from_url(settings.channels, socket_connect_timeout=3)
+    return RedisChannel(client, prefix=settings.channel_prefix), RedisTokenBucket(
+        client, settings.rate_per_minute, prefix=settings.channel_prefix
+    )
+
+
+def open_backends(settings: Settings) -> Backends:
+    store = open_store(
+        settings.store,
+        message_ttl_days=settings.message_ttl_days,
+        table_prefix=settings.table_prefix,
+        endpoint_url=settings.dynamodb_endpoint,
+        region=settings.aws_region,
+    )
+    identity = open_identity(settings, store)
+    bot = open_bot(settings)
+    channel, rate_limiter = open_channels(settings)
+    descriptions = {
+        "bot": bot.description if bot is not None else "off",
+        "store": getattr(store, "description", settings.store),
+        "auth": getattr(identity, "name", settings.auth),
+        "channels": settings.describe()["channels"],
+    }
+    return Backends(store, identity, bot, channel, rate_limiter, descriptions)

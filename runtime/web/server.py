@@ -1,0 +1,49 @@
+"""Run the app under uvicorn (sans-I/O websockets, no per-message deflate) with a draining shutdown."""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from litestar import Litestar
+
+from runtime.web.app import drain
+from runtime.web.context import ChatContext
+from runtime.web.settings import Settings
+
+MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
+
+
+def uvicorn_config(app: Litestar, settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        ws_max_size=MAX_WS_MESSAGE_BYTES,
+        log_level=settings.log_level.lower(),
+        access_log=settings.debug,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+
+
+class DrainingServer(uvicorn.Server):
+    """On shutdown, close every chat socket with 1001 (after flushing its backlog) before uvicorn's own shutdown."""
+
+    def __init__(self, config: uvicorn.Config, context: ChatContext) -> None:
+        super().__init__(config)
+        self.context = context
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        await drain(self.context)
+        await super().shutdown(sockets)
+
+
+def serve(app: Litestar, settings: Settings) -> None:
+    """Block serving `app` until SIGINT/SIGTERM."""
+    context: ChatContext = app.state.chat
+    DrainingServer(uvicorn_config(app, settings), context).run()

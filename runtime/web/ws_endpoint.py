@@ -1,0 +1,234 @@
+"""The `/ws` endpoint: authenticate the handshake, subscribe the socket, then route each frame to the ChatService."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.types.asgi_types import WebSocketSendEvent
+
+from runtime.auth.base import AuthError
+from runtime.chat import errors
+from runtime.chat.errors import ChatError
+from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
+from runtime.chat.fanout import LocalConnection
+from runtime.chat.lex_session import is_time_zone
+from runtime.chat.service import Sender, conversation_payload
+from runtime.store.errors import InvalidArgument, StoreError
+from runtime.web.context import ChatContext
+from runtime.web.frames import parse_frame
+
+log = logging.getLogger("chat_lex.ws")
+
+SUBPROTOCOL = "chat-lex"
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_INTERNAL = 1011
+CLOSE_GOING_AWAY = 1001
+
+
+def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
+    """(token, subprotocol to echo): `?token=` wins; else `Sec-WebSocket-Protocol: chat-lex, <token>`."""
+    offered = [p.strip() for p in socket.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    echo = SUBPROTOCOL if SUBPROTOCOL in offered else None
+    token = socket.query_params.get("token")
+    if token:
+        return token, echo
+    others = [p for p in offered if p != SUBPROTOCOL]
+    return (others[0] if others else None), echo
+
+
+@websocket("/ws", name="ws")
+async def chat_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    context: ChatContext = socket.app.state.chat
+    await serve_socket(socket, context)
+
+
+async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -> None:
+    token, subprotocol = token_from_handshake(socket)
+    await socket.accept(subprotocols=subprotocol)
+    if context.draining:
+        await socket.close(CLOSE_GOING_AWAY, "server shutting down; reconnect")
+        return
+    if not token:
+        await socket.close(CLOSE_UNAUTHORIZED, "missing token: pass ?token=<access token> or subprotocols ['chat-lex', '<token>']")
+        return
+    try:
+        identity = await context.backends.identity.verify(token)
+    except AuthError as exc:
+        await socket.close(CLOSE_UNAUTHORIZED, f"{exc.code}: {exc.message}"[:120])
+        return
+    except Exception:
+        log.exception("token verification failed")
+        await socket.close(CLOSE_INTERNAL, "could not verify the token; try again")
+        return
+    sender = Sender(identity.user_id, identity.display_name or identity.username)
+    connection_id = uuid.uuid4().hex[:16]
+
+    async def send(text: str) -> None:
+        await socket.send(WebSocketSendEvent(type="websocket.send", bytes=None, text=text))
+
+    async def close(code: int, reason: str) -> None:
+        await socket.close(code, reason)
+
+    connection = LocalConnection(connection_id, sender.user_id, sender.display_name, send, close, max_backlog=context.settings.send_backlog)
+    session = _SocketSession(context, connection, sender, socket.query_params.get("tz"))
+    try:
+        await session.open()
+    except Exception:
+        log.exception("could not open the connection", extra={"connection_id": connection_id, "user_id": sender.user_id})
+        await context.fanout.unregister(connection)
+        await socket.close(CLOSE_INTERNAL, "the server could not load your conversations; reconnect")
+        return
+    try:
+        while True:
+            event = await socket.receive()
+            if event["type"] != "websocket.receive":
+                break
+            text = event.get("text")
+            await session.handle(text if text is not None else (event.get("bytes") or b""))
+            if connection.closed:
+                break
+    except Exception:
+        log.debug("socket receive ended", extra={"connection_id": connection_id}, exc_info=True)
+    finally:
+        await session.shut()
+
+
+class _SocketSession:
+    """One authenticated socket: its subscriptions, its time zone, and its frame handlers."""
+
+    def __init__(self, context: ChatContext, connection: LocalConnection, sender: Sender, tz: str | None) -> None:
+        self.context = context
+        self.connection = connection
+        self.sender = sender
+        self.time_zone: str | None = None
+        self._bad_tz = tz if tz and not is_time_zone(tz) else None
+        if tz and self._bad_tz is None:
+            self.time_zone = tz
+        self.rooms: list[str] = []
+
+    @property
+    def ids(self) -> dict[str, str]:
+        return {"connection_id": self.connection.connection_id, "user_id": self.sender.user_id}
+
+    async def open(self) -> None:
+        store = self.context.backends.store
+        fanout = self.context.fanout
+        await store.ensure_private_conversation(self.sender.user_id, self.sender.display_name)
+        conversations = await store.list_conversations(self.sender.user_id)
+        fanout.register(self.connection)
+        for conversation in conversations:
+            fanout.subscribe(self.connection, conversation.conversation_id)
+        self.connection.offer(
+            encode(
+                welcome_event(
+                    self.sender.user_id,
+                    self.sender.display_name,
+                    self.connection.connection_id,
+                    [conversation_payload(c) for c in conversations],
+                )
+            )
+        )
+        if self._bad_tz is not None:
+            self._error(ChatError(errors.BAD_TIME_ZONE, f"tz {self._bad_tz[:64]!r} is not an IANA time zone (e.g. Europe/Paris); ignored"))
+        self.rooms = [c.conversation_id for c in conversations if c.kind == "room"]
+        for room in self.rooms:
+            await self.context.service.announce_presence(self.sender, room, "online")
+        log.info("connected", extra=self.ids)
+
+    async def shut(self) -> None:
+        fanout = self.context.fanout
+        await fanout.unregister(self.connection)
+        if not fanout.local_connections_of(self.sender.user_id):
+            for room in list(self.connection.subscriptions | set(self.rooms)):
+                conversation = await _quiet_get(self.context, room)
+                if conversation is not None and conversation.kind == "room":
+                    try:
+                        await self.context.service.announce_presence(self.sender, room, "offline")
+                    except Exception:
+                        log.debug("presence not announced", extra=self.ids, exc_info=True)
+        log.info("disconnected", extra=self.ids)
+
+    async def handle(self, raw: str | bytes) -> None:
+        received_at = time.perf_counter()
+        self.context.metrics.frames_in.inc()
+        request_id: str | None = None
+        try:
+            frame = parse_frame(raw)
+            request_id = frame.get("requestId")
+            action = frame["action"]
+            if action == "ping":
+                self._reply(pong_event(), request_id)
+                return
+            await self.context.service.check_rate(self.sender, frame.get("clientMessageId"))
+            await self._dispatch(action, frame, request_id, received_at)
+        except ChatError as exc:
+            self._error(exc, request_id)
+        except InvalidArgument as exc:
+            self._error(ChatError(errors.BAD_FRAME, str(exc)), request_id)
+        except StoreError as exc:
+            log.warning("store refused a frame", extra={**self.ids, "reason": str(exc)})
+            self._error(ChatError(errors.INTERNAL, "the message store failed; retry with the same clientMessageId"), request_id)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception:
+            log.exception("frame handling failed", extra=self.ids)
+            self._error(ChatError(errors.INTERNAL, "the server failed on this frame; retry, and report it if it persists"), request_id)
+
+    async def _dispatch(self, action: str, frame: dict[str, Any], request_id: str | None, received_at: float) -> None:
+        service = self.context.service
+        conversation_id: str = frame["conversationId"]
+        if action == "sendmessage":
+            time_zone = frame.get("timeZone") or self.time_zone
+            if time_zone is not None and not is_time_zone(time_zone):
+                raise ChatError(
+                    errors.BAD_TIME_ZONE,
+                    f"timeZone {time_zone[:64]!r} is not an IANA time zone name (e.g. Europe/Paris)",
+                    client_message_id=frame["clientMessageId"],
+                )
+            stored = await service.send_message(
+                self.sender,
+                conversation_id,
+                frame["message"],
+                frame["clientMessageId"],
+                reply=lambda event: self.connection.offer(encode(event)),
+                time_zone=time_zone,
+                received_at=received_at,
+            )
+            extra = {**self.ids, "conversation_id": conversation_id, "message_id": stored.message_id}
+            if self.context.settings.debug:
+                extra["content"] = stored.content
+            log.debug("message", extra=extra)
+        elif action == "history":
+            self._reply(
+                await service.history(self.sender, conversation_id, before=frame.get("before"), limit=frame.get("limit", 50)), request_id
+            )
+        elif action == "resume":
+            await service.resume(self.sender, self.connection, conversation_id, frame["afterMessageId"])
+        elif action == "join":
+            conversation = await service.join(self.sender, self.connection, conversation_id)
+            self._reply(joined_event(conversation_payload(conversation)), request_id)
+        elif action == "leave":
+            await service.leave(self.sender, conversation_id)
+            self._reply(left_event(conversation_id), request_id)
+
+    def _reply(self, frame: dict[str, Any], request_id: str | None) -> None:
+        if request_id is not None:
+            frame["requestId"] = request_id
+        self.connection.offer(encode(frame))
+
+    def _error(self, error: ChatError, request_id: str | None = None) -> None:
+        self.context.metrics.errors_sent.inc()
+        log.info("refused", extra={**self.ids, "code": error.code})
+        self._reply(error_event(error), request_id)
+
+
+async def _quiet_get(context: ChatContext, conversation_id: str) -> Any:
+    try:
+        return await context.backends.store.get_conversation(conversation_id)
+    except Exception:
+        return None
