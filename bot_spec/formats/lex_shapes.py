@@ -12,10 +12,12 @@ the closing setting built from ``closing_response``; keys are lexv2-models camel
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +42,7 @@ from bot_spec.definition import (
     SlotTypeValue,
     VoiceSettings,
 )
+from bot_spec.diagnostics import Diagnostic, SpecError
 
 Doc = dict[str, Any]
 Style = Literal["cfn", "lexjson"]
@@ -73,7 +76,33 @@ class ShapeError(ValueError):
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path
+        self.reason = message
         super().__init__(f"{path}: {message}")
+
+
+@contextlib.contextmanager
+def located(prefix: str) -> Iterator[None]:
+    """Prefix the path of any ShapeError raised inside (``locales.en_US.intents.Order``)."""
+    try:
+        yield
+    except ShapeError as exc:
+        raise ShapeError(prefix if exc.path == "<root>" else f"{prefix}.{exc.path}", exc.reason) from None
+
+
+def definition_error(exc: ShapeError, target: str) -> SpecError:
+    """A definition that cannot be written as ``target``: a SpecError pointing at the field."""
+    return SpecError(
+        [
+            Diagnostic(
+                code="F001",
+                severity="error",
+                message=f"cannot write {target}: {exc.reason}",
+                file="<definition>",
+                path=exc.path,
+                fix="make lex_extras at this path follow the lexv2-models API shape",
+            )
+        ]
+    )
 
 
 # ---------------------------------------------------------------- models
@@ -260,16 +289,20 @@ def _normalize_scalar(value: Any, shape: Shape, path: str) -> Any:
 # ---------------------------------------------------------------- API -> CFN / LexJson
 
 
-def respell(value: Any, shape: Shape, node: Doc | None, style: Style) -> Any:
+def respell(value: Any, shape: Shape, node: Doc | None, style: Style, path: str = "") -> Any:
     """API-shaped data in CloudFormation (PascalCase) or LexJson (camelCase) spelling.
 
     Names come from the CFN schema (``active`` -> ``IsActive``, ``messageGroups`` ->
     ``MessageGroupsList``, ``lambdaARN`` -> ``LambdaArn``); enums take the schema's spelling
     (``TopResolution`` -> ``TOP_RESOLUTION``). CloudFormation writes two API maps as lists.
+    ShapeError when ``value`` (say, hand-written extras) does not have the API's structure.
     """
     item_name = _ref_name(node)
     node = _resolve(node)
+    where = path or "<root>"
     if isinstance(shape, StructureShape):
+        if not isinstance(value, dict):
+            raise ShapeError(where, f"expected an object ({shape.name}), got {type(value).__name__}")
         props: Doc = (node or {}).get("properties", {})
         out: Doc = {}
         for member, item in value.items():
@@ -277,26 +310,31 @@ def respell(value: Any, shape: Shape, node: Doc | None, style: Style) -> Any:
                 out[pascal(member) if style == "cfn" else member] = item
                 continue
             cfn = _TOP_LEVEL_NAMES.get(item_name or "", {}).get(member) or _cfn_name(member, props) or pascal(member)
-            out[cfn if style == "cfn" else lower_camel(cfn)] = respell(item, shape.members[member], props.get(cfn), style)
+            spelled = respell(item, shape.members[member], props.get(cfn), style, f"{path}.{member}" if path else member)
+            out[cfn if style == "cfn" else lower_camel(cfn)] = spelled
         return out
     if isinstance(shape, MapShape):
-        return _respell_map(value, shape, node, style)
+        if not isinstance(value, dict):
+            raise ShapeError(where, f"expected a mapping ({shape.name}), got {type(value).__name__}")
+        return _respell_map(value, shape, node, style, path)
     if isinstance(shape, ListShape):
+        if not isinstance(value, list):
+            raise ShapeError(where, f"expected a list ({shape.name}), got {type(value).__name__}")
         items = (node or {}).get("items")
-        return [respell(v, shape.member, items, style) for v in value]
+        return [respell(v, shape.member, items, style, f"{path}[{i}]") for i, v in enumerate(value)]
     enum = (node or {}).get("enum")
     if enum and isinstance(value, str):
         return _enum_value(value, list(enum))
     return value
 
 
-def _respell_map(value: Doc, shape: MapShape, node: Doc | None, style: Style) -> Any:
+def _respell_map(value: Doc, shape: MapShape, node: Doc | None, style: Style, path: str) -> Any:
     if node is not None and node.get("type") == "array" and style == "cfn":
         item_name = _ref_name(node.get("items")) or ""
         key_name, value_name = _CFN_MAP_ITEMS.get(item_name, ("Key", "Value"))
         item_node = _resolve(node.get("items")) or {}
         item_value_node = item_node.get("properties", {}).get(value_name)
-        return [{key_name: k, value_name: respell(v, shape.value, item_value_node, style)} for k, v in value.items()]
+        return [{key_name: k, value_name: respell(v, shape.value, item_value_node, style, f"{path}.{k}")} for k, v in value.items()]
     value_node = None
     if node is not None:
         if node.get("type") == "array":  # LexJson keeps the API map; the item's value field tells the spelling
@@ -308,7 +346,7 @@ def _respell_map(value: Doc, shape: MapShape, node: Doc | None, style: Style) ->
             value_node = next(iter(patterns.values()), None) or node.get("additionalProperties") or None
             if not isinstance(value_node, dict):
                 value_node = None
-    return {k: respell(v, shape.value, value_node, style) for k, v in value.items()}
+    return {k: respell(v, shape.value, value_node, style, f"{path}.{k}") for k, v in value.items()}
 
 
 # ---------------------------------------------------------------- extras

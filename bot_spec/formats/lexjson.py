@@ -154,7 +154,14 @@ def _bot_json(defn: BotDefinition) -> Doc:
 
 
 def to_files(defn: BotDefinition) -> dict[str, bytes]:
-    """Archive path -> content of the LexJson export of ``defn``."""
+    """Archive path -> content of the LexJson export of ``defn``; SpecError if its extras are malformed."""
+    try:
+        return _files(defn)
+    except ShapeError as exc:
+        raise lex_shapes.definition_error(exc, "a LexJson export") from None
+
+
+def _files(defn: BotDefinition) -> dict[str, bytes]:
     root = defn.name
     files = {"Manifest.json": _dump(MANIFEST), f"{root}/Bot.json": _dump(_bot_json(defn))}
     for loc in defn.locales:
@@ -163,9 +170,10 @@ def to_files(defn: BotDefinition) -> dict[str, bytes]:
         for slot_type in loc.slot_types:
             files[f"{base}/SlotTypes/{slot_type.name}/SlotType.json"] = _dump(_slot_type_json(defn, loc, slot_type))
         for intent in loc.intents:
-            files[f"{base}/Intents/{intent.name}/Intent.json"] = _dump(_intent_json(defn, loc, intent))
-            for slot in intent.slots:
-                files[f"{base}/Intents/{intent.name}/Slots/{slot.name}/Slot.json"] = _dump(_slot_json(defn, loc, intent, slot))
+            with lex_shapes.located(f"locales.{loc.locale_id}.intents.{intent.name}"):
+                files[f"{base}/Intents/{intent.name}/Intent.json"] = _dump(_intent_json(defn, loc, intent))
+                for slot in intent.slots:
+                    files[f"{base}/Intents/{intent.name}/Slots/{slot.name}/Slot.json"] = _dump(_slot_json(defn, loc, intent, slot))
     return files
 
 

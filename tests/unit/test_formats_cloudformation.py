@@ -194,3 +194,17 @@ def test_oversized_template_is_refused() -> None:
 def test_deeply_nested_json_is_refused_cleanly() -> None:
     with pytest.raises(SpecError, match="nested too deeply"):
         cloudformation.load_template('{"a":' + "[" * 100_000 + "]" * 100_000 + "}", "deep.json")
+
+
+def test_malformed_extras_are_a_spec_error_naming_the_field(seed: BotDefinition) -> None:
+    broken = seed.without_replies()
+    status = broken.locales[0].intent("Status")
+    assert status is not None and status.slots[0].prompt is not None
+    status.slots[0].prompt.extras = {"promptAttemptsSpecification": ["Initial"]}
+    with pytest.raises(SpecError) as caught:
+        cloudformation.to_template(broken)
+    [diag] = caught.value.diagnostics
+    assert (
+        diag.path == "locales.en_US.intents.Status.slots.StatusType.valueElicitationSetting.promptSpecification.promptAttemptsSpecification"
+    )
+    assert "expected a mapping" in diag.message and diag.fix

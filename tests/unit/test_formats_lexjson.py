@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import zipfile
@@ -210,3 +211,15 @@ def test_unpacked_folder_errors_name_the_file_on_disk(seed: BotDefinition, tmp_p
     [diag] = caught.value.diagnostics
     assert diag.file == str(bad)
     assert diag.path == "sampleUtterances" and "expected a list" in diag.message
+
+
+def test_malformed_extras_are_a_spec_error_naming_the_field(seed: BotDefinition) -> None:
+    broken = copy.deepcopy(seed)
+    greeting = broken.locales[0].intent("Greeting")
+    assert greeting is not None
+    greeting.extras = {"initialResponseSetting": {"nextStep": "ElicitIntent"}}
+    with pytest.raises(SpecError) as caught:
+        lexjson.to_files(broken)
+    [diag] = caught.value.diagnostics
+    assert diag.path == "locales.en_US.intents.Greeting.initialResponseSetting.nextStep"
+    assert "expected an object" in diag.message
