@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.validate import ParamValidator
+
 from bot_spec.definition import DRAFT_VERSION, BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.formats import lex_shapes
 
@@ -194,6 +196,35 @@ def substitute(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [substitute(v, ids) for v in value]
     return value
+
+
+def operation_name(method: str) -> str:
+    """The service operation of a boto3 method: ``create_bot`` -> ``CreateBot``."""
+    return "".join(part.capitalize() for part in method.split("_"))
+
+
+def stand_in_ids(calls: list[ApiCall]) -> dict[str, str]:
+    """A well-formed stand-in for every placeholder of a plan (10-character ids, a role ARN)."""
+    ids = {}
+    for n, placeholder in enumerate(sorted(placeholders([c.kwargs for c in calls]))):
+        ids[placeholder] = "arn:aws:iam::123456789012:role/StandIn" if placeholder == ROLE_ARN else f"ID{n:08d}"
+    return ids
+
+
+def validation_errors(calls: list[ApiCall], ids: dict[str, str] | None = None) -> list[str]:
+    """botocore's own parameter validation of every call (placeholders replaced); [] when all pass."""
+    model = lex_shapes.service_model()
+    ids = stand_in_ids(calls) if ids is None else ids
+    errors = []
+    for call in calls:
+        shape = model.operation_model(operation_name(call.operation)).input_shape
+        if shape is None:
+            errors.append(f"{call.operation}: the operation takes no input")
+            continue
+        report = ParamValidator().validate(substitute(call.kwargs, ids), shape)
+        if report.has_errors():
+            errors.append(f"{call.operation}: {report.generate_report()}")
+    return errors
 
 
 def plan_to_json(calls: list[ApiCall]) -> list[Doc]:

@@ -127,3 +127,12 @@ def test_plan_is_json_ready(seed: BotDefinition) -> None:
 
     data = api_plan.plan_to_json(api_plan.build_plan(seed))
     assert json.loads(json.dumps(data))[0]["operation"] == "create_bot"
+
+
+def test_the_plans_own_validation_agrees_with_botocore(model: ServiceModel, seed: BotDefinition) -> None:
+    calls = api_plan.build_plan(seed)
+    assert api_plan.validation_errors(calls) == []
+    calls[1].kwargs["nluIntentConfidenceThreshold"] = "high"
+    [error] = api_plan.validation_errors(calls)
+    assert error.startswith("create_bot_locale") and "nluIntentConfidenceThreshold" in error
+    assert api_plan.operation_name("build_bot_locale") == "BuildBotLocale"
