@@ -1,0 +1,119 @@
+"""The identity-provider contract: Local (SQLite) and Cognito (moto server mode) behave alike for the chat runtime.
+
+Where they differ by design: Cognito (without rotation enabled) returns no new refresh token
+on refresh, so the old one stays valid; the local provider rotates on every refresh.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from runtime.auth.base import AuthError, IdentityProvider
+from runtime.auth.cognito import CognitoIdentityProvider
+from runtime.auth.local import LocalIdentityProvider
+from runtime.store.sqlite_store import SqliteStore
+
+PASSWORD = "Sup3r-secret"
+SEED_POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True, "RequireSymbols": True}
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")  # never real ones
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(params=["local", "cognito"])
+async def provider(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[IdentityProvider]:
+    if request.param == "local":
+        store = SqliteStore(tmp_path / "chat.db")
+        yield LocalIdentityProvider(store, tmp_path / "keys", "urn:chat-lex:test", "web")
+        await store.close()
+        return
+    endpoint = request.getfixturevalue("endpoint")
+    client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
+    pool = client.create_user_pool(PoolName=f"p-{uuid.uuid4().hex[:8]}", Policies={"PasswordPolicy": SEED_POLICY})["UserPool"]["Id"]
+    app = client.create_user_pool_client(
+        UserPoolId=pool, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    yield CognitoIdentityProvider(pool, app, "us-east-1", endpoint_url=endpoint)
+
+
+async def register(provider: IdentityProvider, username: str) -> str:
+    result = await provider.sign_up(username, PASSWORD, f"{username}@example.com")
+    if not result.confirmed:
+        await provider.confirm(username, "123456")  # moto accepts any code; local confirms at sign-up here
+    return result.user_id
+
+
+async def expect(code: str, call: Any) -> AuthError:
+    with pytest.raises(AuthError) as info:
+        await call
+    assert info.value.code == code, info.value
+    return info.value
+
+
+async def test_sign_up_sign_in_verify(provider: IdentityProvider) -> None:
+    user_id = await register(provider, "alice")
+    tokens = await provider.sign_in("alice", PASSWORD)
+    assert tokens.token_type == "Bearer" and tokens.expires_in > 0 and tokens.refresh_token
+    for token in (tokens.access_token, tokens.id_token):
+        identity = await provider.verify(token)
+        assert (identity.user_id, identity.username) == (user_id, "alice")
+        assert identity.claims["sub"] == user_id
+
+
+async def test_refresh_gives_working_tokens_and_old_rotated_tokens_die(provider: IdentityProvider) -> None:
+    user_id = await register(provider, "bob")
+    tokens = await provider.sign_in("bob", PASSWORD)
+    assert tokens.refresh_token
+    refreshed = await provider.refresh(tokens.refresh_token, "bob")
+    assert (await provider.verify(refreshed.access_token)).user_id == user_id
+    assert refreshed.refresh_token
+    if refreshed.refresh_token != tokens.refresh_token:  # rotated: the old one is spent
+        await expect("NotAuthorized", provider.refresh(tokens.refresh_token))
+
+
+async def test_sign_out_then_refresh_fails(provider: IdentityProvider) -> None:
+    await register(provider, "carol")
+    tokens = await provider.sign_in("carol", PASSWORD)
+    assert tokens.refresh_token
+    await provider.sign_out(tokens.access_token, tokens.refresh_token)
+    await expect("NotAuthorized", provider.refresh(tokens.refresh_token))
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(provider: IdentityProvider) -> None:
+    await register(provider, "dave")
+    wrong = await expect("NotAuthorized", provider.sign_in("dave", "Wrong-pass1"))
+    unknown = await expect("NotAuthorized", provider.sign_in("nobody", PASSWORD))
+    assert wrong.message == unknown.message
+
+
+async def test_weak_password_is_refused_with_the_policy(provider: IdentityProvider) -> None:
+    error = await expect("InvalidPassword", provider.sign_up("erin", "password", "erin@example.com"))
+    assert "Passwords need at least 8 characters" in error.message
+    await register(provider, "frank")
+    await expect("UsernameExists", provider.sign_up("frank", PASSWORD, "f@example.com"))
+
+
+async def test_garbage_tokens(provider: IdentityProvider) -> None:
+    for garbage in ("", "a.b.c", "x" * 9000, "eyJhbGciOiJub25lIn0.e30."):
+        await expect("InvalidToken", provider.verify(garbage))
