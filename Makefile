@@ -17,9 +17,7 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/chat-lex validate bot_spec/chatbot
-	$(BIN)/chat-lex compile bot_spec/chatbot --format cloudformation -o dist/chatbot.cfn.yaml
-	$(BIN)/chat-lex compile bot_spec/chatbot --format lexjson -o dist/chatbot-LexJson.zip
-	$(BIN)/chat-lex compile bot_spec/chatbot --format api-plan -o dist/chatbot.api-plan.json
+	$(BIN)/chat-lex serve
 
 lint: setup
 	$(BIN)/ruff check .

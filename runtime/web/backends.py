@@ -68,6 +68,7 @@ def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter]:
 
 
 def open_backends(settings: Settings) -> Backends:
+    bot = open_bot(settings)  # first: a wrong bot folder fails before anything is opened
     store = open_store(
         settings.store,
         message_ttl_days=settings.message_ttl_days,
@@ -76,7 +77,6 @@ def open_backends(settings: Settings) -> Backends:
         region=settings.aws_region,
     )
     identity = open_identity(settings, store)
-    bot = open_bot(settings)
     channel, rate_limiter = open_channels(settings)
     descriptions = {
         "bot": bot.description if bot is not None else "off",
