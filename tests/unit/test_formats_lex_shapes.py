@@ -151,3 +151,11 @@ def test_slot_and_slot_type_survive_the_api_shape() -> None:
 def test_unknown_resolution_strategy_is_an_error() -> None:
     with pytest.raises(ShapeError, match="resolution strategy"):
         lex_shapes.slot_type_from_api({"slotTypeName": "X", "valueSelectionSetting": {"resolutionStrategy": "Guess"}}, "type")
+
+
+def test_lambda_arn_spelling_both_ways() -> None:
+    shape = lex_shapes.service_model().shape_for("LambdaCodeHook")
+    api = {"lambdaARN": "arn:aws:lambda:us-east-1:123456789012:function:hook", "codeHookInterfaceVersion": "1.0"}
+    cfn = lex_shapes.respell(api, shape, {"$ref": "#/definitions/LambdaCodeHook"}, "cfn")
+    assert cfn == {"LambdaArn": api["lambdaARN"], "CodeHookInterfaceVersion": "1.0"}
+    assert lex_shapes.normalize(cfn, shape) == api
