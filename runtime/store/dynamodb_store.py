@@ -101,9 +101,11 @@ class DynamoDbStore:
         client: DynamoDBClient | None = None,
         commit_window: float = 0.002,
         max_batch: int = 100,
+        transact_actions: int = TRANSACT_LIMIT,
     ) -> None:
         self.description = f"dynamodb ({region}{', ' + endpoint_url if endpoint_url else ''}, tables {table_prefix}*)"
         self._prefix = table_prefix
+        self._per_transaction = max(1, min(transact_actions, TRANSACT_LIMIT) // 2)  # two actions per message
         self._tables = table_names(table_prefix)
         self._clock = clock or time.time
         self._ttl_seconds = message_ttl_days * 86400.0
@@ -190,9 +192,8 @@ class DynamoDbStore:
             (idempotent if m.client_message_id is not None else plain).append((i, stored, job.expires_at))
         for start in range(0, len(plain), BATCH_WRITE_LIMIT):
             self._batch_write(plain[start : start + BATCH_WRITE_LIMIT], outcomes)
-        per_transaction = TRANSACT_LIMIT // 2
-        for start in range(0, len(idempotent), per_transaction):
-            self._transact(idempotent[start : start + per_transaction], outcomes)
+        for start in range(0, len(idempotent), self._per_transaction):
+            self._transact(idempotent[start : start + self._per_transaction], outcomes)
         for i, original in duplicates:
             first = outcomes[original]
             outcomes[i] = first if isinstance(first, BaseException) else (first[0], False)

@@ -45,23 +45,28 @@ async def test_batches_never_exceed_25_items(aws: None) -> None:
     store = DynamoDbStore(table_prefix="t-", client=client, commit_window=0.02)  # type: ignore[arg-type]
     store.create_tables()
     try:
-        await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", f"m{i}", None)) for i in range(90)))
-        assert len((await store.history("room", limit=100)).messages) == 90
+        await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", f"m{i}", None)) for i in range(60)))
+        assert len((await store.history("room", limit=100)).messages) == 60
         assert max(client.batch_sizes) == BATCH_WRITE_LIMIT  # batching happened, and was split
-        assert sum(client.batch_sizes) == 90
+        assert sum(client.batch_sizes) == 60
     finally:
         await store.close()
 
 
 async def test_idempotent_batch_beyond_one_transaction(aws: None) -> None:
-    store = DynamoDbStore(table_prefix="t-", commit_window=0.02)
+    store = DynamoDbStore(table_prefix="t-", commit_window=0.02, transact_actions=10)  # 5 messages a transaction
     store.create_tables()
     try:
-        first = await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", f"m{i}", f"c{i}")) for i in range(60)))
-        again = await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", "x", f"c{i}")) for i in range(60)))
+        first = await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", f"m{i}", f"c{i}")) for i in range(23)))
+        again = await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", "x", f"c{i}")) for i in range(23)))
         assert [m.message_id for m, _ in first] == [m.message_id for m, _ in again]
         assert all(created for _, created in first) and not any(created for _, created in again)
-        assert len(await store.messages_after("room", None, limit=1000)) == 60
+        assert len(await store.messages_after("room", None, limit=1000)) == 23
+        # new and duplicate messages in the same transactions: the duplicates cancel, the rest is retried
+        mixed = await asyncio.gather(*(store.append_message(NewMessage("room", "u", "U", "user", "y", f"c{i}")) for i in range(15, 35)))
+        assert [created for _, created in mixed] == [i >= 23 for i in range(15, 35)]
+        assert [m.message_id for m, _ in mixed[:8]] == [m.message_id for m, _ in first[15:]]
+        assert len(await store.messages_after("room", None, limit=1000)) == 35
     finally:
         await store.close()
 
