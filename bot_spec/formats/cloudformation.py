@@ -310,7 +310,7 @@ def intent_from_cfn(node: Any, path: str) -> Intent:
         if not isinstance(priority, int) or not isinstance(slot_name, str):
             raise ShapeError(f"{path}.SlotPriorities[{i}]", "needs an integer Priority and a SlotName")
         pairs.append((priority, slot_name))
-    api = lex_shapes.normalize(_renamed(doc, {"Name": "intentName"}), input_shape("CreateIntent"), path)
+    api = lex_shapes.normalize(_renamed(doc, {"Name": "intentName", "DisplayName": "intentDisplayName"}), input_shape("CreateIntent"), path)
     return lex_shapes.intent_from_api(api, slots, lex_shapes.priorities_from(pairs, slots), path)
 
 

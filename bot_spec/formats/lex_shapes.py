@@ -52,7 +52,7 @@ _CFN_SCHEMA_DIR = Path(str(__import__("cfnlint").__file__)).parent / "data" / "s
 
 # Top-level API members whose CFN/LexJson names are not a respelling (resource name fields).
 _TOP_LEVEL_NAMES: dict[str, dict[str, str]] = {
-    "Intent": {"intentName": "Name"},
+    "Intent": {"intentName": "Name", "intentDisplayName": "DisplayName"},
     "Slot": {"slotName": "Name", "slotTypeId": "SlotTypeName"},
     "SlotType": {"slotTypeName": "Name"},
     "BotLocale": {"nluIntentConfidenceThreshold": "NluConfidenceThreshold"},
@@ -178,11 +178,15 @@ def lower_camel(name: str) -> str:
 def _cfn_name(member: str, props: Doc) -> str | None:
     """The CFN property spelling an API member takes in a definition's properties."""
     by_norm = {_norm(p): p for p in props}
-    for candidate in (member, "is" + member, member + "List"):
+    # IsActive, MessageGroupsList, NluImprovementSpecification, BedrockTraceStatus, BedrockModelCustomPrompt
+    candidates = (member, "is" + member, member + "List", member + "Specification")
+    for candidate in (*candidates, "Bedrock" + member, "BedrockModel" + member, "Bedrock" + member + "Configuration"):
         found = by_norm.get(_norm(candidate))
         if found is not None:
             return found
-    return None
+    # Last resort: a unique property ending in the member's name (identifier -> BedrockGuardrailIdentifier).
+    endings = [p for p in props if _norm(p).endswith(_norm(member))]
+    return endings[0] if len(endings) == 1 else None
 
 
 def _api_member(key: str, members: dict[str, Shape]) -> str | None:
@@ -194,10 +198,15 @@ def _api_member(key: str, members: dict[str, Shape]) -> str | None:
         candidates.append(norm[2:])
     if norm.endswith("list"):  # messageGroupsList, and the older exports' messageGroupList
         candidates += [norm[:-4], norm[:-4] + "s"]
+    for affix in ("specification", "configuration"):  # NluImprovementSpecification, BedrockGuardrailConfiguration
+        candidates += [c[: -len(affix)] for c in list(candidates) if c.endswith(affix)]
+    for prefix in ("bedrockmodel", "bedrock"):  # BedrockTraceStatus, BedrockModelCustomPrompt
+        candidates += [c[len(prefix) :] for c in list(candidates) if c.startswith(prefix)]
     for candidate in candidates:
         if candidate in by_norm:
             return by_norm[candidate]
-    return None
+    endings = sorted((m for m in members if len(m) > 3 and norm.endswith(_norm(m))), key=len, reverse=True)
+    return endings[0] if endings else None
 
 
 def _enum_value(value: str, allowed: list[str]) -> str:

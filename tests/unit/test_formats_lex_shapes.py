@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from botocore.model import ListShape, MapShape, StructureShape
 
 from bot_spec.definition import Intent, Message, MessageGroup, PromptSpecification, ResponseSpecification, Slot, SlotType, SlotTypeValue
 from bot_spec.formats import lex_shapes
@@ -159,3 +162,55 @@ def test_lambda_arn_spelling_both_ways() -> None:
     cfn = lex_shapes.respell(api, shape, {"$ref": "#/definitions/LambdaCodeHook"}, "cfn")
     assert cfn == {"LambdaArn": api["lambdaARN"], "CodeHookInterfaceVersion": "1.0"}
     assert lex_shapes.normalize(cfn, shape) == api
+
+
+# API members the AWS::Lex::Bot schema has no property for (botocore 1.44 / cfn-lint 1.58).
+NOT_IN_CLOUDFORMATION = {
+    "CreateSlot.valueElicitationSetting.slotResolutionSetting",
+    "CreateBotLocale.speakerDiarizationSettings",
+}
+
+
+def _unmapped(shape: Any, node: dict[str, Any] | None, path: str, seen: set[tuple[str, str]], out: list[str]) -> None:
+    name = lex_shapes._ref_name(node)
+    node = lex_shapes._resolve(node)
+    if node is None:
+        return
+    if isinstance(shape, StructureShape):
+        if (shape.name, str(name)) in seen:
+            return
+        seen.add((shape.name, str(name)))
+        props = node.get("properties", {})
+        for member, member_shape_ in shape.members.items():
+            if path.count(".") == 0 and member in ("botId", "botVersion", "localeId", "intentId", "botName"):
+                continue
+            renamed = lex_shapes._TOP_LEVEL_NAMES.get(name or "", {}).get(member)  # the readers rename these themselves
+            cfn = renamed or lex_shapes._cfn_name(member, props)
+            if cfn is None:
+                out.append(f"{path}.{member}")
+                continue
+            assert renamed or lex_shapes._api_member(cfn, shape.members) == member, f"{path}.{member} <- {cfn}"
+            _unmapped(member_shape_, props.get(cfn), f"{path}.{member}", seen, out)
+    elif isinstance(shape, ListShape):
+        _unmapped(shape.member, node.get("items"), path, seen, out)
+    elif isinstance(shape, MapShape):
+        if node.get("type") == "array":
+            item = lex_shapes._resolve(node.get("items")) or {}
+            value_name = lex_shapes._CFN_MAP_ITEMS.get(lex_shapes._ref_name(node.get("items")) or "", ("Key", "Value"))[1]
+            _unmapped(shape.value, item.get("properties", {}).get(value_name), path, seen, out)
+        else:
+            _unmapped(shape.value, next(iter((node.get("patternProperties") or {}).values()), None), path, seen, out)
+
+
+def test_every_api_member_has_a_cloudformation_spelling_both_ways() -> None:
+    out: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for operation, definition in (
+        ("CreateIntent", "Intent"),
+        ("CreateSlot", "Slot"),
+        ("CreateSlotType", "SlotType"),
+        ("CreateBotLocale", "BotLocale"),
+    ):
+        _unmapped(input_shape(operation), {"$ref": f"#/definitions/{definition}"}, operation, seen, out)
+    _unmapped(input_shape("CreateBot"), {"properties": lex_shapes.cfn_bot_schema()["properties"]}, "CreateBot", seen, out)
+    assert set(out) == NOT_IN_CLOUDFORMATION
