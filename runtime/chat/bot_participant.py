@@ -19,7 +19,19 @@ MENTION = re.compile(r"(?<![\w@])@bot\b", re.IGNORECASE)
 
 
 class LexRuntimeClient(Protocol):
-    def recognize_text(self, **kwargs: Any) -> Any: ...
+    """The part of boto3's `lexv2-runtime` client (and of the local engine) the chat runtime uses."""
+
+    def recognize_text(
+        self,
+        *,
+        botId: str,
+        botAliasId: str,
+        localeId: str,
+        sessionId: str,
+        text: str,
+        sessionState: dict[str, Any] = ...,
+        requestAttributes: dict[str, str] = ...,
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ BOT_DISPLAY_NAME = "Bot"
 RESUME_PAGE = 500
 RESUME_MAX_MESSAGES = 10_000
 HISTORY_MAX_LIMIT = 200
+# Presence is announced only in rooms up to this size: in a room of N members, N sockets connecting would
+# otherwise cost N*N frames (a million for a 1000-member room).
+PRESENCE_MAX_MEMBERS = 100
 
 Reply = Callable[[dict[str, Any]], object]
 
@@ -58,6 +61,10 @@ class _BotTurn:
     message: StoredMessage
     sender: Sender
     time_zone: str | None
+
+
+def announces_presence(conversation: Conversation) -> bool:
+    return conversation.kind == "room" and len(conversation.members) <= PRESENCE_MAX_MEMBERS
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:
@@ -193,7 +200,8 @@ class ChatService:
         for local in self.fanout.local_connections_of(sender.user_id):
             if local is connection or connection is None:
                 self.fanout.subscribe(local, conversation_id)
-        await self.announce_presence(sender, conversation_id, "online")
+        if announces_presence(conversation):
+            await self.announce_presence(sender, conversation_id, "online")
         return conversation
 
     async def leave(self, sender: Sender, conversation_id: str) -> None:
@@ -201,7 +209,8 @@ class ChatService:
         if conversation.kind == "private":
             raise ChatError(errors.BAD_FRAME, "you cannot leave your private conversation with the bot", conversation_id=conversation_id)
         await self.store.remove_member(conversation_id, sender.user_id)
-        await self.announce_presence(sender, conversation_id, "offline")
+        if announces_presence(conversation):
+            await self.announce_presence(sender, conversation_id, "offline")
         for local in self.fanout.local_connections_of(sender.user_id):
             self.fanout.unsubscribe(local, conversation_id)
 

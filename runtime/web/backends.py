@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import redis.asyncio as aioredis
 
 from runtime.auth.base import IdentityProvider
+from runtime.auth.cognito import CognitoIdentityProvider
 from runtime.auth.local import LocalIdentityProvider
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import EventChannel, MemoryChannel, RedisChannel
@@ -42,19 +42,13 @@ def open_bot(settings: Settings) -> BotParticipant | None:
 def open_identity(settings: Settings, store: Store) -> IdentityProvider:
     if settings.auth == "local":
         return LocalIdentityProvider(store, Path(settings.auth_key_dir), settings.auth_issuer, settings.auth_client_id)
-    # INTEGRATION: the Cognito provider lands separately; imported by name so this module works without it.
-    try:
-        cognito = importlib.import_module("runtime.auth.cognito")
-    except ImportError as exc:
-        raise SettingsError("CHAT_LEX_AUTH=cognito: the Cognito provider is not installed in this build; use local") from exc
-    provider: IdentityProvider = cognito.CognitoIdentityProvider(
+    return CognitoIdentityProvider(
         user_pool_id=settings.cognito_user_pool_id or "",
         client_id=settings.cognito_client_id or "",
         region=settings.cognito_region or settings.aws_region,
         endpoint_url=settings.cognito_endpoint,
         jwks_url=settings.cognito_jwks_url,
     )
-    return provider
 
 
 def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter]:

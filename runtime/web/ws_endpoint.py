@@ -17,7 +17,7 @@ from runtime.chat.errors import ChatError
 from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
 from runtime.chat.fanout import LocalConnection
 from runtime.chat.lex_session import is_time_zone
-from runtime.chat.service import Sender, conversation_payload
+from runtime.chat.service import Sender, announces_presence, conversation_payload
 from runtime.store.errors import InvalidArgument, StoreError
 from runtime.web.context import ChatContext
 from runtime.web.frames import parse_frame
@@ -135,7 +135,7 @@ class _SocketSession:
         )
         if self._bad_tz is not None:
             self._error(ChatError(errors.BAD_TIME_ZONE, f"tz {self._bad_tz[:64]!r} is not an IANA time zone (e.g. Europe/Paris); ignored"))
-        self.rooms = [c.conversation_id for c in conversations if c.kind == "room"]
+        self.rooms = [c.conversation_id for c in conversations if announces_presence(c)]
         for room in self.rooms:
             await self.context.service.announce_presence(self.sender, room, "online")
         log.info("connected", extra=self.ids)
@@ -144,13 +144,11 @@ class _SocketSession:
         fanout = self.context.fanout
         await fanout.unregister(self.connection)
         if not fanout.local_connections_of(self.sender.user_id):
-            for room in list(self.connection.subscriptions | set(self.rooms)):
-                conversation = await _quiet_get(self.context, room)
-                if conversation is not None and conversation.kind == "room":
-                    try:
-                        await self.context.service.announce_presence(self.sender, room, "offline")
-                    except Exception:
-                        log.debug("presence not announced", extra=self.ids, exc_info=True)
+            for room in self.rooms:
+                try:
+                    await self.context.service.announce_presence(self.sender, room, "offline")
+                except Exception:
+                    log.debug("presence not announced", extra=self.ids, exc_info=True)
         log.info("disconnected", extra=self.ids)
 
     async def handle(self, raw: str | bytes) -> None:
@@ -211,9 +209,13 @@ class _SocketSession:
             await service.resume(self.sender, self.connection, conversation_id, frame["afterMessageId"])
         elif action == "join":
             conversation = await service.join(self.sender, self.connection, conversation_id)
+            if announces_presence(conversation) and conversation_id not in self.rooms:
+                self.rooms.append(conversation_id)
             self._reply(joined_event(conversation_payload(conversation)), request_id)
         elif action == "leave":
             await service.leave(self.sender, conversation_id)
+            if conversation_id in self.rooms:
+                self.rooms.remove(conversation_id)
             self._reply(left_event(conversation_id), request_id)
 
     def _reply(self, frame: dict[str, Any], request_id: str | None) -> None:
@@ -225,10 +227,3 @@ class _SocketSession:
         self.context.metrics.errors_sent.inc()
         log.info("refused", extra={**self.ids, "code": error.code})
         self._reply(error_event(error), request_id)
-
-
-async def _quiet_get(context: ChatContext, conversation_id: str) -> Any:
-    try:
-        return await context.backends.store.get_conversation(conversation_id)
-    except Exception:
-        return None

@@ -361,3 +361,14 @@ async def test_history_pages_and_clamps_limit(harness: Harness) -> None:
     assert [m["messageId"] for m in page["messages"]] == ids[3:]
     older = await harness.service.history(ALICE, room.conversation_id, before=page["nextBefore"], limit=2)
     assert [m["messageId"] for m in older["messages"]] == ids[1:3]
+
+
+async def test_presence_is_not_announced_in_large_rooms(harness: Harness) -> None:
+    room = await harness.store.create_room("big", ALICE.user_id)
+    for i in range(100):
+        await harness.store.add_member(room.conversation_id, f"member-{i}")
+    alice = harness.socket(ALICE, room.conversation_id)
+    await harness.service.join(BOB, None, room.conversation_id)  # 102 members now
+    await harness.service.leave(BOB, room.conversation_id)
+    await settle()
+    assert alice.of_type("PRESENCE") == []
