@@ -1,0 +1,184 @@
+"""The pytest plugin of the conversation tests: options, targets, the ``conversation`` fixture, transcripts.
+
+Registered for the repository's own runs by ``-p conversation_tests.plugin`` in pyproject's
+pytest ``addopts``; ``chat-lex test`` passes the same ``-p``. Every pytest-bdd scenario collected
+in the session is run once per selected target (``--lex-target`` or ``--lex-targets``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conversation_tests.conversation import Conversation
+from conversation_tests.targets import TARGET_FACTORIES, ConversationTarget, open_target
+from conversation_tests.vocabulary import KEYWORDS, suggestions
+from tools.evaluation.lex_endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, aws_credentials_missing
+
+pytest_plugins = ["conversation_tests.steps"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BOT_DIR = PROJECT_ROOT / "bot_spec" / "chatbot"
+TARGET_ENV = "CHAT_LEX_TEST_TARGET"
+BOT_DIR_ENV = "CHAT_LEX_BOT_DIR"
+TARGET_PARAMETER = "lex_target_name"
+CONVERSATION_KEY = pytest.StashKey[Conversation]()
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class StepNotFound(Exception):
+    """A feature line matches no step of the vocabulary."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chat-lex", "chat-lex conversation tests")
+    group.addoption("--lex-target", default=None, help=f"run the features on this target only ({TARGET_ENV}); e.g. engine, http, aws")
+    group.addoption("--lex-targets", default=None, help="comma-separated targets to run every feature on (default: ini lex_targets)")
+    group.addoption("--bot-dir", default=None, help=f"bot spec folder for local targets ({BOT_DIR_ENV}; default bot_spec/chatbot)")
+    group.addoption("--bot-id", default=None, help="aws target: the bot id")
+    group.addoption("--bot-alias-id", default=None, help="aws target: the bot alias id")
+    group.addoption("--locale", default=None, help=f"locale id (default {DEFAULT_LOCALE})")
+    group.addoption("--region", default=None, help=f"aws target: the region (default AWS_REGION or {DEFAULT_REGION})")
+    group.addoption("--lex-transcripts", default=None, help="write a transcript file per failed scenario into this folder")
+    parser.addini("lex_targets", "targets every feature runs on when none is chosen", default="engine")
+
+
+def selected_targets(config: pytest.Config) -> list[str]:
+    """--lex-target, else $CHAT_LEX_TEST_TARGET, else --lex-targets, else the ini's lex_targets."""
+    single = config.getoption("--lex-target") or os.environ.get(TARGET_ENV)
+    if single:
+        return [single.strip()]
+    listed = config.getoption("--lex-targets") or str(config.getini("lex_targets"))
+    names = [name.strip() for name in listed.split(",") if name.strip()]
+    return names or ["engine"]
+
+
+def endpoint_options(config: pytest.Config) -> EndpointOptions:
+    """The options every target is opened with."""
+    bot_dir = config.getoption("--bot-dir") or os.environ.get(BOT_DIR_ENV)
+    return EndpointOptions(
+        bot_dir=Path(bot_dir) if bot_dir else DEFAULT_BOT_DIR,
+        bot_id=config.getoption("--bot-id"),
+        bot_alias_id=config.getoption("--bot-alias-id"),
+        locale_id=config.getoption("--locale") or DEFAULT_LOCALE,
+        region=config.getoption("--region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    targets = selected_targets(config)
+    unknown = [name for name in targets if name not in TARGET_FACTORIES]
+    if unknown:
+        raise pytest.UsageError(f"unknown conversation-test target {unknown[0]!r}; choose one of: {', '.join(sorted(TARGET_FACTORIES))}")
+    options = endpoint_options(config)
+    if any(name in ("engine", "http") for name in targets) and not (options.bot_dir / "bot.yaml").is_file():
+        raise pytest.UsageError(f"bot folder {options.bot_dir} has no bot.yaml; give --bot-dir (or {BOT_DIR_ENV}) a bot spec folder")
+    if "aws" in targets:
+        if not options.bot_id or not options.bot_alias_id:
+            raise pytest.UsageError("the aws target needs --bot-id and --bot-alias-id (the deployed bot and alias to talk to)")
+        if aws_credentials_missing():
+            raise pytest.UsageError(
+                "the aws target found no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+                "(or run `aws configure`), or run the features on the engine or http target"
+            )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    # Scenario functions made by pytest-bdd get the target parameter, so each runs once per target.
+    if callable(obj) and name.startswith("test") and _is_scenario(obj):
+        marks = getattr(obj, "pytestmark", [])
+        if not any(m.name == "usefixtures" and TARGET_PARAMETER in m.args for m in marks):
+            pytest.mark.usefixtures(TARGET_PARAMETER)(obj)
+
+
+def _is_scenario(obj: Any) -> bool:
+    """A pytest-bdd scenario function (it takes the ``_pytest_bdd_example`` argument)."""
+    try:
+        return "_pytest_bdd_example" in inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if TARGET_PARAMETER in metafunc.fixturenames:
+        targets = selected_targets(metafunc.config)
+        metafunc.parametrize(TARGET_PARAMETER, targets, ids=targets, scope="session")
+
+
+@pytest.fixture(scope="session")
+def lex_target_name(request: pytest.FixtureRequest) -> str:
+    """The target this test runs on (parametrised per selected target)."""
+    return getattr(request, "param", selected_targets(request.config)[0])
+
+
+@pytest.fixture(scope="session")
+def _open_conversation_targets(request: pytest.FixtureRequest) -> Iterator[dict[str, ConversationTarget]]:
+    opened: dict[str, ConversationTarget] = {}
+    yield opened
+    for target in opened.values():
+        target.close()
+
+
+@pytest.fixture
+def conversation_target(
+    lex_target_name: str, _open_conversation_targets: dict[str, ConversationTarget], request: pytest.FixtureRequest
+) -> ConversationTarget:
+    """The (session-wide) target of this test, opened on first use."""
+    target = _open_conversation_targets.get(lex_target_name)
+    if target is None:
+        from bot_spec.diagnostics import SpecError
+
+        try:
+            target = open_target(lex_target_name, endpoint_options(request.config))
+        except (EndpointError, SpecError) as exc:
+            pytest.fail(f"cannot open the {lex_target_name} target: {exc}", pytrace=False)
+        _open_conversation_targets[lex_target_name] = target
+    return target
+
+
+@pytest.fixture
+def conversation(conversation_target: ConversationTarget, request: pytest.FixtureRequest) -> Conversation:
+    """A fresh conversation with the bot for one scenario."""
+    chat = Conversation(conversation_target, request.config.getoption("--locale"))
+    request.node.stash[CONVERSATION_KEY] = chat
+    return chat
+
+
+def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, exception: Exception) -> None:
+    kind = KEYWORDS.get(str(step.type).lower())
+    near = "\n".join(f"    {s}" for s in suggestions(kind, step.name))
+    where = f"{feature.filename}:{step.line_number}"
+    raise StepNotFound(
+        f'no step matches {str(step.keyword).strip()} "{step.name}" ({where}, scenario "{scenario.name}").\n'
+        f"  The nearest steps are:\n{near}\n  (all steps: docs/conversation-tests.md)"
+    )
+
+
+def transcript_file_name(nodeid: str) -> str:
+    """A safe file name for a test's transcript."""
+    return _UNSAFE_FILE_CHARS.sub("_", nodeid).strip("_")[:150] + ".txt"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    chat = item.stash.get(CONVERSATION_KEY, None)
+    if chat is None or not report.failed or call.when != "call":
+        return report
+    transcript = chat.transcript()
+    report.sections.append(("conversation transcript", transcript))
+    folder = item.config.getoption("--lex-transcripts")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        error = str(call.excinfo.value) if call.excinfo is not None else ""
+        body = f"{item.nodeid}\n\n{error if transcript in error else transcript + chr(10) * 2 + error}\n"
+        (path / transcript_file_name(item.nodeid)).write_text(body, encoding="utf-8")
+    return report

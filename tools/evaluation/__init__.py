@@ -1,0 +1,1 @@
+"""NLU evaluation (``chat-lex evaluate``): labelled data, recognition through any Lex target, metrics, reports."""
