@@ -1,0 +1,510 @@
+"""The Lex V2 dialog for one turn: fill slots, elicit, confirm, fulfil, close (fact sheet 3.2-3.6).
+
+The dialog works on the session's Lex-shaped ``sessionState`` and records every
+decision it takes, so ``last_explanation`` can say why a turn went the way it did.
+
+Choices where Lex is not documented (see the fact sheet's *unverified* marks):
+- without a fulfillment code hook the intent ends ``ReadyForFulfillment`` with
+  ``Close`` (as real captures show), and its closing response still plays;
+- a code hook's ``Close`` is final: its messages play, or the closing response when it
+  sent none and the intent is Fulfilled;
+- a declined confirmation ends the intent ``Failed`` with the declination response;
+- the dialog code hook runs once per user input at most: on the initial response, or
+  after a slot capture or a confirmation answer; a hook's ``Delegate`` then lets the
+  engine pick the next step without calling the dialog hook again.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
+from runtime.lex.codehooks import Invoker, build_event, validate_response
+from runtime.lex.lex_shapes import (
+    LexIntent,
+    fallback_name,
+    interpretations_for,
+    is_filled,
+    new_intent,
+    scalar_slot,
+    score_slots,
+    slot_map,
+)
+from runtime.lex.messages import LexMessage, select_messages
+from runtime.lex.sessions import Session
+from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolver
+
+INTENT_SWITCH = "x-amz-lex:intent-switch"
+MAX_MESSAGES = 10
+_CONFIRMATION_SLOT = Slot(name="Confirmation", slot_type_name="AMAZON.Confirmation")
+_FREE_FORM = "AMAZON.FreeFormInput"
+
+
+@dataclass
+class Turn:
+    """Everything one turn reads, and what it produces (messages, decisions, code-hook calls)."""
+
+    locale: BotLocale
+    session: Session
+    text: str
+    request_attributes: dict[str, str] | None
+    now: datetime
+    bot: dict[str, str]
+    invoker: Invoker | None
+    resolve_slot: SlotResolver
+    message_seed: int = 0
+    nlu: NluResultLike | None = None
+    messages: list[LexMessage] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    hook_calls: list[dict[str, Any]] = field(default_factory=list)
+    captured: bool = False  # the input was consumed by the active intent
+
+    def note(self, step: str, **detail: Any) -> None:
+        """Record a decision for the explanation."""
+        self.decisions.append({"step": step, **detail})
+
+
+class Dialog:
+    """Runs one turn on a session; the result is in the session's state and ``turn.messages``."""
+
+    def __init__(self, turn: Turn) -> None:
+        self.turn = turn
+        self.locale = turn.locale
+        self.state = turn.session.state
+
+    # ------------------------------------------------------------ entry points
+
+    def recognize(self) -> None:
+        """A user utterance: continue the pending step, or classify a new intent."""
+        action = self.state.get("dialogAction") or {}
+        intent = self.state.get("intent")
+        kind = action.get("type")
+        intent_def = self.locale.intent(intent["name"]) if intent else None
+        in_progress = intent is not None and intent_def is not None and intent.get("state") in (None, "InProgress")
+        if kind == "ElicitSlot" and in_progress and intent_def is not None and intent_def.slot(action.get("slotToElicit", "")):
+            assert intent is not None
+            self._answer_slot(intent, intent_def, action["slotToElicit"])
+        elif kind == "ConfirmIntent" and in_progress and intent_def is not None:
+            assert intent is not None
+            self._answer_confirmation(intent, intent_def)
+        else:
+            self._start_from_nlu()
+
+    def delegate(self, *, invoke_dialog_hook: bool) -> None:
+        """PutSession with ``Delegate``: Lex picks the next step for the given intent."""
+        intent = self.state.get("intent")
+        if intent is None:
+            self._elicit_intent()
+            return
+        intent_def = self.locale.intent(intent["name"])
+        if intent_def is None:
+            self._elicit_intent()
+            return
+        if invoke_dialog_hook and intent_def.dialog_code_hook and self._hooks_on():
+            self._dialog_hook(intent, intent_def, label="InitialResponse")
+        else:
+            self._advance(intent, intent_def)
+
+    def play_configured_prompt(self) -> None:
+        """PutSession with ElicitSlot/ConfirmIntent and no messages: play the bot's prompt."""
+        action = self.state.get("dialogAction") or {}
+        intent = self.state.get("intent")
+        intent_def = self.locale.intent(intent["name"]) if intent else None
+        if intent is None or intent_def is None:
+            return
+        if action.get("type") == "ElicitSlot":
+            slot = intent_def.slot(action.get("slotToElicit", ""))
+            if slot is not None and slot.prompt is not None:
+                self._play_prompt(slot.prompt, intent, attempt=0)
+        elif action.get("type") == "ConfirmIntent" and intent_def.confirmation is not None:
+            self._play_prompt(intent_def.confirmation.prompt, intent, attempt=0)
+
+    # ------------------------------------------------------------ answers to a pending step
+
+    def _answer_slot(self, intent: LexIntent, intent_def: Intent, slot_name: str) -> None:
+        slot = intent_def.slot(slot_name)
+        assert slot is not None
+        nlu_top = self.turn.nlu.top() if self.turn.nlu is not None else None
+        value: dict[str, Any] | None = None
+        if slot.slot_type_name == _FREE_FORM:
+            # FreeFormInput takes the whole utterance, never switches, never falls back.
+            value = scalar_slot(self.turn.text, self.turn.text, [self.turn.text])
+        else:
+            match = self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=True)
+            if match is not None:
+                value = match.to_lex()
+            elif nlu_top is not None and nlu_top.intent_name == intent["name"] and slot_name in nlu_top.slots:
+                value = nlu_top.slots[slot_name].to_lex()
+        if value is not None and isinstance(value.get("value"), dict) and value["value"].get("interpretedValue") is None:
+            # An ambiguous value (e.g. "10 o'clock") is not captured: Lex re-prompts.
+            self.turn.note("slot-ambiguous", slot=slot_name, resolvedValues=value["value"].get("resolvedValues"))
+            value = None
+        if value is None:
+            if self._switch_intent(intent, nlu_top, slot_type=slot.slot_type_name):
+                return
+            self.turn.note("slot-not-understood", slot=slot_name, text=self.turn.text)
+            self._retry_slot(intent, intent_def, slot)
+            return
+        self.turn.captured = True
+        intent["slots"][slot_name] = value
+        self.turn.note("slot-captured", slot=slot_name, value=value.get("value"))
+        if nlu_top is not None and nlu_top.intent_name == intent["name"]:
+            self._fill_empty_slots(intent, nlu_top)
+        self.turn.session.attempt = 0
+        if intent_def.dialog_code_hook and self._hooks_on():
+            self._dialog_hook(intent, intent_def, label=None)
+        else:
+            self._advance(intent, intent_def)
+
+    def _answer_confirmation(self, intent: LexIntent, intent_def: Intent) -> None:
+        nlu_top = self.turn.nlu.top() if self.turn.nlu is not None else None
+        match = self.turn.resolve_slot(self.turn.text, _CONFIRMATION_SLOT, self.locale, now=self.turn.now, whole_utterance=True)
+        answer = match.interpreted_value if match is not None else None
+        if answer not in ("Yes", "No"):
+            if self._switch_intent(intent, nlu_top, slot_type=None):
+                return
+            self.turn.note("confirmation-not-understood", text=self.turn.text, heard=answer)
+            confirmation = intent_def.confirmation
+            if confirmation is None:
+                self._advance(intent, intent_def)
+                return
+            attempt = self.turn.session.attempt + 1
+            if attempt > confirmation.prompt.max_retries:
+                self.turn.note("retries-exhausted", question="confirmation", maxRetries=confirmation.prompt.max_retries)
+                self._fallback()
+                return
+            self.turn.session.attempt = attempt
+            self.state["dialogAction"] = {"type": "ConfirmIntent"}
+            self._play_prompt(confirmation.prompt, intent, attempt=attempt)
+            return
+        self.turn.captured = True
+        self.turn.session.attempt = 0
+        intent["confirmationState"] = "Confirmed" if answer == "Yes" else "Denied"
+        self.turn.note("confirmation-answered", confirmationState=intent["confirmationState"])
+        if answer == "Yes" and intent_def.confirmation is not None and intent_def.confirmation.confirmation_response is not None:
+            self._play_response(intent_def.confirmation.confirmation_response, intent)
+        if intent_def.dialog_code_hook and self._hooks_on():
+            self._dialog_hook(intent, intent_def, label=None)
+        else:
+            self._advance(intent, intent_def)
+
+    def _switch_allowed(self) -> bool:
+        attrs = self.turn.request_attributes or {}
+        return attrs.get(INTENT_SWITCH, "").upper() != "DISABLE"
+
+    def _switch_intent(self, intent: LexIntent, nlu_top: IntentScoreLike | None, *, slot_type: str | None) -> bool:
+        """Switch when another intent clearly matches: above the threshold, not the current one."""
+        if slot_type == _FREE_FORM or nlu_top is None:
+            return False
+        threshold = self.locale.nlu_intent_confidence_threshold
+        clear = (
+            nlu_top.score is not None
+            and nlu_top.score >= threshold
+            and nlu_top.intent_name != intent["name"]
+            and nlu_top.intent_name != fallback_name(self.locale)
+        )
+        if not clear:
+            return False
+        if not self._switch_allowed():
+            self.turn.note("intent-switch-disabled", candidate=nlu_top.intent_name, score=nlu_top.score)
+            return False
+        self.turn.note("intent-switch", left=intent["name"], to=nlu_top.intent_name, score=nlu_top.score, threshold=threshold)
+        self._start_intent(nlu_top)
+        return True
+
+    def _retry_slot(self, intent: LexIntent, intent_def: Intent, slot: Slot) -> None:
+        max_retries = slot.prompt.max_retries if slot.prompt is not None else 0
+        attempt = self.turn.session.attempt + 1
+        if attempt > max_retries:
+            self.turn.note("retries-exhausted", slot=slot.name, maxRetries=max_retries)
+            self._fallback()
+            return
+        self.turn.session.attempt = attempt
+        self.turn.note("elicit-slot-retry", slot=slot.name, attempt=f"Retry{attempt}")
+        self.state["dialogAction"] = {"type": "ElicitSlot", "slotToElicit": slot.name}
+        intent["state"] = "InProgress"
+        if slot.prompt is not None:
+            self._play_prompt(slot.prompt, intent, attempt=attempt)
+
+    # ------------------------------------------------------------ starting an intent
+
+    def _start_from_nlu(self) -> None:
+        if self.turn.nlu is None:
+            self._elicit_intent()
+            return
+        self._start_intent(self.turn.nlu.top())
+
+    def _start_intent(self, score: IntentScoreLike) -> None:
+        self.turn.session.attempt = 0
+        if score.intent_name == fallback_name(self.locale) or self.locale.intent(score.intent_name) is None:
+            self.turn.note("fallback", reason="no intent scored above the confidence threshold", top=score.intent_name)
+            self._fallback()
+            return
+        intent_def = self.locale.intent(score.intent_name)
+        assert intent_def is not None
+        intent = new_intent(intent_def, intent_def.name, score_slots(self.locale, score))
+        self.state["intent"] = intent
+        self.turn.note("intent-recognised", intent=intent_def.name, score=score.score)
+        self._apply_default_values(intent, intent_def)
+        if intent_def.dialog_code_hook and self._hooks_on():
+            self._dialog_hook(intent, intent_def, label="InitialResponse")
+        else:
+            self._advance(intent, intent_def)
+
+    def _fill_empty_slots(self, intent: LexIntent, score: IntentScoreLike) -> None:
+        for name, match in score.slots.items():
+            if name in intent["slots"] and not is_filled(intent["slots"][name]):
+                intent["slots"][name] = match.to_lex()
+                self.turn.note("slot-filled-from-utterance", slot=name)
+
+    def _apply_default_values(self, intent: LexIntent, intent_def: Intent) -> None:
+        """Default values, tried in order: ``#context.param``, ``[sessionAttr]``, ``<requestAttr>``, literal."""
+        attrs = self.state.get("sessionAttributes") or {}
+        request = self.turn.request_attributes or {}
+        contexts = {c["name"]: c.get("contextAttributes") or {} for c in self.state.get("activeContexts") or []}
+        for slot in intent_def.slots:
+            if is_filled(intent["slots"].get(slot.name)) or not slot.default_values:
+                continue
+            for default in slot.default_values:
+                value: str | None
+                if default.startswith("#") and "." in default:
+                    context, _, param = default[1:].partition(".")
+                    value = contexts.get(context, {}).get(param)
+                elif default.startswith("[") and default.endswith("]"):
+                    value = attrs.get(default[1:-1])
+                elif default.startswith("<") and default.endswith(">"):
+                    value = request.get(default[1:-1])
+                else:
+                    value = default
+                if value:
+                    intent["slots"][slot.name] = scalar_slot(value, value, [value])
+                    self.turn.note("slot-default", slot=slot.name, source=default)
+                    break
+
+    # ------------------------------------------------------------ Lex's own next step
+
+    def _next_slot(self, intent: LexIntent, intent_def: Intent) -> Slot | None:
+        return next((s for s in intent_def.slots_by_priority() if s.required and not is_filled(intent["slots"].get(s.name))), None)
+
+    def _advance(self, intent: LexIntent, intent_def: Intent) -> None:
+        """Delegate: elicit the next required slot, then confirm, then fulfil."""
+        if intent.get("state") == "ReadyForFulfillment":
+            self._fulfill(intent, intent_def)
+            return
+        slot = self._next_slot(intent, intent_def)
+        if slot is not None:
+            self._elicit_slot(intent, slot, messages=None)
+            return
+        confirmation = intent_def.confirmation
+        if confirmation is not None and confirmation.active and intent.get("confirmationState", "None") == "None":
+            self._confirm(intent, intent_def, messages=None)
+            return
+        if intent.get("confirmationState") == "Denied":
+            self._decline(intent, intent_def)
+            return
+        self._fulfill(intent, intent_def)
+
+    def _elicit_slot(self, intent: LexIntent, slot: Slot, *, messages: list[LexMessage] | None) -> None:
+        self.turn.session.attempt = 0
+        intent["state"] = "InProgress"
+        self.state["intent"] = intent
+        self.state["dialogAction"] = {"type": "ElicitSlot", "slotToElicit": slot.name}
+        self.turn.note("elicit-slot", slot=slot.name, attempt="Initial")
+        if messages:
+            self._add(messages)
+        elif slot.prompt is not None:
+            self._play_prompt(slot.prompt, intent, attempt=0)
+
+    def _confirm(self, intent: LexIntent, intent_def: Intent, *, messages: list[LexMessage] | None) -> None:
+        self.turn.session.attempt = 0
+        intent["state"] = "InProgress"
+        intent["confirmationState"] = "None"
+        self.state["intent"] = intent
+        self.state["dialogAction"] = {"type": "ConfirmIntent"}
+        self.turn.note("confirm-intent")
+        if messages:
+            self._add(messages)
+        elif intent_def.confirmation is not None:
+            self._play_prompt(intent_def.confirmation.prompt, intent, attempt=0)
+
+    def _decline(self, intent: LexIntent, intent_def: Intent) -> None:
+        intent["state"] = "Failed"
+        self.state["intent"] = intent
+        self.state["dialogAction"] = {"type": "Close"}
+        self.turn.note("declined", intent=intent["name"])
+        if intent_def.confirmation is not None and intent_def.confirmation.declination_response is not None:
+            self._play_response(intent_def.confirmation.declination_response, intent)
+
+    def _fulfill(self, intent: LexIntent, intent_def: Intent) -> None:
+        self.state["intent"] = intent
+        if intent_def.fulfillment_code_hook and self._hooks_on():
+            self.turn.note("fulfillment-code-hook", intent=intent["name"])
+            response = self._invoke("FulfillmentCodeHook", intent, proposed=None, label=None)
+            self._apply_hook_response(response, source="FulfillmentCodeHook")
+            return
+        intent["state"] = "ReadyForFulfillment"
+        self.state["dialogAction"] = {"type": "Close"}
+        self.turn.note("ready-for-fulfillment", intent=intent["name"], reason="no fulfillment code hook")
+        self._close_with_closing_response(intent, intent_def)
+
+    def _close_with_closing_response(self, intent: LexIntent, intent_def: Intent) -> None:
+        if intent_def.closing_active and intent_def.closing_response is not None:
+            self._play_response(intent_def.closing_response, intent)
+
+    def _fallback(self) -> None:
+        name = fallback_name(self.locale)
+        fallback_def = self.locale.intent(name)
+        intent = new_intent(fallback_def, name)
+        intent["slots"] = {}
+        self.state["intent"] = intent
+        if fallback_def is None:
+            intent["state"] = "ReadyForFulfillment"
+            self.state["dialogAction"] = {"type": "Close"}
+            return
+        self._fulfill(intent, fallback_def)
+
+    def _elicit_intent(self) -> None:
+        self.state["dialogAction"] = {"type": "ElicitIntent"}
+        self.turn.note("elicit-intent")
+
+    # ------------------------------------------------------------ code hooks
+
+    def _hooks_on(self) -> bool:
+        return self.turn.invoker is not None
+
+    def _dialog_hook(self, intent: LexIntent, intent_def: Intent, *, label: str | None) -> None:
+        slot = self._next_slot(intent, intent_def)
+        proposed: dict[str, Any] | None = None
+        if slot is not None:
+            # proposedNextState is only sent when Lex's own next step would be ElicitSlot.
+            proposed = {
+                "dialogAction": {"type": "ElicitSlot", "slotToElicit": slot.name},
+                "intent": copy.deepcopy(intent),
+                "prompt": {"attempt": "Initial"},
+            }
+        self.turn.note("dialog-code-hook", intent=intent["name"], proposedNextState=None if proposed is None else proposed["dialogAction"])
+        self.state["intent"] = intent
+        response = self._invoke("DialogCodeHook", intent, proposed=proposed, label=label)
+        self._apply_hook_response(response, source="DialogCodeHook")
+
+    def _invoke(self, source: str, intent: LexIntent, *, proposed: dict[str, Any] | None, label: str | None) -> dict[str, Any]:
+        assert self.turn.invoker is not None
+        session_state = {k: v for k, v in self.state.items() if k != "dialogAction"}
+        session_state["intent"] = copy.deepcopy(intent)
+        session_state.setdefault("sessionAttributes", {})
+        event = build_event(
+            invocation_source=source,
+            session_id=self.turn.session.key.session_id,
+            input_transcript=self.turn.text,
+            bot=self.turn.bot,
+            interpretations=interpretations_for(self.locale, self.turn.nlu, intent, captured=self.turn.captured),
+            session_state=session_state,
+            request_attributes=self.turn.request_attributes,
+            proposed_next_state=proposed,
+            invocation_label=label,
+        )
+        response = validate_response(self.turn.invoker(event), self.locale)
+        action = response["sessionState"]["dialogAction"]
+        self.turn.hook_calls.append(
+            {"invocationSource": source, "dialogAction": action, "intent": (response["sessionState"].get("intent") or {}).get("name")}
+        )
+        return response
+
+    def _apply_hook_response(self, response: dict[str, Any], *, source: str) -> None:
+        """Follow the code hook's dialogAction (fact sheet 3.5)."""
+        returned = response["sessionState"]
+        if "sessionAttributes" in returned:
+            self.state["sessionAttributes"] = dict(returned["sessionAttributes"])  # replaced wholesale
+        if "activeContexts" in returned:
+            self.state["activeContexts"] = copy.deepcopy(returned["activeContexts"])
+        current = self.state.get("intent")
+        if returned.get("intent") is not None:
+            given = returned["intent"]
+            intent_def = self.locale.intent(given["name"])
+            intent: LexIntent = {
+                "name": given["name"],
+                "slots": slot_map(intent_def, given.get("slots")),
+                "state": given.get("state") or "InProgress",
+                "confirmationState": given.get("confirmationState") or "None",
+            }
+            if current is not None and current.get("name") != given["name"]:
+                self.turn.note("code-hook-switched-intent", left=current.get("name"), to=given["name"])
+        elif current is not None:
+            intent, intent_def = current, self.locale.intent(current["name"])
+        else:
+            intent, intent_def = new_intent(None, fallback_name(self.locale)), self.locale.fallback_intent()
+        self.state["intent"] = intent
+        messages = [_clean_message(m) for m in response.get("messages") or []]
+        action = returned["dialogAction"]
+        kind = action["type"]
+        self.turn.note("code-hook-answer", invocationSource=source, dialogAction=action)
+        if kind == "Delegate":
+            self._add(messages)
+            if intent_def is None:
+                self._elicit_intent()
+            elif source == "FulfillmentCodeHook":
+                self._after_fulfillment(intent, intent_def)
+            else:
+                self._advance(intent, intent_def)
+        elif kind == "ElicitSlot":
+            assert intent_def is not None  # validate_response checked the intent exists
+            slot = intent_def.slot(action["slotToElicit"])
+            assert slot is not None
+            self._elicit_slot(intent, slot, messages=messages)
+        elif kind == "ConfirmIntent":
+            assert intent_def is not None
+            self._confirm(intent, intent_def, messages=messages)
+        elif kind == "ElicitIntent":
+            self._add(messages)
+            self._elicit_intent()
+        else:  # Close
+            self.state["dialogAction"] = {"type": "Close"}
+            self._add(messages)
+            if not messages and intent_def is not None and intent.get("state") == "Fulfilled":
+                self._close_with_closing_response(intent, intent_def)
+
+    def _after_fulfillment(self, intent: LexIntent, intent_def: Intent) -> None:
+        self.state["dialogAction"] = {"type": "Close"}
+        if intent.get("state") != "Failed":
+            intent["state"] = "Fulfilled"
+            self._close_with_closing_response(intent, intent_def)
+
+    # ------------------------------------------------------------ messages
+
+    def _seed_key(self) -> str:
+        session = self.turn.session
+        return f"{self.turn.message_seed}|{session.key.session_id}|{session.turn}|{len(self.turn.messages)}"
+
+    def _play_prompt(self, prompt: PromptSpecification, intent: LexIntent, *, attempt: int) -> None:
+        self._add(
+            select_messages(
+                prompt.message_groups,
+                slots=intent.get("slots") or {},
+                session_attributes=self.state.get("sessionAttributes") or {},
+                seed_key=self._seed_key(),
+                strategy=prompt.message_selection_strategy,
+                attempt=attempt,
+            )
+        )
+
+    def _play_response(self, response: ResponseSpecification, intent: LexIntent) -> None:
+        self._add(
+            select_messages(
+                response.message_groups,
+                slots=intent.get("slots") or {},
+                session_attributes=self.state.get("sessionAttributes") or {},
+                seed_key=self._seed_key(),
+            )
+        )
+
+    def _add(self, messages: list[LexMessage]) -> None:
+        room = MAX_MESSAGES - len(self.turn.messages)
+        self.turn.messages.extend(messages[: max(room, 0)])
+
+
+def _clean_message(message: dict[str, Any]) -> LexMessage:
+    """A code hook's message with only the fields Lex returns (the schema has checked them)."""
+    return {k: copy.deepcopy(v) for k, v in message.items() if k in ("contentType", "content", "imageResponseCard")}

@@ -1,0 +1,292 @@
+"""Botium conversation scripts (``*.convo.txt``) played against the local Lex V2 engine.
+
+The parser reads BotiumScript's text format: a name line, then ``#me``/``#bot``
+sections. A ``#me`` section holds the user's text and ``UPDATE_CUSTOM`` logic hooks
+(``SET_LEX_SESSION_ATTRIBUTE|k|v``, ``SET_LEX_REQUEST_ATTRIBUTE|k|v``); a ``#bot``
+section holds expected text (or the name of an ``*.utterances.txt`` list of
+alternatives, with ``*`` wildcards, matched case-insensitively as Botium's default
+``wildcardIgnoreCase``) and asserters: ``INTENT``, ``ENTITIES``, ``ENTITY_VALUES``,
+``ENTITY_CONTENT``. As botium-connector-lex does, each Lex message is one bot event,
+and a response without messages is one event carrying only the NLU data.
+
+Whitespace runs are compared as one space: the scripts were recorded against Lex,
+whose prompts here contain double spaces ("...{PickupDate}.  Does this sound okay?")
+that the recorded expectations write as one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot_spec.formats.yaml_spec import load_spec
+from runtime.lex.clock import ManualClock
+from runtime.lex.engine import LocalLexRuntime
+
+ASSERTERS = ("INTENT", "ENTITIES", "ENTITY_VALUES", "ENTITY_CONTENT")
+LOGIC_HOOKS = ("UPDATE_CUSTOM",)
+START = 1_800_000_000.0  # a fixed "now" (2027-01-15) so "tomorrow" is reproducible
+
+
+@dataclass
+class Step:
+    """One ``#me`` or ``#bot`` section."""
+
+    sender: str
+    texts: list[str] = field(default_factory=list)
+    asserters: list[tuple[str, list[str]]] = field(default_factory=list)
+    hooks: list[tuple[str, list[str]]] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class Convo:
+    """A parsed conversation script."""
+
+    name: str
+    steps: list[Step]
+    source: str
+
+
+def parse_utterances(text: str) -> tuple[str, list[str]]:
+    """An ``*.utterances.txt`` file: its name, then one alternative per line."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise ValueError("an utterances file needs a name line")
+    return lines[0], lines[1:]
+
+
+def parse_convo(text: str, source: str = "<convo>") -> Convo:
+    """A ``*.convo.txt`` script; raises ValueError naming the line for anything malformed."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ValueError(f"{source}:1: a convo starts with its name line")
+    steps: list[Step] = []
+    current: Step | None = None
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            sender = line[1:].strip().lower()
+            if sender not in ("me", "bot"):
+                raise ValueError(f"{source}:{number}: unknown section {line!r}; expected #me or #bot")
+            current = Step(sender=sender, line=number)
+            steps.append(current)
+            continue
+        if current is None:
+            continue  # description lines before the first section
+        word, _, rest = line.partition(" ")
+        args = [a.strip() for a in rest.split("|")] if rest else []
+        if word in ASSERTERS:
+            if current.sender != "bot":
+                raise ValueError(f"{source}:{number}: asserter {word} belongs in a #bot section")
+            current.asserters.append((word, args))
+        elif word in LOGIC_HOOKS:
+            current.hooks.append((word, args))
+        else:
+            current.texts.append(line)
+    return Convo(name=lines[0].strip(), steps=steps, source=source)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u200b", "")).strip()
+
+
+def wildcard_match(expected: str, actual: str) -> bool:
+    """Botium's wildcardIgnoreCase: ``*`` matches anything, case ignored, whole text."""
+    pattern = ".*".join(re.escape(part) for part in _norm(expected).split("*"))
+    return re.fullmatch(pattern, _norm(actual), flags=re.IGNORECASE | re.DOTALL) is not None
+
+
+@dataclass
+class BotEvent:
+    """One bot message (or a message-less response) as Botium sees it."""
+
+    text: str | None
+    response: dict[str, Any]
+
+
+def _events(response: dict[str, Any]) -> list[BotEvent]:
+    messages = response.get("messages") or []
+    if not messages:
+        return [BotEvent(None, response)]
+    out = []
+    for message in messages:
+        card = message.get("imageResponseCard")
+        out.append(BotEvent(card.get("title") if card else message.get("content"), response))
+    return out
+
+
+def _entities(response: dict[str, Any]) -> dict[str, str]:
+    slots = ((response.get("sessionState") or {}).get("intent") or {}).get("slots") or {}
+    found = {}
+    for name, slot in slots.items():
+        if isinstance(slot, dict) and isinstance(slot.get("value"), dict):
+            value = slot["value"]
+            found[name] = value.get("interpretedValue") or value.get("originalValue")
+    return found
+
+
+def _check_asserter(kind: str, args: list[str], response: dict[str, Any]) -> str | None:
+    intent = ((response.get("sessionState") or {}).get("intent") or {}).get("name")
+    entities = _entities(response)
+    if kind == "INTENT":
+        return None if intent == args[0] else f"INTENT: expected {args[0]}, got {intent}"
+    at_least = ".." in args
+    wanted = [a for a in args if a != ".."]
+    if kind == "ENTITIES":
+        missing = [a for a in wanted if a not in entities]
+        extra = [] if at_least else [e for e in entities if e not in wanted]
+        return None if not missing and not extra else f"ENTITIES: expected {wanted}, got {sorted(entities)}"
+    if kind == "ENTITY_VALUES":
+        values = [str(v) for v in entities.values()]
+        missing = [a for a in wanted if a not in values]
+        extra = [] if at_least else [v for v in values if v not in wanted]
+        return None if not missing and not extra else f"ENTITY_VALUES: expected {wanted}, got {values}"
+    name, allowed = args[0], args[1:]
+    got = entities.get(name)
+    return None if got in allowed else f"ENTITY_CONTENT: expected {name} in {allowed}, got {got!r}"
+
+
+def play(convo: Convo, runtime: LocalLexRuntime, ids: dict[str, str], utterances: dict[str, list[str]], session_id: str) -> list[str]:
+    """Play the script; returns the failures (empty when the bot behaved as scripted)."""
+    failures: list[str] = []
+    pending: list[BotEvent] = []
+    session_attributes: dict[str, str] = {}
+    for step in convo.steps:
+        where = f"{convo.source}:{step.line}"
+        if step.sender == "me":
+            if pending:
+                failures.append(f"{where}: the bot sent {len(pending)} unexpected message(s): {[e.text for e in pending]}")
+            request_attributes: dict[str, str] = {}
+            for _, args in step.hooks:
+                if args[0] == "SET_LEX_SESSION_ATTRIBUTE":
+                    session_attributes[args[1]] = args[2]
+                elif args[0] == "SET_LEX_REQUEST_ATTRIBUTE":
+                    request_attributes[args[1]] = args[2]
+            text = " ".join(step.texts)
+            kwargs: dict[str, Any] = {"text": text, **ids, "sessionId": session_id}
+            if session_attributes:
+                kwargs["sessionState"] = {"sessionAttributes": dict(session_attributes)}
+            if request_attributes:
+                kwargs["requestAttributes"] = request_attributes
+            pending = _events(runtime.recognize_text(**kwargs))
+            continue
+        if not pending:
+            failures.append(f"{where}: expected a bot message, the bot sent nothing more")
+            continue
+        event = pending.pop(0)
+        for expected in step.texts:
+            choices = utterances.get(expected, [expected])
+            if event.text is None or not any(wildcard_match(c, event.text) for c in choices):
+                failures.append(f"{where}: expected {choices}, got {event.text!r}")
+        for kind, args in step.asserters:
+            problem = _check_asserter(kind, args, event.response)
+            if problem:
+                failures.append(f"{where}: {problem}")
+    return failures
+
+
+# ---------------------------------------------------------------- the parser and player on the seed bot
+
+SEED_CONVO = """Seed status
+Checks a status through slot elicitation.
+
+#me
+check my status
+
+#bot
+What type of status would you like to check?
+INTENT Status
+ENTITIES ..
+
+#bot
+Choose a status type
+
+#me
+the shipment
+
+#bot
+INTENT Status
+ENTITIES StatusType
+ENTITY_VALUES delivery
+ENTITY_CONTENT StatusType|delivery
+"""
+
+
+@pytest.fixture
+def seed_runtime(seed_bot_dir: Path) -> tuple[LocalLexRuntime, dict[str, str]]:
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    deployment = runtime.register_bot(load_spec(seed_bot_dir))  # no code hook: Lex's own prompts drive it
+    return runtime, {"botId": deployment.bot_id, "botAliasId": deployment.alias_id, "localeId": "en_US"}
+
+
+def test_parser_reads_sections_asserters_and_hooks() -> None:
+    convo = parse_convo(
+        "Name\n\n#me\nhi there\nUPDATE_CUSTOM SET_LEX_SESSION_ATTRIBUTE|a|b\n\n#bot\nUTT_X\nINTENT Greet\nENTITIES A|B\n", "x.convo.txt"
+    )
+    assert convo.name == "Name"
+    me, bot = convo.steps
+    assert (me.sender, me.texts, me.hooks) == ("me", ["hi there"], [("UPDATE_CUSTOM", ["SET_LEX_SESSION_ATTRIBUTE", "a", "b"])])
+    assert (bot.texts, bot.asserters) == (["UTT_X"], [("INTENT", ["Greet"]), ("ENTITIES", ["A", "B"])])
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("", "name line"), ("N\n#you\nhi\n", "unknown section"), ("N\n#me\nINTENT X\n", "belongs in a #bot")],
+)
+def test_parser_rejects_malformed_scripts(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_convo(text, "bad.convo.txt")
+
+
+def test_wildcards_ignore_case_and_whitespace_runs() -> None:
+    assert wildcard_match("Okay, your * is ready on *. Sure?", "okay, your roses is ready on 2026-01-02.  Sure?")
+    assert not wildcard_match("Okay, your * is ready", "Okay, your roses is ready on Monday")
+
+
+def test_seed_convo_passes(seed_runtime: tuple[LocalLexRuntime, dict[str, str]]) -> None:
+    runtime, ids = seed_runtime
+    assert play(parse_convo(SEED_CONVO, "seed.convo.txt"), runtime, ids, {}, "botium-seed") == []
+
+
+def test_player_reports_every_mismatch(seed_runtime: tuple[LocalLexRuntime, dict[str, str]]) -> None:
+    runtime, ids = seed_runtime
+    wrong = SEED_CONVO.replace("INTENT Status\nENTITIES StatusType", "INTENT Help\nENTITIES Other").replace(
+        "What type of status", "Which kind of status"
+    )
+    failures = play(parse_convo(wrong, "wrong.convo.txt"), runtime, ids, {}, "botium-wrong")
+    assert len(failures) == 3
+    assert any("INTENT: expected Help, got Status" in f for f in failures)
+    assert any("ENTITIES" in f for f in failures)
+    assert any("Which kind of status" in f for f in failures)
+
+
+# ---------------------------------------------------------------- the published Botium scripts on the imported bots
+
+SCRIPTS = {
+    "BookTripV2/book_car": "BookTrip.cfn.yaml",
+    "BookTripV2/book_hotel": "BookTrip.cfn.yaml",
+    "OrderFlowersV2/order_flowers": "OrderFlowers.cfn.yaml",
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_botium_script_passes_on_the_imported_bot(script: str, external_dir: Path) -> None:
+    from bot_spec.importer import import_bots
+
+    (definition,) = import_bots(external_dir / "lex_bots" / "cfn" / SCRIPTS[script])
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    deployment = runtime.register_bot(definition)  # no fulfillment: Lex's own prompts drive the dialogue
+    ids = {"botId": deployment.bot_id, "botAliasId": deployment.alias_id, "localeId": "en_US"}
+    folder, name = script.split("/")
+    convo_dir = external_dir / "conversations" / "botium" / folder / "spec" / "convo"
+    utterances = dict(parse_utterances(p.read_text(encoding="utf-8")) for p in sorted(convo_dir.glob("*.utterances.txt")))
+    convo_file = convo_dir / f"{name}.convo.txt"
+    convo = parse_convo(convo_file.read_text(encoding="utf-8"), convo_file.name)
+    assert play(convo, runtime, ids, utterances, f"botium-{name}") == []

@@ -1,0 +1,172 @@
+"""``chat-lex lex-serve`` (the local Lex V2 runtime over HTTP) and ``chat-lex converse`` (a terminal chat)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, TextIO
+
+import bot_spec
+
+DEFAULT_BOT_DIR = Path(bot_spec.__file__).resolve().parent / "chatbot"
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def register(subparsers: Any) -> None:
+    """Add ``lex-serve`` and ``converse``."""
+    serve = subparsers.add_parser(
+        "lex-serve",
+        help="serve a bot on the Lex V2 runtime REST API (point boto3's endpoint_url at it)",
+        description="Serve the bot with the local Lex V2 engine. Prints one line with the ids to use, then serves.",
+    )
+    serve.add_argument("bot_dir", nargs="?", type=Path, default=DEFAULT_BOT_DIR, help="bot spec folder (default: the seed bot)")
+    serve.add_argument("--host", default=os.environ.get("CHAT_LEX_LEX_HOST", "127.0.0.1"), help="address to bind (CHAT_LEX_LEX_HOST)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("CHAT_LEX_LEX_PORT", "8010")), help="port (CHAT_LEX_LEX_PORT)")
+    serve.set_defaults(func=run_lex_serve)
+
+    converse = subparsers.add_parser(
+        "converse",
+        help="chat with a bot in the terminal through the local Lex V2 engine",
+        description="Type to the bot; reads stdin line by line when it is not a terminal, so a dialogue can be piped in.",
+    )
+    converse.add_argument("bot_dir", nargs="?", type=Path, default=DEFAULT_BOT_DIR, help="bot spec folder (default: the seed bot)")
+    converse.add_argument("--explain", action="store_true", help="show intent, confidence, dialog action, slots and interpretations")
+    converse.add_argument("--locale", default="en_US", help="locale id (default en_US)")
+    converse.add_argument("--session-id", default=None, help="session id (default: a new random one)")
+    converse.set_defaults(func=run_converse)
+
+
+def _check_bot_dir(bot_dir: Path) -> bool:
+    if not bot_dir.is_dir():
+        print(f"error: {bot_dir} is not a folder; give a bot spec folder (with bot.yaml), e.g. bot_spec/chatbot", file=sys.stderr)
+        return False
+    return True
+
+
+def run_lex_serve(args: argparse.Namespace) -> int:
+    """Load the bot, print its ids, serve until interrupted."""
+    import uvicorn
+
+    from runtime.lex.engine import local_runtime_for
+    from runtime.lex.http import create_lex_http_app
+
+    if not _check_bot_dir(args.bot_dir):
+        return EXIT_USAGE
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port} is not a TCP port (1-65535)", file=sys.stderr)
+        return EXIT_USAGE
+    runtime, deployment = local_runtime_for(args.bot_dir)
+    print(f"botId={deployment.bot_id} botAliasId={deployment.alias_id} localeId={deployment.locale_ids[0]}", flush=True)
+    uvicorn.run(create_lex_http_app(runtime), host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def _card_lines(card: dict[str, Any]) -> list[str]:
+    lines = [f"[card] {card.get('title', '')}"]
+    if card.get("subtitle"):
+        lines.append(f"       {card['subtitle']}")
+    buttons = card.get("buttons") or []
+    if buttons:
+        lines.append("       buttons: " + "  ".join(f"[{b['text']}] -> {b['value']}" for b in buttons))
+    return lines
+
+
+def render_messages(response: dict[str, Any]) -> list[str]:
+    """The bot's messages as terminal lines; cards show their buttons."""
+    lines: list[str] = []
+    for message in response.get("messages") or []:
+        if message.get("contentType") == "ImageResponseCard":
+            lines.extend("bot> " + line for line in _card_lines(message.get("imageResponseCard") or {}))
+        else:
+            lines.append(f"bot> {message.get('content', '')}")
+    return lines
+
+
+def _slot_value(slot: Any) -> str | None:
+    if not isinstance(slot, dict) or not isinstance(slot.get("value"), dict):
+        return None
+    value = slot["value"]
+    shown = value.get("interpretedValue", value.get("originalValue"))
+    return None if shown is None else str(shown)
+
+
+def render_explanation(response: dict[str, Any]) -> list[str]:
+    """Intent, confidence, dialog action, slots and the ranked interpretations."""
+    state = response.get("sessionState") or {}
+    intent = state.get("intent") or {}
+    action = state.get("dialogAction") or {}
+    interpretations = response.get("interpretations") or []
+    top = interpretations[0] if interpretations else {}
+    score = (top.get("nluConfidence") or {}).get("score")
+    lines = [
+        f"  intent: {intent.get('name', '-')} ({intent.get('state', '-')}, confirmation {intent.get('confirmationState', '-')})"
+        f"  confidence: {'-' if score is None else f'{score:.2f}'}",
+        f"  dialogAction: {action.get('type', '-')}" + (f" slotToElicit={action['slotToElicit']}" if action.get("slotToElicit") else ""),
+    ]
+    slots = intent.get("slots") or {}
+    if slots:
+        lines.append("  slots: " + ", ".join(f"{name}={_slot_value(slot) or '-'}" for name, slot in slots.items()))
+    ranked = []
+    for item in interpretations:
+        conf = (item.get("nluConfidence") or {}).get("score")
+        ranked.append(f"{item['intent']['name']} {'-' if conf is None else f'{conf:.2f}'}")
+    lines.append("  interpretations: " + " | ".join(ranked))
+    return lines
+
+
+def run_converse(args: argparse.Namespace) -> int:
+    """A read-eval-print loop over the local engine."""
+    from runtime.lex.engine import local_runtime_for
+    from runtime.lex.errors import LexError
+
+    if not _check_bot_dir(args.bot_dir):
+        return EXIT_USAGE
+    runtime, deployment = local_runtime_for(args.bot_dir)
+    if args.locale not in deployment.locale_ids:
+        print(f"error: locale {args.locale} is not in the bot (it has: {', '.join(deployment.locale_ids)})", file=sys.stderr)
+        return EXIT_USAGE
+    session_id = args.session_id or f"converse-{uuid.uuid4().hex[:12]}"
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"Talking to {deployment.definition.name} ({args.locale}); Ctrl-D ends.", flush=True)
+    for line in _lines(sys.stdin, interactive):
+        text = line.strip()
+        if not text:
+            continue
+        if not interactive:
+            print(f"you> {text}")
+        try:
+            response = runtime.recognize_text(
+                botId=deployment.bot_id, botAliasId=deployment.alias_id, localeId=args.locale, sessionId=session_id, text=text
+            )
+        except LexError as error:
+            print(f"error: {error.code}: {error.message}", file=sys.stderr, flush=True)
+            continue
+        for out in render_messages(response):
+            print(out)
+        if args.explain:
+            for out in render_explanation(response):
+                print(out)
+            print(
+                "  trace: "
+                + json.dumps(runtime.last_explanation(deployment.bot_id, deployment.alias_id, args.locale, session_id)["decisions"])
+            )
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def _lines(stream: TextIO, interactive: bool) -> Any:
+    if not interactive:
+        yield from stream
+        return
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            print()
+            return
