@@ -99,7 +99,7 @@ class DynamoDbStore:
         message_ttl_days: int = 30,
         clock: Callable[[], float] | None = None,
         client: DynamoDBClient | None = None,
-        commit_window: float = 0.002,
+        commit_window: float = 0.0,
         max_batch: int = 100,
         transact_actions: int = TRANSACT_LIMIT,
     ) -> None:

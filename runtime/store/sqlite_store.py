@@ -118,7 +118,7 @@ class SqliteStore:
         message_ttl_days: int = 30,
         clock: Callable[[], float] | None = None,
         readers: int = 4,
-        commit_window: float = 0.002,
+        commit_window: float = 0.0,
         max_batch: int = 256,
         purge_every: float = 300.0,
     ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -59,12 +60,25 @@ async def test_messages_survive_a_restart(tmp_path: Path) -> None:
         await second.close()
 
 
-async def test_concurrent_appends_are_group_committed(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "chat.db", commit_window=0.005)
+async def test_appends_queued_during_a_commit_share_the_next_one(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "chat.db", max_batch=64)
     try:
-        await asyncio.gather(*(store.append_message(msg(f"m{i}")) for i in range(200)))
-        assert store.writer.jobs == 200
-        assert store.writer.batches < 50  # many appends shared each commit
+        busy, release = threading.Event(), threading.Event()
+
+        def slow_commit(conn: sqlite3.Connection) -> None:
+            busy.set()
+            release.wait(10)  # the writer is inside a commit while the appends queue up
+
+        blocker = asyncio.ensure_future(store._write(slow_commit))
+        await asyncio.to_thread(busy.wait, 10)
+        before = store.writer.batches
+        appends = asyncio.gather(*(store.append_message(msg(f"m{i}")) for i in range(200)))
+        await asyncio.sleep(0.05)  # let every append reach the queue
+        release.set()
+        results = await appends
+        await blocker
+        assert len({m.message_id for m, _ in results}) == 200
+        assert store.writer.batches - before == 4  # ceil(200 / 64): one transaction per full batch
     finally:
         await store.close()
 
