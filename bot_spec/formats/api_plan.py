@@ -27,6 +27,7 @@ from bot_spec.formats import lex_shapes
 Doc = dict[str, Any]
 
 FALLBACK_INTENT_ID = "FALLBCKINT"
+VOCABULARY_BATCH = 10  # BatchCreateCustomVocabularyItem takes 1-10 items
 BOT_ID = "${bot_id}"
 ROLE_ARN = "${role_arn}"
 PLACEHOLDER = re.compile(r"\$\{(bot_id|role_arn|slot_type:[^}]+|intent:[^}]+|slot:[^}]+)\}")
@@ -74,8 +75,19 @@ def bot_kwargs(defn: BotDefinition, role_arn: str | None) -> Doc:
 
 
 def locale_kwargs(locale: BotLocale) -> Doc:
-    """``create_bot_locale`` kwargs without ``botId``/``botVersion``."""
-    return lex_shapes.locale_to_api(locale)
+    """``create_bot_locale`` kwargs without ``botId``/``botVersion`` (the custom vocabulary goes separately)."""
+    kwargs = lex_shapes.locale_to_api(locale)
+    kwargs.pop(lex_shapes.CUSTOM_VOCABULARY, None)
+    return kwargs
+
+
+def custom_vocabulary_batches(locale: BotLocale) -> list[list[Doc]]:
+    """The locale's custom vocabulary as ``batch_create_custom_vocabulary_item`` lists (at most 10 items each)."""
+    vocabulary = locale.extras.get(lex_shapes.CUSTOM_VOCABULARY)
+    if vocabulary is None:
+        return []
+    items = lex_shapes.custom_vocabulary_items(vocabulary, f"locales.{locale.locale_id}.{lex_shapes.CUSTOM_VOCABULARY}")
+    return [items[i : i + VOCABULARY_BATCH] for i in range(0, len(items), VOCABULARY_BATCH)]
 
 
 def slot_type_kwargs(slot_type: SlotType) -> Doc:
@@ -150,6 +162,13 @@ def _intent_calls(locale: BotLocale, intent: Intent) -> list[ApiCall]:
 
 def build_plan(defn: BotDefinition, *, role_arn: str | None = None) -> list[ApiCall]:
     """Every call that creates ``defn`` in an empty account, in an order that respects dependencies."""
+    try:
+        return _plan(defn, role_arn)
+    except lex_shapes.ShapeError as exc:
+        raise lex_shapes.definition_error(exc, "an API plan") from None
+
+
+def _plan(defn: BotDefinition, role_arn: str | None) -> list[ApiCall]:
     calls = [ApiCall("create_bot", bot_kwargs(defn, role_arn), None, produces=BOT_ID, id_field="botId")]
     for locale in defn.locales:
         loc = locale.locale_id
@@ -169,6 +188,8 @@ def build_plan(defn: BotDefinition, *, role_arn: str | None = None) -> list[ApiC
             )
         for intent in locale.intents:
             calls.extend(_intent_calls(locale, intent))
+        for batch in custom_vocabulary_batches(locale):
+            calls.append(ApiCall("batch_create_custom_vocabulary_item", {**ids, "customVocabularyItemList": batch}, f"locale {loc} exists"))
         calls.append(ApiCall("build_bot_locale", dict(ids), f"every resource of locale {loc} exists"))
     return calls
 

@@ -146,7 +146,16 @@ def intent_to_cfn(intent: Intent) -> Doc:
 
 def locale_to_cfn(locale: BotLocale) -> Doc:
     """One ``BotLocales[]`` item with its slot types and intents."""
-    out: Doc = lex_shapes.respell(lex_shapes.locale_to_api(locale), input_shape("CreateBotLocale"), _ref("BotLocale"), "cfn")
+    api = lex_shapes.locale_to_api(locale)
+    vocabulary = api.pop(lex_shapes.CUSTOM_VOCABULARY, None)
+    out: Doc = lex_shapes.respell(api, input_shape("CreateBotLocale"), _ref("BotLocale"), "cfn")
+    if vocabulary is not None:
+        with lex_shapes.located(lex_shapes.CUSTOM_VOCABULARY):
+            items = lex_shapes.custom_vocabulary_items(vocabulary, "")
+        item_shape = lex_shapes.member_shape("BatchCreateCustomVocabularyItem", "customVocabularyItemList")
+        out["CustomVocabulary"] = {
+            "CustomVocabularyItems": lex_shapes.respell(items, item_shape, {"type": "array", "items": _ref("CustomVocabularyItem")}, "cfn")
+        }
     if locale.slot_types:
         out["SlotTypes"] = []
         for slot_type in locale.slot_types:
@@ -327,9 +336,14 @@ def locale_from_cfn(node: Any, path: str) -> BotLocale:
     types = [
         slot_type_from_cfn(n, f"{path}.SlotTypes[{i}]") for i, n in enumerate(_as_list(doc.pop("SlotTypes", None), f"{path}.SlotTypes"))
     ]
+    vocabulary = doc.pop("CustomVocabulary", None)
     api = lex_shapes.normalize(
         _renamed(doc, {"NluConfidenceThreshold": "nluIntentConfidenceThreshold"}), input_shape("CreateBotLocale"), path
     )
+    if vocabulary is not None:
+        api[lex_shapes.CUSTOM_VOCABULARY] = {
+            "customVocabularyItems": lex_shapes.custom_vocabulary_items(vocabulary, f"{path}.CustomVocabulary")
+        }
     return lex_shapes.locale_from_api(api, intents, types)
 
 

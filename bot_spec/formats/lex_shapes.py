@@ -47,6 +47,10 @@ from bot_spec.diagnostics import Diagnostic, SpecError
 Doc = dict[str, Any]
 Style = Literal["cfn", "lexjson"]
 
+# Locale extras key of the custom vocabulary, {"customVocabularyItems": [...]}: not a CreateBotLocale
+# field (Lex takes it through BatchCreateCustomVocabularyItem), so each spoke places it itself.
+CUSTOM_VOCABULARY = "customVocabulary"
+
 # CFN schema of AWS::Lex::Bot as shipped in cfn-lint; the providers file maps type -> schema file.
 _CFN_SCHEMA_DIR = Path(str(__import__("cfnlint").__file__)).parent / "data" / "schemas"
 
@@ -519,8 +523,30 @@ def bot_to_api(defn: BotDefinition) -> Doc:
     return deep_merge(out, defn.extras)
 
 
+def custom_vocabulary_items(value: Any, path: str) -> list[Doc]:
+    """Custom vocabulary items (``{phrase, weight?, displayAs?}``) from any spelling of the vocabulary.
+
+    CloudFormation writes ``{CustomVocabularyItems: [{Phrase...}]}``; exports and the extras use
+    ``{customVocabularyItems: [...]}``; a bare list of items is accepted too.
+    """
+    if isinstance(value, dict):
+        lists = [v for k, v in value.items() if _norm(str(k)).endswith(("items", "itemlist"))]
+        if len(lists) != 1:
+            raise ShapeError(path or "<root>", "expected one customVocabularyItems list")
+        value = lists[0]
+    if not isinstance(value, list):
+        raise ShapeError(path or "<root>", f"expected a list of vocabulary items, got {type(value).__name__}")
+    item_shape = member_shape("BatchCreateCustomVocabularyItem", "customVocabularyItemList")
+    assert isinstance(item_shape, ListShape)
+    items: list[Doc] = normalize(value, item_shape, f"{path}.customVocabularyItems" if path else "customVocabularyItems")
+    for i, item in enumerate(items):
+        if not isinstance(item.get("phrase"), str):
+            raise ShapeError(f"{path}.customVocabularyItems[{i}]", "a vocabulary item needs a phrase")
+    return items
+
+
 def locale_to_api(locale: BotLocale) -> Doc:
-    """``CreateBotLocale`` fields of a locale (without bot ids)."""
+    """``CreateBotLocale`` fields of a locale (without bot ids); a custom vocabulary stays under ``customVocabulary``."""
     out: Doc = {"localeId": locale.locale_id, "nluIntentConfidenceThreshold": locale.nlu_intent_confidence_threshold}
     if locale.description is not None:
         out["description"] = locale.description

@@ -124,7 +124,9 @@ def _slot_type_json(defn: BotDefinition, locale: BotLocale, slot_type: SlotType)
 
 
 def _locale_json(locale: BotLocale) -> Doc:
-    body: Doc = lex_shapes.respell(lex_shapes.locale_to_api(locale), input_shape("CreateBotLocale"), _ref("BotLocale"), "lexjson")
+    api = lex_shapes.locale_to_api(locale)
+    api.pop(lex_shapes.CUSTOM_VOCABULARY, None)  # written to CustomVocabulary/CustomVocabulary.json
+    body: Doc = lex_shapes.respell(api, input_shape("CreateBotLocale"), _ref("BotLocale"), "lexjson")
     body.pop("localeId")
     doc: Doc = {
         "name": LOCALE_NAMES.get(locale.locale_id, locale.locale_id),
@@ -167,6 +169,11 @@ def _files(defn: BotDefinition) -> dict[str, bytes]:
     for loc in defn.locales:
         base = f"{root}/BotLocales/{loc.locale_id}"
         files[f"{base}/BotLocale.json"] = _dump(_locale_json(loc))
+        vocabulary = loc.extras.get(lex_shapes.CUSTOM_VOCABULARY)
+        if vocabulary is not None:
+            with lex_shapes.located(f"locales.{loc.locale_id}.{lex_shapes.CUSTOM_VOCABULARY}"):
+                items = lex_shapes.custom_vocabulary_items(vocabulary, "")
+            files[f"{base}/CustomVocabulary/CustomVocabulary.json"] = _dump({"customVocabularyItems": items})
         for slot_type in loc.slot_types:
             files[f"{base}/SlotTypes/{slot_type.name}/SlotType.json"] = _dump(_slot_type_json(defn, loc, slot_type))
         for intent in loc.intents:
@@ -363,9 +370,14 @@ def _read_locale(tree: _Tree, key: str) -> BotLocale:
     body = {"nluIntentConfidenceThreshold" if k == "nluConfidenceThreshold" else k: v for k, v in body.items()}
     try:
         api = lex_shapes.normalize(body, input_shape("CreateBotLocale"))
-        return lex_shapes.locale_from_api(api, intents, types)
     except ShapeError as exc:
         raise SpecError([_diag(tree.where(key), str(exc), "fix this field or re-export the bot", path=exc.path)]) from None
+    vocabulary_key = base + "customvocabulary/customvocabulary.json"
+    if vocabulary_key in tree.files:
+        vocabulary = tree.load(vocabulary_key)
+        items = _wrap(tree, vocabulary_key, lambda: lex_shapes.custom_vocabulary_items(vocabulary, ""))
+        api[lex_shapes.CUSTOM_VOCABULARY] = {"customVocabularyItems": items}
+    return _wrap(tree, key, lambda: lex_shapes.locale_from_api(api, intents, types))  # type: ignore[no-any-return]
 
 
 def _read_tree(tree: _Tree) -> BotDefinition:

@@ -172,6 +172,11 @@ def test_unresolvable_name_falls_back_to_the_logical_id() -> None:
             "      BotFileS3Location: {S3Bucket: b, S3ObjectKey: k}\n",
             "in S3",
         ),
+        (
+            "Resources:\n  B:\n    Type: AWS::Lex::Bot\n    Properties:\n      Name: X\n      BotLocales:\n        - LocaleId: en_US\n"
+            "          NluConfidenceThreshold: 0.4\n          CustomVocabulary: {Words: [{Phrase: 1}]}\n",
+            "expected one customVocabularyItems list",
+        ),
         ("a: &x [1]\nb: *x\n", "aliases"),
         ("Resources: {\n", "not valid"),
     ],

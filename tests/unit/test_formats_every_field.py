@@ -116,7 +116,13 @@ def every_field_bot() -> BotDefinition:
                 voice_settings=VoiceSettings("Joanna", "neural"),
                 intents=[fallback, order],
                 slot_types=[codes, sizes],
-                extras={"speechDetectionSensitivity": "HighNoiseTolerance"},
+                extras={
+                    "speechDetectionSensitivity": "HighNoiseTolerance",
+                    "customVocabulary": {
+                        "customVocabularyItems": [{"phrase": f"topping {n}", "weight": 2} for n in range(11)]
+                        + [{"phrase": "calzone", "displayAs": "Calzone"}]
+                    },
+                },
             ),
             BotLocale(locale_id="de_DE", voice_settings=VoiceSettings("Vicki"), intents=[fallback]),
         ],
@@ -140,6 +146,7 @@ def test_cloudformation_round_trip(bot: BotDefinition) -> None:
     assert order["InitialResponseSetting"]["NextStep"]["SessionAttributes"] == [{"Key": "stage", "Value": "start"}]
     assert order["SlotPriorities"] == [{"Priority": 1, "SlotName": "Card"}, {"Priority": 2, "SlotName": "Size"}]
     assert order["Slots"][1]["ObfuscationSetting"] == {"ObfuscationSettingType": "DefaultObfuscation"}
+    assert props["BotLocales"][0]["CustomVocabulary"]["CustomVocabularyItems"][-1] == {"Phrase": "calzone", "DisplayAs": "Calzone"}
 
 
 def test_template_passes_cfn_lint(bot: BotDefinition, tmp_path: Path) -> None:
@@ -152,6 +159,7 @@ def test_template_passes_cfn_lint(bot: BotDefinition, tmp_path: Path) -> None:
 
 def test_lexjson_round_trip(bot: BotDefinition) -> None:
     assert lexjson.read_bytes(lexjson.to_zip_bytes(bot)) == bot
+    assert "Pizza_Shop/BotLocales/en_US/CustomVocabulary/CustomVocabulary.json" in lexjson.to_files(bot)
 
 
 def test_yaml_spec_round_trip(bot: BotDefinition, tmp_path: Path) -> None:
@@ -171,5 +179,8 @@ def test_api_plan_validates(bot: BotDefinition) -> None:
         shape = model.operation_model("".join(p.capitalize() for p in call.operation.split("_"))).input_shape
         report = ParamValidator().validate(api_plan.substitute(call.kwargs, ids), shape)
         assert not report.has_errors(), report.generate_report()
+    vocabulary = [c for c in calls if c.operation == "batch_create_custom_vocabulary_item"]
+    assert [len(c.kwargs["customVocabularyItemList"]) for c in vocabulary] == [10, 2]
+    assert "customVocabulary" not in calls[1].kwargs
     create_bot = calls[0].kwargs
     assert create_bot["botTags"] == {"team": "chat", "cost": "lex"} and create_bot["errorLogSettings"] == {"enabled": True}

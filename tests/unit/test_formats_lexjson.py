@@ -223,3 +223,15 @@ def test_malformed_extras_are_a_spec_error_naming_the_field(seed: BotDefinition)
     [diag] = caught.value.diagnostics
     assert diag.path == "locales.en_US.intents.Greeting.initialResponseSetting.nextStep"
     assert "expected an object" in diag.message
+
+
+def test_custom_vocabulary_file_is_read_and_checked(seed: BotDefinition) -> None:
+    files = lexjson.to_files(seed)
+    name = "ChatBot/BotLocales/en_US/CustomVocabulary/CustomVocabulary.json"
+    good = lexjson.read_bytes(_with(files, name, {"customVocabularyItems": [{"phrase": "parcel", "weight": 3}]}))
+    assert good.locales[0].extras == {"customVocabulary": {"customVocabularyItems": [{"phrase": "parcel", "weight": 3}]}}
+    assert lexjson.read_bytes(lexjson.to_zip_bytes(good)) == good
+    with pytest.raises(SpecError) as caught:
+        lexjson.read_bytes(_with(files, name, {"customVocabularyItems": [{"weight": 3}]}), "bad.zip")
+    [diag] = caught.value.diagnostics
+    assert diag.file == f"bad.zip!{name}" and "needs a phrase" in diag.message
