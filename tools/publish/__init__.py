@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from tools.publish import publish_command
+from tools.publish import deploy_command, publish_command
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``publish`` and ``deploy`` subcommands."""
     publish_command.register(subparsers)
+    deploy_command.register(subparsers)

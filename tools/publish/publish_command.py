@@ -143,6 +143,10 @@ def run_publish(
     except PublishError as exc:
         progress.line(exc.render())
         return EXIT_SERVICE_ERROR
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        progress.line(f"error: publish stopped on an unexpected {type(exc).__name__}: {exc}")
+        progress.line("    fix: run again (it resumes where it stopped); if it repeats, report it with this output")
+        return EXIT_SERVICE_ERROR
     return EXIT_OK
 
 

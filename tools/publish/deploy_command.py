@@ -1,0 +1,228 @@
+"""``chat-lex deploy --env dev|stg|prod``: the CloudFormation stacks in order, then publish.
+
+Order: dynamodb, cognito, iam, fulfillment, lexbot (generated from the spec), then
+``chat-lex publish`` (build, version, alias), then iam again with the bot alias id (the
+runtime may call RecognizeText on that alias only), then runtime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot_spec.definition import BotDefinition
+from bot_spec.diagnostics import SpecError
+from bot_spec.formats.yaml_spec import load_spec
+from tools.publish.clients import default_region, make_client, publish_clients
+from tools.publish.cloudformation_runner import deploy_stack
+from tools.publish.errors import BuildFailed, PublishError, aws_step
+from tools.publish.pipeline import AwsClients, Publisher, PublishOptions
+from tools.publish.progress import Progress
+from tools.publish.retry import RetryPolicy
+from tools.publish.stacks import ENVIRONMENTS, MAX_INLINE_TEMPLATE_BYTES, STACK_ORDER, Stack, Wired, describe_plan, plan_stacks
+from tools.publish.waiters import WaitSettings
+
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 1
+EXIT_SERVICE_ERROR = 3
+MAX_PARAMETER_CHARS = 4096  # CloudFormation's limit on a parameter value
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. VpcId=vpc-0abc), got {text[:80]!r}")
+    if len(value) > MAX_PARAMETER_CHARS:
+        raise argparse.ArgumentTypeError(f"the value of {name} is longer than {MAX_PARAMETER_CHARS} characters")
+    return name, value
+
+
+def _parts(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in STACK_ORDER]
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"unknown stack {', '.join(unknown) or '(none)'}; choose from {', '.join(STACK_ORDER)}")
+    return parts
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``deploy``."""
+    parser = subparsers.add_parser(
+        "deploy",
+        help="deploy the CloudFormation stacks (tables, user pool, roles, fulfillment, bot, runtime) and publish the bot",
+        description="Deploy chat-lex to AWS: " + ", ".join(STACK_ORDER) + "; publish runs after the bot stack.",
+    )
+    parser.add_argument("--env", required=True, choices=ENVIRONMENTS, help="deployment environment")
+    parser.add_argument("--dry-run", action="store_true", help="print the stack order and parameters; call no AWS API")
+    parser.add_argument(
+        "--param", action="append", type=_parameter, default=[], metavar="NAME=VALUE", help="a stack parameter (repeatable)"
+    )
+    parser.add_argument("--stacks", type=_parts, default=list(STACK_ORDER), metavar="A,B", help="deploy only these stacks")
+    parser.add_argument("--skip-publish", action="store_true", help="do not run publish after the bot stack")
+    parser.add_argument("--bot-dir", default="bot_spec/chatbot", help="bot spec folder (default: bot_spec/chatbot)")
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
+    parser.add_argument("--template-bucket", help="S3 bucket for templates larger than CloudFormation's 51,200-byte inline limit")
+    parser.add_argument("--endpoint-url", help="send every AWS call to this endpoint (tests, emulators)")
+    parser.set_defaults(func=run_deploy)
+
+
+class Deployer:
+    """Deploys planned stacks in order, resolving wired parameters from outputs as they appear."""
+
+    def __init__(self, env: str, defn: BotDefinition, region: str, cfn: Any, s3: Any, publish: AwsClients | None, **kw: Any) -> None:
+        self.env = env
+        self.defn = defn
+        self.region = region
+        self.cfn = cfn
+        self.s3 = s3
+        self.publish_clients = publish
+        self.progress: Progress = kw["progress"]
+        self.wait: WaitSettings = kw["wait"]
+        self.template_bucket: str | None = kw.get("template_bucket")
+        self.outputs: dict[str, str] = {}
+
+    def _outputs_of(self, name: str) -> dict[str, str]:
+        with aws_step("reading outputs", name, "cloudformation"):
+            try:
+                stack = self.cfn.describe_stacks(StackName=name)["Stacks"][0]
+            except Exception:
+                return {}
+        return {str(o["OutputKey"]): str(o.get("OutputValue", "")) for o in stack.get("Outputs", [])}
+
+    def _resolve(self, stack: Stack) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for key, value in stack.parameters.items():
+            if isinstance(value, Wired):
+                if value.output not in self.outputs and value.source.startswith("chat-lex-"):
+                    self.outputs.update({k: v for k, v in self._outputs_of(value.source).items() if k not in self.outputs})
+                if value.output not in self.outputs:
+                    raise PublishError(
+                        "wiring parameters",
+                        stack.name,
+                        f"{key} should come from {value.source}, which has no output {value.output} (not deployed yet?)",
+                        f"deploy {value.source} first, or pass --param {key}=...",
+                    )
+                values[key] = self.outputs[value.output]
+            else:
+                values[key] = value
+        return values
+
+    def _template_argument(self, stack: Stack) -> dict[str, str]:
+        size = len(stack.body.encode("utf-8"))
+        if size <= MAX_INLINE_TEMPLATE_BYTES:
+            return {"TemplateBody": stack.body}
+        if not self.template_bucket:
+            raise PublishError(
+                "uploading the template",
+                stack.name,
+                f"the template is {size} bytes; CloudFormation takes at most {MAX_INLINE_TEMPLATE_BYTES} inline",
+                "pass --template-bucket BUCKET (an S3 bucket in this region you may write to)",
+            )
+        key = f"chat-lex/{stack.name}.template"
+        with aws_step("uploading the template", f"s3://{self.template_bucket}/{key}", "s3"):
+            self.s3.put_object(Bucket=self.template_bucket, Key=key, Body=stack.body.encode("utf-8"))
+        return {"TemplateURL": f"https://{self.template_bucket}.s3.{self.region}.amazonaws.com/{key}"}
+
+    def deploy(self, stack: Stack, extra: dict[str, str] | None = None) -> None:
+        values = {**self._resolve(stack), **(extra or {})}
+        outs = deploy_stack(self.cfn, stack.name, self._template_argument(stack), values, progress=self.progress, wait=self.wait)
+        self.outputs.update(outs)
+
+    def publish(self) -> None:
+        if self.publish_clients is None:
+            return
+        options = PublishOptions(
+            alias="live",
+            region=self.region,
+            role_arn=self.outputs.get("BotRoleArn"),
+            lambda_arn=self.outputs.get("LambdaArn") or None,
+        )
+        self.progress.line("publishing the bot")
+        report = Publisher(self.publish_clients, options, progress=self.progress, wait=self.wait).run(self.defn)
+        if report.bot_id:
+            self.outputs["BotId"] = report.bot_id
+        if report.alias_id:
+            self.outputs["BotAliasId"] = report.alias_id
+
+
+def run_deploy(
+    args: argparse.Namespace,
+    *,
+    cfn: Any = None,
+    s3: Any = None,
+    clients: AwsClients | None = None,
+    wait: WaitSettings | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """The deploy command; tests inject the CloudFormation client, publish clients, waits and output."""
+    progress = Progress(out if out is not None else sys.stdout)
+    try:
+        defn = load_spec(args.bot_dir)
+        explicit = dict(args.param)
+        stacks = plan_stacks(args.env, defn, explicit, args.stacks)
+        progress.line(f"Deployment {args.env}: stacks in order")
+        for line in describe_plan(stacks, publish=not args.skip_publish):
+            progress.line(line)
+        missing = [f"{s.name}: {name}" for s in stacks for name in s.missing]
+        if missing:
+            progress.line("error: parameters without a value: " + "; ".join(missing))
+            progress.line("    fix: pass each as --param NAME=VALUE")
+            return EXIT_INPUT_ERROR
+        if args.dry_run:
+            progress.line("dry run: no stack was created or changed")
+            return EXIT_OK
+        region = args.region or default_region()
+        if region is None:
+            raise PublishError("choosing the region", "deploy", "no AWS region is configured", "pass --region or set AWS_REGION")
+        policy = RetryPolicy()
+        cfn = cfn if cfn is not None else make_client("cloudformation", region, args.endpoint_url, policy)
+        s3 = s3 if s3 is not None else make_client("s3", region, args.endpoint_url, policy)
+        if clients is None and not args.skip_publish:
+            clients = publish_clients(region, args.endpoint_url, policy)
+        deployer = Deployer(
+            args.env,
+            defn,
+            region,
+            cfn,
+            s3,
+            None if args.skip_publish else clients,
+            progress=progress,
+            wait=wait or WaitSettings(poll_seconds=10.0),
+            template_bucket=args.template_bucket,
+        )
+        iam_stack = next((s for s in stacks if s.part == "iam"), None)
+        for stack in stacks:
+            deployer.deploy(stack)
+            if stack.part == "lexbot" and not args.skip_publish:
+                deployer.publish()
+                if iam_stack is not None:
+                    ids: dict[str, str] = {k: deployer.outputs[k] for k in ("BotId", "BotAliasId") if k in deployer.outputs}
+                    deployer.deploy(iam_stack, extra=ids)
+        progress.line(f"deployed {', '.join(s.name for s in stacks)}")
+        for key in ("Url", "WebSocketUrl"):
+            if key in deployer.outputs:
+                progress.line(f"{key}: {deployer.outputs[key]}")
+    except SpecError as exc:
+        for diag in exc.diagnostics:
+            print(diag.render(), file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except BuildFailed as exc:
+        progress.line(f"error: the build of locale {exc.locale_id} failed: {'; '.join(exc.reasons) or 'no reason given'}")
+        return EXIT_INPUT_ERROR
+    except PublishError as exc:
+        progress.line(exc.render())
+        return EXIT_SERVICE_ERROR
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        progress.line(f"error: deploy stopped on an unexpected {type(exc).__name__}: {exc}")
+        progress.line("    fix: run again (it resumes where it stopped); if it repeats, report it with this output")
+        return EXIT_SERVICE_ERROR
+    return EXIT_OK
+
+
+def infrastructure_files() -> list[Path]:
+    """The hand-written templates (for docs and tests)."""
+    from tools.publish.stacks import INFRASTRUCTURE_DIR
+
+    return sorted(INFRASTRUCTURE_DIR.glob("*.yaml"))
