@@ -55,8 +55,18 @@ def endpoint() -> Iterator[str]:
             os.environ[key] = value
 
 
+_CLIENTS: dict[str, Any] = {}
+
+
+def admin(endpoint: str) -> Any:
+    """One boto3 client per endpoint: making one costs more than most calls."""
+    if endpoint not in _CLIENTS:
+        _CLIENTS[endpoint] = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
+    return _CLIENTS[endpoint]
+
+
 def make_pool(endpoint: str, policy: dict[str, Any] | None = None) -> tuple[str, str]:
-    client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
+    client = admin(endpoint)
     pool = client.create_user_pool(
         PoolName=f"pool-{uuid.uuid4().hex[:8]}", Policies={"PasswordPolicy": policy or SEED_POLICY}, AutoVerifiedAttributes=["email"]
     )["UserPool"]["Id"]
@@ -161,7 +171,7 @@ async def test_tokens_of_another_pool_or_client_are_refused(
     with pytest.raises(AuthError, match="another identity provider") as info:
         await provider.verify(foreign_tokens.access_token)  # same key (moto shares one), other iss
     assert info.value.code == "InvalidToken"
-    second_client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint).create_user_pool_client(
+    second_client = admin(endpoint).create_user_pool_client(
         UserPoolId=pool[0], ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
     other_app = CognitoIdentityProvider(pool[0], second_client, "us-east-1", endpoint_url=endpoint)

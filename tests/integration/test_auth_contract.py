@@ -19,6 +19,7 @@ from moto.server import ThreadedMotoServer
 from runtime.auth.base import AuthError, IdentityProvider
 from runtime.auth.cognito import CognitoIdentityProvider
 from runtime.auth.local import LocalIdentityProvider
+from runtime.auth.signing_keys import load_or_create_signing_key
 from runtime.store.sqlite_store import SqliteStore
 
 PASSWORD = "Sup3r-secret"
@@ -41,20 +42,33 @@ def endpoint() -> Iterator[str]:
             os.environ[key] = value
 
 
-@pytest.fixture(params=["local", "cognito"])
-async def provider(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[IdentityProvider]:
-    if request.param == "local":
-        store = SqliteStore(tmp_path / "chat.db")
-        yield LocalIdentityProvider(store, tmp_path / "keys", "urn:chat-lex:test", "web")
-        await store.close()
-        return
-    endpoint = request.getfixturevalue("endpoint")
+@pytest.fixture(scope="module")
+def cognito_pool(endpoint: str) -> tuple[str, str, Any]:
+    """One pool for the module (each test signs up its own usernames) and one client: both are slow to make."""
     client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
     pool = client.create_user_pool(PoolName=f"p-{uuid.uuid4().hex[:8]}", Policies={"PasswordPolicy": SEED_POLICY})["UserPool"]["Id"]
     app = client.create_user_pool_client(
         UserPoolId=pool, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     )["UserPoolClient"]["ClientId"]
-    yield CognitoIdentityProvider(pool, app, "us-east-1", endpoint_url=endpoint)
+    return pool, app, client
+
+
+@pytest.fixture(scope="module")
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("keys")
+    load_or_create_signing_key(folder)  # made once: RSA key generation is the slow part of a local provider
+    return folder
+
+
+@pytest.fixture(params=["local", "cognito"])
+async def provider(request: pytest.FixtureRequest, tmp_path: Path, key_dir: Path) -> AsyncIterator[IdentityProvider]:
+    if request.param == "local":
+        store = SqliteStore(tmp_path / "chat.db")
+        yield LocalIdentityProvider(store, key_dir, "urn:chat-lex:test", "web")
+        await store.close()
+        return
+    pool, app, client = request.getfixturevalue("cognito_pool")
+    yield CognitoIdentityProvider(pool, app, "us-east-1", endpoint_url=request.getfixturevalue("endpoint"), client=client)
 
 
 async def register(provider: IdentityProvider, username: str) -> str:
