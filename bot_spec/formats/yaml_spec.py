@@ -7,6 +7,7 @@ definition is per locale, as Lex is. Reading validates against the JSON Schema f
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from bot_spec.definition import (
     SlotTypeValue,
     VoiceSettings,
 )
+from bot_spec.diagnostics import Diagnostic, SpecError
 
 Doc = dict[str, Any]
 
@@ -455,11 +457,54 @@ def spec_documents(defn: BotDefinition) -> dict[str, Doc]:
     return files
 
 
+def _differing_fields(before: Any, after: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(before) if getattr(before, f.name) != getattr(after, f.name)]
+
+
+def check_lossless(defn: BotDefinition, files: dict[str, Doc]) -> None:
+    """SpecError when the spec documents would not give ``defn`` back.
+
+    The spec shares most intent, slot and slot-type settings between locales; a bot whose
+    locales differ there (say, a slot only one locale has) cannot be written without loss.
+    """
+    rebuilt = definition_from_docs(
+        files["bot.yaml"],
+        [d for k, d in files.items() if k.startswith("intents/")],
+        [d for k, d in files.items() if k.startswith("slot_types/")],
+    )
+    if rebuilt == defn:
+        return
+    problems = []
+    for loc, back in zip(defn.locales, rebuilt.locales, strict=True):
+        for kind, items, find in (("intent", loc.intents, back.intent), ("slot type", loc.slot_types, back.slot_type)):
+            for item in items:
+                other = find(item.name)
+                if other is None or other == item:
+                    continue
+                fields = ", ".join(_differing_fields(item, other))
+                problems.append(
+                    Diagnostic(
+                        code="S900",
+                        severity="error",
+                        message=f"{kind} {item.name} differs between locales in what the spec shares ({fields}); "
+                        f"writing it would lose {loc.locale_id}'s",
+                        file=f"{'intents' if kind == 'intent' else 'slot_types'}/{item.name}.yaml",
+                        fix="make the locales agree on these fields, or give the item a different name per locale",
+                    )
+                )
+    if not problems:
+        fields = ", ".join(_differing_fields(defn, rebuilt))
+        problems.append(Diagnostic(code="S900", severity="error", message=f"the spec cannot hold this bot's {fields}", file="bot.yaml"))
+    raise SpecError(problems)
+
+
 def write_spec(defn: BotDefinition, out_dir: str | Path) -> list[Path]:
-    """Write ``defn`` as a spec folder; returns the files written."""
+    """Write ``defn`` as a spec folder; returns the files written. SpecError if that would lose data."""
     root = Path(out_dir)
     written = []
-    for rel, doc in spec_documents(defn).items():
+    files = spec_documents(defn)
+    check_lossless(defn, files)
+    for rel, doc in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
