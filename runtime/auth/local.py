@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 CodeSink = Callable[[str, str, str], None]  # (username, email, code)
 CODE_TTL = 24 * 3600.0
 MAX_CODE_ATTEMPTS = 5
+MAX_PENDING_CODES = 10_000
 SCOPE = "aws.cognito.signin.user.admin"
 
 
@@ -137,7 +138,12 @@ class LocalIdentityProvider:
 
     def _send_code(self, user: UserRecord) -> None:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        self._codes[user.user_id] = _PendingCode(code, self._clock() + CODE_TTL)
+        now = self._clock()
+        if len(self._codes) >= MAX_PENDING_CODES:  # sign-up floods must not grow memory without bound
+            self._codes = {k: v for k, v in self._codes.items() if v.expires_at > now}
+            while len(self._codes) >= MAX_PENDING_CODES:
+                del self._codes[next(iter(self._codes))]  # the oldest first: dicts keep insertion order
+        self._codes[user.user_id] = _PendingCode(code, now + CODE_TTL)
         self._code_sink(user.username, user.email, code)
 
     async def resend_code(self, username: str) -> None:

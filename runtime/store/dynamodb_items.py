@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -43,9 +44,17 @@ def item_size(item: Item) -> int:
     return sum(len(name.encode("utf-8")) + attribute_size(value) for name, value in item.items())
 
 
+MAX_SORT_KEY_BYTES = 1024  # DynamoDB's limit on a sort key value
+
+
 def idempotency_key(sender_id: str, client_message_id: str) -> str:
     # The sender's length goes in the key so that ("a#b", "c") and ("a", "b#c") never collide.
-    return f"~client#{len(sender_id)}:{sender_id}#{client_message_id}"
+    key = f"~client#{len(sender_id)}:{sender_id}#{client_message_id}"
+    if len(key.encode("utf-8")) <= MAX_SORT_KEY_BYTES:
+        return key
+    # Long (multi-byte) ids would break the sort-key limit: use their digest, which is as unique.
+    digest = hashlib.sha256(f"{len(sender_id)}:{sender_id}#{client_message_id}".encode()).hexdigest()
+    return f"~client#sha256:{digest}"
 
 
 def message_item(message: StoredMessage, expires_at: float) -> Item:

@@ -327,7 +327,7 @@ class SqliteStore:
 
     async def get_message(self, conversation_id: str, message_id: str) -> StoredMessage | None:
         check_id(conversation_id, "conversation_id")
-        check_id(message_id, "message_id")
+        check_cursor(message_id, "message_id")
         now = self._clock()
 
         def run(conn: sqlite3.Connection) -> StoredMessage | None:

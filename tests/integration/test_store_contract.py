@@ -176,6 +176,12 @@ async def test_hostile_values_are_stored_literally_or_refused(store: Store) -> N
         await store.history("room-1", limit=0)
     with pytest.raises(InvalidArgument, match="limit"):
         await store.messages_after("room-1", None, limit=10**9)
+    with pytest.raises(InvalidArgument, match="message id"):
+        await store.get_message("room-1", "../../etc/passwd")
+    wide = "🙂" * 256  # the longest ids, four bytes a character
+    first, _ = await store.append_message(msg("wide", conversation=wide, sender=wide, client=wide))
+    again, created = await store.append_message(msg("wide again", conversation=wide, sender=wide, client=wide))
+    assert again.message_id == first.message_id and not created
     with pytest.raises(InvalidArgument, match="JSON"):
         await store.append_message(NewMessage("room-1", "u1", "A", "user", "hi", None, metadata={"x": object()}))
 

@@ -300,3 +300,19 @@ async def test_deleted_user_tokens_stop_verifying(provider: LocalIdentityProvide
     await store.delete_user("leo")
     with pytest.raises(AuthError, match="no longer exists"):
         await provider.verify(tokens.access_token)
+
+
+async def test_pending_codes_are_bounded(store: SqliteStore, tmp_path: Path, made_key: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("runtime.auth.local.MAX_PENDING_CODES", 3)
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / KEY_FILE).write_bytes(made_key)
+    sent: dict[str, str] = {}
+    provider = LocalIdentityProvider(
+        store, tmp_path / "k", ISSUER, "web-client", require_confirmation=True, code_sink=lambda u, e, c: sent.__setitem__(u, c)
+    )
+    for name in ("u1", "u2", "u3", "u4"):
+        await provider.sign_up(name, PASSWORD, f"{name}@example.com")
+    assert len(provider._codes) == 3
+    with pytest.raises(AuthError, match="expired"):
+        await provider.confirm("u1", sent["u1"])  # the oldest code made room
+    await provider.confirm("u4", sent["u4"])
