@@ -51,8 +51,8 @@ Style = Literal["cfn", "lexjson"]
 # field (Lex takes it through BatchCreateCustomVocabularyItem), so each spoke places it itself.
 CUSTOM_VOCABULARY = "customVocabulary"
 
-# CFN schema of AWS::Lex::Bot as shipped in cfn-lint; the providers file maps type -> schema file.
-_CFN_SCHEMA_DIR = Path(str(__import__("cfnlint").__file__)).parent / "data" / "schemas"
+# The CFN resource schema of AWS::Lex::Bot, vendored from cfn-lint (a test-only dependency).
+CFN_SCHEMA_FILE = Path(__file__).with_name("aws_lex_bot.schema.json")
 
 # Top-level API members whose CFN/LexJson names are not a respelling (resource name fields).
 _TOP_LEVEL_NAMES: dict[str, dict[str, str]] = {
@@ -132,9 +132,8 @@ def member_shape(operation: str, member: str) -> Shape:
 
 @functools.cache
 def cfn_bot_schema() -> Doc:
-    """The CloudFormation resource schema of ``AWS::Lex::Bot`` from cfn-lint."""
-    providers = json.loads((_CFN_SCHEMA_DIR / "providers" / "us-east-1.json").read_text(encoding="utf-8"))
-    schema: Doc = json.loads((_CFN_SCHEMA_DIR / "resources" / f"{providers['AWS::Lex::Bot']}.json").read_text(encoding="utf-8"))
+    """The CloudFormation resource schema of ``AWS::Lex::Bot`` (properties and definitions)."""
+    schema: Doc = json.loads(CFN_SCHEMA_FILE.read_text(encoding="utf-8"))
     return schema
 
 

@@ -214,3 +214,17 @@ def test_every_api_member_has_a_cloudformation_spelling_both_ways() -> None:
         _unmapped(input_shape(operation), {"$ref": f"#/definitions/{definition}"}, operation, seen, out)
     _unmapped(input_shape("CreateBot"), {"properties": lex_shapes.cfn_bot_schema()["properties"]}, "CreateBot", seen, out)
     assert set(out) == NOT_IN_CLOUDFORMATION
+
+
+def test_vendored_cfn_schema_matches_the_installed_cfn_lint() -> None:
+    import json
+    from pathlib import Path
+
+    import cfnlint
+
+    schemas = Path(cfnlint.__file__).parent / "data" / "schemas"
+    providers = json.loads((schemas / "providers" / "us-east-1.json").read_text(encoding="utf-8"))
+    installed = json.loads((schemas / "resources" / f"{providers['AWS::Lex::Bot']}.json").read_text(encoding="utf-8"))
+    vendored = lex_shapes.cfn_bot_schema()
+    assert vendored["properties"] == installed["properties"]
+    assert vendored["definitions"] == installed["definitions"]
