@@ -344,6 +344,29 @@ class DynamoDbStore:
 
         return await self._call(run)
 
+    async def history_by_sender(self, sender_id: str, *, before: str | None = None, limit: int = 50) -> Page:
+        """One user's messages across conversations (GSI ``bySender``), newest page first (oldest first within it)."""
+        check_id(sender_id, "sender_id")
+        check_cursor(before, "before")
+        check_limit(limit)
+        now = self._clock()
+
+        def run() -> Page:
+            items, _ = self._query_all(
+                limit=limit + 1,
+                keep=lambda item: not is_expired(item, now),
+                TableName=self._tables["messages"],
+                IndexName="bySender",
+                KeyConditionExpression="senderId = :s AND messageId < :b",
+                ExpressionAttributeValues={":s": s(sender_id), ":b": s(before or "~")},
+                ScanIndexForward=False,
+            )
+            more = len(items) > limit
+            messages = [message_from_item(i) for i in reversed(items[:limit])]
+            return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+
+        return await self._call(run)
+
     async def get_message(self, conversation_id: str, message_id: str) -> StoredMessage | None:
         check_id(conversation_id, "conversation_id")
         check_cursor(message_id, "message_id")

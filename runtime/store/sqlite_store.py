@@ -325,6 +325,25 @@ class SqliteStore:
 
         return await self._read(run)
 
+    async def history_by_sender(self, sender_id: str, *, before: str | None = None, limit: int = 50) -> Page:
+        """One user's messages across conversations, newest page first (oldest first within it)."""
+        check_id(sender_id, "sender_id")
+        check_cursor(before, "before")
+        check_limit(limit)
+        now = self._clock()
+
+        def run(conn: sqlite3.Connection) -> Page:
+            rows = conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND message_id < ? AND {_NOT_EXPIRED} "
+                "ORDER BY message_id DESC LIMIT ?",
+                (sender_id, before or "~", now, limit + 1),
+            ).fetchall()
+            more = len(rows) > limit
+            messages = [_message(r) for r in reversed(rows[:limit])]
+            return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+
+        return await self._read(run)
+
     async def get_message(self, conversation_id: str, message_id: str) -> StoredMessage | None:
         check_id(conversation_id, "conversation_id")
         check_cursor(message_id, "message_id")

@@ -105,6 +105,20 @@ async def test_history_pages_backwards_without_gaps(store: Store) -> None:
     assert exact.next_before is None and len(exact.messages) == 23
 
 
+async def test_history_by_sender_spans_conversations(store: Store, clock: FakeClock) -> None:
+    mine = []
+    for i in range(7):
+        stored, _ = await store.append_message(msg(f"m{i}", conversation=f"room-{i % 3}", sender="me"))
+        mine.append(stored.message_id)
+        await store.append_message(msg(f"other{i}", conversation=f"room-{i % 3}", sender="them"))
+    newest = await store.history_by_sender("me", limit=4)
+    assert [m.message_id for m in newest.messages] == mine[3:] and newest.next_before == mine[3]
+    older = await store.history_by_sender("me", before=newest.next_before, limit=4)
+    assert [m.message_id for m in older.messages] == mine[:3] and older.next_before is None
+    clock.now += 31 * 86400
+    assert (await store.history_by_sender("me")).messages == []
+
+
 async def test_messages_after_resumes_with_no_gaps_or_duplicates(store: Store) -> None:
     sent = [(await store.append_message(msg(f"m{i}")))[0].message_id for i in range(12)]
     assert [m.message_id for m in await store.messages_after("room-1", None)] == sent
