@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,3 +227,18 @@ async def test_hostile_input_is_refused_before_the_call(provider: CognitoIdentit
     await provider.confirm("Zoë_李';--", "000000")
     tokens = await provider.sign_in("Zoë_李';--", PASSWORD)
     assert (await provider.verify(tokens.access_token)).user_id == result.user_id
+
+
+async def test_moto_looseness_we_rely_on_knowing(endpoint: str) -> None:
+    """Pins the moto facts in the module docstring: if moto tightens, this fails and the docs and tests can follow."""
+    pool, _ = make_pool(endpoint)
+    srp_only = admin(endpoint).create_user_pool_client(UserPoolId=pool, ClientName="srp", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])[
+        "UserPoolClient"
+    ]["ClientId"]
+    provider = CognitoIdentityProvider(pool, srp_only, "us-east-1", endpoint_url=endpoint)
+    await provider.sign_up("nina", PASSWORD, "nina@example.com")
+    await provider.confirm("nina", "not-the-code")  # any confirmation code passes
+    assert await provider.sign_in("nina", PASSWORD)  # USER_PASSWORD_AUTH though the client allows only SRP
+    other_pool, _ = make_pool(endpoint)
+    jwks = [json.loads(urllib.request.urlopen(f"{endpoint}/{p}/.well-known/jwks.json").read()) for p in (pool, other_pool)]
+    assert jwks[0] == jwks[1]  # one key for every pool
