@@ -26,7 +26,7 @@ EXTERNAL_BOTS = Path(__file__).resolve().parents[2].parent / "shared" / "externa
 SOURCES = sorted(
     [
         *(EXTERNAL_BOTS / "cfn").glob("*.yaml"),
-        *(p for p in (EXTERNAL_BOTS / "lexjson").iterdir() if p.suffix == ".zip" or p.is_dir()),
+        *(p for p in (EXTERNAL_BOTS / "lexjson").glob("*") if p.suffix == ".zip" or p.is_dir()),
         *(EXTERNAL_BOTS / "custom_resource").glob("*.yaml"),
     ]
 )
