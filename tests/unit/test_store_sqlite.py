@@ -72,6 +72,8 @@ async def test_appends_queued_during_a_commit_share_the_next_one(tmp_path: Path)
         blocker = asyncio.ensure_future(store._write(slow_commit))
         await asyncio.to_thread(busy.wait, 10)
         before = store.writer.batches
+        # While the writer is busy, reads still answer: they have their own connections and threads.
+        assert (await asyncio.wait_for(store.history("room-1"), timeout=10)).messages == []
         appends = asyncio.gather(*(store.append_message(msg(f"m{i}")) for i in range(200)))
         await asyncio.sleep(0.05)  # let every append reach the queue
         release.set()
