@@ -43,6 +43,13 @@ def test_seed_template_has_the_role_parameters_and_cfn_spellings(seed: BotDefini
     assert role["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] == ["polly:SynthesizeSpeech"]
     assert template["Parameters"]["LambdaArn"]["Default"] == ""
     assert "HasLambdaArn" in template["Conditions"]
+    permission = template["Resources"]["ChatBotBotLambdaPermission"]
+    assert permission["Condition"] == "HasLambdaArn"
+    assert permission["Properties"]["Principal"] == "lexv2.amazonaws.com"
+    assert permission["Properties"]["FunctionName"] == {"Ref": "LambdaArn"}
+    assert permission["Properties"]["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/${ChatBotBot}/*"
+    }
     bot = _bot(template)
     assert bot["Name"] == "ChatBot"
     assert bot["RoleArn"] == {"Fn::GetAtt": ["BotRuntimeRole", "Arn"]}
