@@ -216,6 +216,9 @@ def open_store(
             path = path[2:]
         if not path:
             raise InvalidStoreUrl(f"store URL {url!r} names no file; use sqlite:PATH, e.g. {DEFAULT_STORE_URL}")
+        if path == ":memory:" or path.startswith("file:"):
+            # Each connection would get its own empty database: the writer's rows would be invisible to readers.
+            raise InvalidStoreUrl(f"store URL {url!r}: the store needs a file (sqlite:PATH); use a temporary file for throwaway data")
         return SqliteStore(path, message_ttl_days=message_ttl_days, clock=clock)
     if url == "dynamodb" or url.startswith("dynamodb:"):
         from runtime.store.dynamodb_store import DynamoDbStore

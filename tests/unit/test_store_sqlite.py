@@ -127,7 +127,7 @@ async def test_closed_store_refuses_calls(tmp_path: Path) -> None:
 
 
 def test_bad_store_urls_say_what_to_use(tmp_path: Path) -> None:
-    for url in ("postgres://x", "sqlite:", "", "SQLITE:x"):
+    for url in ("postgres://x", "sqlite:", "", "SQLITE:x", "sqlite::memory:", "sqlite:file:x?mode=memory"):
         with pytest.raises(InvalidStoreUrl, match="sqlite:PATH"):
             open_store(url)
     blocker = tmp_path / "file"
