@@ -161,9 +161,9 @@ def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature: A
     )
 
 
-def transcript_file_name(nodeid: str) -> str:
-    """A safe file name for a test's transcript."""
-    return _UNSAFE_FILE_CHARS.sub("_", nodeid).strip("_")[:150] + ".txt"
+def transcript_file_name(title: str) -> str:
+    """A safe file name for a scenario's transcript."""
+    return _UNSAFE_FILE_CHARS.sub("_", title).strip("_")[:150] + ".txt"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -173,12 +173,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if chat is None or not report.failed or call.when != "call":
         return report
     transcript = chat.transcript()
-    report.sections.append(("conversation transcript", transcript))
+    error = str(call.excinfo.value) if call.excinfo is not None else ""
+    if transcript not in error:  # a ConversationMismatch already shows it
+        report.sections.append(("conversation transcript", transcript))
     folder = item.config.getoption("--lex-transcripts")
     if folder:
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
-        error = str(call.excinfo.value) if call.excinfo is not None else ""
-        body = f"{item.nodeid}\n\n{error if transcript in error else transcript + chr(10) * 2 + error}\n"
-        (path / transcript_file_name(item.nodeid)).write_text(body, encoding="utf-8")
+        body = f"{scenario_title(item)}\n{item.nodeid}\n\n{error if transcript in error else transcript + chr(10) * 2 + error}\n"
+        (path / transcript_file_name(scenario_title(item))).write_text(body, encoding="utf-8")
     return report
+
+
+def scenario_title(item: pytest.Item) -> str:
+    """``<feature file> - <scenario>[<parameters>]`` for a scenario's test item."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    function = getattr(item, "obj", None)
+    template = scenario_wrapper_template_registry.get(function) if callable(function) else None
+    if template is None:
+        return item.nodeid
+    params = item.name[item.name.index("[") :] if "[" in item.name else ""
+    return f"{Path(template.feature.filename).stem} - {template.name}{params}"
