@@ -194,3 +194,50 @@ def test_a_stack_whose_inputs_are_not_deployed_is_refused_with_the_fix(aws: None
     assert code == 3
     assert "FulfillmentRoleArn should come from chat-lex-dev-iam" in out
     assert "--param FulfillmentRoleArn=" in out and "Traceback" not in out
+
+
+def test_publish_after_the_bot_stack_feeds_the_alias_into_the_iam_refresh(aws: None, seed_bot_dir: Path) -> None:
+    from bot_spec.formats.yaml_spec import load_spec
+    from tests.fakes.lexv2_models import FakeLexModelsV2
+    from tools.publish.pipeline import AwsClients
+    from tools.publish.progress import Progress
+    from tools.publish.stacks import plan_stacks
+
+    defn = load_spec(seed_bot_dir)
+    lex = FakeLexModelsV2()
+    clients = AwsClients(lex=lex, iam=boto3.client("iam"), lambda_=boto3.client("lambda"), sts=boto3.client("sts"))
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    out = io.StringIO()
+    deployer = deploy_command.Deployer(
+        "dev", defn, REGION, cfn, boto3.client("s3"), clients, progress=Progress(out, tty=False), wait=WaitSettings(sleep=lambda _: None)
+    )
+    explicit = dict(p.split("=", 1) for p in [*FULL_PARAMS, f"UserPoolArn={POOL_ARN}"])
+    stacks = {s.part: s for s in plan_stacks("dev", defn, explicit, ["dynamodb", "iam"])}
+    deployer.deploy(stacks["dynamodb"])
+    deployer.deploy(stacks["iam"])
+    assert "chat-lex-dev-runtime" in {r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"]}
+    assert sorted(boto3.client("iam").list_role_policies(RoleName="chat-lex-dev-runtime")["PolicyNames"]) == ["cognito", "tables"]
+
+    deployer.publish()  # the bot role comes from the iam stack's BotRoleArn output
+    deployer.deploy(stacks["iam"], extra={k: deployer.outputs[k] for k in ("BotId", "BotAliasId")})
+
+    bot_id = lex.bot_id_by_name("ChatBot")
+    assert bot_id is not None and deployer.outputs["BotId"] == bot_id
+    assert lex.describe_bot(botId=bot_id)["roleArn"] == deployer.outputs["BotRoleArn"]
+    alias_id = deployer.outputs["BotAliasId"]
+    params = cfn.describe_stacks(StackName="chat-lex-dev-iam")["Stacks"][0]["Parameters"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in params if p["ParameterKey"] in ("BotId", "BotAliasId")} == {
+        "BotId": bot_id,
+        "BotAliasId": alias_id,
+    }
+    # moto does not create a conditional resource whose condition turns true on update, so the
+    # policy those parameters produce is checked on a stack created with them.
+    stg = {s.part: s for s in plan_stacks("stg", defn, explicit, ["dynamodb", "iam"])}
+    deployer.env = "stg"
+    deployer.outputs = {}
+    deployer.deploy(stg["dynamodb"])
+    deployer.deploy(stg["iam"], extra={"BotId": bot_id, "BotAliasId": alias_id})
+    policy = boto3.client("iam").get_role_policy(RoleName="chat-lex-stg-runtime", PolicyName="lex")["PolicyDocument"]
+    [statement] = policy["Statement"]
+    assert statement["Action"] == "lex:RecognizeText"
+    assert statement["Resource"].endswith(f":bot-alias/{bot_id}/{alias_id}")

@@ -90,3 +90,55 @@ def test_hostile_names_reach_aws_only_as_validated_parameters(tmp_path: Path, se
     assert code in (1, 3)
     assert "Traceback" not in out
     assert lex.mutating_calls() == []
+
+
+def test_a_plan_that_deletes_needs_yes_when_nobody_can_answer(tmp_path: Path, seed_bot_dir: Path) -> None:
+    import shutil
+
+    target = tmp_path / "bot"
+    shutil.copytree(seed_bot_dir, target)
+    lex = FakeLexModelsV2()
+    role = ["--role-arn", "arn:aws:iam::123456789012:role/x"]
+    assert _run(["publish", str(target), "--region", "us-east-1", *role, "--yes"], lex)[0] == 0
+    (target / "intents" / "Help.yaml").unlink()
+    before = len(lex.mutating_calls())
+
+    code, out = _run(["publish", str(target), "--region", "us-east-1"], lex)  # stdin is not a TTY under pytest
+
+    assert code == 3
+    assert "--yes" in out
+    assert lex.mutating_calls()[before:] == []
+
+
+def test_the_default_verifier_runs_chat_lex_test_against_the_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from tools.publish.verify import VerifyTarget, run_conversation_tests
+
+    seen: dict[str, object] = {}
+
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        seen["command"] = command
+        seen["env"] = kwargs["env"]
+        return subprocess.CompletedProcess(command, 1, stdout="Scenario failed: greeting\n", stderr="")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    outcome = run_conversation_tests(VerifyTarget("BOTID12345", "ALIASID123", "en_US", "eu-west-1"))
+
+    assert not outcome.passed and "Scenario failed" in outcome.transcript
+    command = seen["command"]
+    assert isinstance(command, list)
+    assert command[1:] == [
+        "-m",
+        "tools.cli",
+        "test",
+        "--lex-target",
+        "aws",
+        "--bot-id",
+        "BOTID12345",
+        "--bot-alias-id",
+        "ALIASID123",
+        "--locale",
+        "en_US",
+    ]
+    assert seen["env"]["AWS_REGION"] == "eu-west-1"  # type: ignore[index]
