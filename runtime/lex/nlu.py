@@ -1,0 +1,387 @@
+"""The local engine's NLU: rank a locale's intents for an utterance, as Lex V2 does, and say why.
+
+Scores: an exact sample-utterance match is 1.0; a sample utterance whose ``{Slot}``
+placeholders are filled by valid slot values scores 0.95-0.99; anything else gets a
+calibrated similarity in [0, 1] from ``intent_classifier`` (a linear classifier blended
+with the nearest sample utterance's cosine). FallbackIntent is placed by the locale's
+threshold rule (fact sheet 3.1) and never scored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot_spec.definition import BotLocale, Intent, Slot
+from runtime.lex.builtin_slots import TRAINING_SAMPLES, is_builtin
+from runtime.lex.intent_classifier import IntentClassifier, Similarities
+from runtime.lex.slot_values import SlotMatch, SlotValueFinder
+from runtime.lex.text_features import Token, normalize, tokenize, word_features
+from runtime.lex.utterance_templates import Template, match_template, parse_template
+
+__all__ = ["IntentScore", "NluModel", "NluResult", "rank_with_fallback"]
+
+FloatVector = npt.NDArray[np.float64]
+
+MAX_TEXT_CHARS = 1024  # Lex's RecognizeText limit; longer input is cut here, never an error
+MAX_EXPANSIONS_PER_TEMPLATE = 6
+MAX_VALUES_PER_PLACEHOLDER = 4
+TEMPLATE_SCORE = 0.99
+TEMPLATE_FUZZY_PENALTY = 0.02
+TEMPLATE_MIN_SCORE = 0.95
+SIMILARITY_CEILING = 0.94  # a similarity score never reaches what an exact or template match gets
+# Calibration of the similarity score: sigmoid(a*cosine + b*classifier + c), fitted on CLINC150 val
+# so that the console's default threshold (0.40) separates in-scope from out-of-scope text.
+CALIBRATION = (0.44, 13.09, -11.71)
+
+
+@dataclass
+class IntentScore:
+    """One interpretation: an intent, its confidence and the slot values read for it."""
+
+    intent_name: str
+    score: float | None  # None only for FallbackIntent inserted by threshold
+    slots: dict[str, SlotMatch] = field(default_factory=dict)
+    nearest: list[tuple[str, float]] = field(default_factory=list)
+    matched_by: str = "similarity"  # "exact" | "template" | "similarity" | "threshold-fallback"
+
+    def to_explain(self) -> dict[str, Any]:
+        """A JSON-ready view of this interpretation."""
+        return {
+            "intent": self.intent_name,
+            "score": self.score,
+            "matched_by": self.matched_by,
+            "nearest": [{"utterance": u, "similarity": round(s, 3)} for u, s in self.nearest],
+            "slots": {name: match.to_lex() for name, match in self.slots.items()},
+        }
+
+
+@dataclass
+class NluResult:
+    """The ranked interpretations of one utterance, with what is needed to explain them."""
+
+    interpretations: list[IntentScore]
+    text: str = ""
+    normalized: str = ""
+    threshold: float = 0.40
+    fallback_reason: str | None = None
+    excluded_by_context: list[str] = field(default_factory=list)
+
+    def top(self) -> IntentScore:
+        """The winning interpretation (FallbackIntent when nothing was confident enough)."""
+        return self.interpretations[0]
+
+    def explain(self) -> dict[str, Any]:
+        """JSON-ready: each intent's score and nearest utterances, the threshold, and why fallback won."""
+        top = self.interpretations[0] if self.interpretations else None
+        return {
+            "text": self.text,
+            "normalized": self.normalized,
+            "threshold": self.threshold,
+            "top_intent": None if top is None else top.intent_name,
+            "interpretations": [i.to_explain() for i in self.interpretations],
+            "fallback": self.fallback_reason,
+            "excluded_by_input_contexts": list(self.excluded_by_context),
+        }
+
+
+@dataclass(frozen=True)
+class _TrainingRow:
+    intent: int
+    utterance: str
+
+
+class NluModel:
+    """A locale's intents, compiled for classification; build once, interpret many times."""
+
+    def __init__(
+        self,
+        locale: BotLocale,
+        intents: list[Intent],
+        exact: dict[str, list[int]],
+        templates: list[list[Template]],
+        classifier: IntentClassifier | None,
+        rows: list[_TrainingRow],
+        finder: SlotValueFinder,
+        placeholder_types: set[str],
+    ) -> None:
+        self.locale = locale
+        self.intents = intents
+        self._exact = exact
+        self._templates = templates
+        self._classifier = classifier
+        self._rows = rows
+        self._finder = finder
+        self._placeholder_types = placeholder_types
+        self._fallback = locale.fallback_intent()
+
+    # ------------------------------------------------------------------ build
+
+    @classmethod
+    def build(cls, locale: BotLocale) -> NluModel:
+        """Compile the locale: exact-match keys, templates, and the trained similarity model."""
+        finder = SlotValueFinder(locale)
+        intents = [i for i in locale.intents if not i.is_fallback and i.sample_utterances]
+        exact: dict[str, list[int]] = {}
+        templates: list[list[Template]] = []
+        documents: list[Counter[str]] = []
+        labels: list[int] = []
+        rows: list[_TrainingRow] = []
+        placeholder_types: set[str] = set()
+        for number, intent in enumerate(intents):
+            own_templates: list[Template] = []
+            for utterance in intent.sample_utterances:
+                template = parse_template(utterance)
+                if not template.slot_names:
+                    key = normalize(utterance)
+                    if key and number not in exact.setdefault(key, []):
+                        exact[key].append(number)
+                    documents.append(word_features(key.split()))
+                    labels.append(number)
+                    rows.append(_TrainingRow(number, utterance))
+                    continue
+                own_templates.append(template)
+                for text in _training_texts(template, intent, locale, placeholder_types):
+                    documents.append(word_features(text.split()))
+                    labels.append(number)
+                    rows.append(_TrainingRow(number, utterance))
+            templates.append(own_templates)
+        classifier = IntentClassifier.fit(documents, labels, len(intents)) if intents else None
+        return cls(locale, intents, exact, templates, classifier, rows, finder, placeholder_types)
+
+    # ------------------------------------------------------------------ interpret
+
+    def interpret(self, text: str, *, now: datetime, active_contexts: Collection[str] = (), max_results: int = 5) -> NluResult:
+        """Rank the intents for ``text``: at most ``max_results``, FallbackIntent placed by threshold."""
+        text = text[:MAX_TEXT_CHARS]
+        tokens = tokenize(text)
+        normalized = " ".join(t.norm for t in tokens)
+        active = set(active_contexts)
+        eligible = [n for n, intent in enumerate(self.intents) if set(intent.input_contexts) <= active]
+        excluded = [self.intents[n].name for n in range(len(self.intents)) if n not in eligible]
+        threshold = self.locale.nlu_intent_confidence_threshold
+        sims = self._similarities(tokens, text, now) if eligible and tokens else None
+        exact_hits = set(self._exact.get(normalized, []))
+        similarity = self._similarity_scores(sims, eligible)
+        scored = [self._score_intent(n, tokens, text, now, similarity[n], n in exact_hits) for n in eligible]
+        order = {intent.name: n for n, intent in enumerate(self.intents)}
+        scored.sort(key=lambda s: (-(s.score or 0.0), order[s.intent_name]))
+        fallback_name = self._fallback.name if self._fallback is not None else None
+        interpretations = rank_with_fallback(scored, threshold, fallback_name, max_results)
+        reason = _fallback_reason(scored, threshold, bool(tokens))
+        for interpretation in interpretations:
+            # Nearest utterances and slot spotting only for what is returned: 5, not 150 intents.
+            if interpretation.matched_by == "threshold-fallback":
+                continue
+            n = order[interpretation.intent_name]
+            interpretation.nearest = self._nearest(n, sims)
+            interpretation.slots = self._spot_slots(self.intents[n], tokens, text, now, already=interpretation.slots)
+        return NluResult(interpretations, text, normalized, threshold, reason, excluded)
+
+    def _score_intent(
+        self,
+        n: int,
+        tokens: Sequence[Token],
+        text: str,
+        now: datetime,
+        similarity: float,
+        exact: bool,
+    ) -> IntentScore:
+        intent = self.intents[n]
+        if exact:
+            return IntentScore(intent.name, 1.0, {}, [], "exact")
+        best: tuple[float, dict[str, SlotMatch]] | None = None
+        for template in self._templates[n]:
+            aligned = self._match(template, intent, tokens, text, now)
+            if aligned is None:
+                continue
+            fuzzy = sum(1 for m in aligned.values() if m.fuzzy)
+            score = max(TEMPLATE_MIN_SCORE, TEMPLATE_SCORE - TEMPLATE_FUZZY_PENALTY * fuzzy)
+            if best is None or score > best[0] or (score == best[0] and len(aligned) > len(best[1])):
+                best = (score, aligned)
+        if best is not None:
+            return IntentScore(intent.name, round(best[0], 2), best[1], [], "template")
+        return IntentScore(intent.name, similarity, {}, [], "similarity")
+
+    def _components(self, sims: Similarities | None, eligible: list[int]) -> tuple[FloatVector, FloatVector]:
+        """Per eligible intent: best cosine, and the classifier's confidence relative to chance."""
+        if sims is None or not eligible:
+            zeros = np.zeros(len(eligible))
+            return zeros, zeros
+        index = np.array(eligible, dtype=np.intp)
+        cosine = sims.best_cosine[index].astype(np.float64)
+        if len(eligible) == 1:
+            return cosine, cosine
+        probs = sims.probabilities[index].astype(np.float64)
+        share = probs / max(float(probs.sum()), 1e-12)
+        # Relative to chance on a log scale, so a 3-intent bot and a 150-intent bot read alike.
+        relative = np.clip(np.log(np.maximum(share * len(eligible), 1e-12)) / math.log(len(eligible)), 0.0, 1.0)
+        return cosine, relative
+
+    def _similarity_scores(self, sims: Similarities | None, eligible: list[int]) -> dict[int, float]:
+        """Calibrated similarity of every eligible intent (vectorised: 150 intents cost one pass)."""
+        cosine, relative = self._components(sims, eligible)
+        a, b, c = CALIBRATION
+        scores = np.minimum(1.0 / (1.0 + np.exp(-(a * cosine + b * relative + c))), SIMILARITY_CEILING)
+        return {n: round(float(v), 2) for n, v in zip(eligible, scores, strict=True)}
+
+    def similarity_components(self, text: str, *, now: datetime, active_contexts: Collection[str] = ()) -> dict[str, tuple[float, float]]:
+        """Intent name -> (best cosine, relative classifier confidence): the inputs of the calibrated score."""
+        tokens = tokenize(text[:MAX_TEXT_CHARS])
+        active = set(active_contexts)
+        eligible = [n for n, intent in enumerate(self.intents) if set(intent.input_contexts) <= active]
+        sims = self._similarities(tokens, text, now) if eligible and tokens else None
+        cosine, relative = self._components(sims, eligible)
+        return {self.intents[n].name: (float(c), float(r)) for n, c, r in zip(eligible, cosine, relative, strict=True)}
+
+    def _similarities(self, tokens: Sequence[Token], text: str, now: datetime) -> Similarities | None:
+        if self._classifier is None:
+            return None
+        words = [t.norm for t in tokens]
+        sims = self._classifier.similarities(self._classifier.vector(word_features(words)))
+        generalised = self._generalise(tokens, text, now)
+        if generalised is not None:
+            other = self._classifier.similarities(self._classifier.vector(word_features(generalised)))
+            sims = Similarities(
+                np.maximum(sims.probabilities, other.probabilities),
+                np.maximum(sims.best_cosine, other.best_cosine),
+                np.maximum(sims.cosines, other.cosines),
+            )
+        return sims
+
+    def _generalise(self, tokens: Sequence[Token], text: str, now: datetime) -> list[str] | None:
+        """The utterance with custom slot values replaced by their type's placeholder word."""
+        if not self._placeholder_types:
+            return None
+        words: list[str | None] = [t.norm for t in tokens]
+        replaced = False
+        for type_name in sorted(self._placeholder_types):
+            probe = Slot(name="_probe", slot_type_name=type_name)
+            for start, end, _ in reversed(self._finder.spot(probe, tokens, text, now=now)):
+                if all(w is not None for w in words[start:end]):
+                    words[start:end] = ["slot:" + type_name.lower()] + [None] * (end - start - 1)
+                    replaced = True
+        return [w for w in words if w is not None] if replaced else None
+
+    def _nearest(self, n: int, sims: Similarities | None, k: int = 3) -> list[tuple[str, float]]:
+        if sims is None or self._classifier is None:
+            return []
+        start, end = self._classifier.class_range(n)
+        block = sims.cosines[start:end]
+        if block.size == 0:
+            return []
+        order = np.lexsort((np.arange(block.size), -block))[: k * 4]
+        out: list[tuple[str, float]] = []
+        for i in order:
+            utterance = self._rows[start + int(i)].utterance
+            if all(u != utterance for u, _ in out):
+                out.append((utterance, float(block[i])))
+            if len(out) == k:
+                break
+        return out
+
+    # ------------------------------------------------------------------ slots
+
+    def _match(self, template: Template, intent: Intent, tokens: Sequence[Token], text: str, now: datetime) -> dict[str, SlotMatch] | None:
+        def validate(name: str, start: int, end: int) -> SlotMatch | None:
+            slot = intent.slot(name)
+            if slot is None or slot.slot_type_name == "AMAZON.FreeFormInput":
+                return None
+            return self._finder.read_span(slot, tokens, text, start, end, whole_reply=True, now=now)
+
+        aligned = match_template(template, tokens, validate)
+        return None if aligned is None else {name: value for name, (_, _, value) in aligned.items()}
+
+    def _spot_slots(
+        self,
+        intent: Intent,
+        tokens: Sequence[Token],
+        text: str,
+        now: datetime,
+        already: dict[str, SlotMatch] | None = None,
+    ) -> dict[str, SlotMatch]:
+        """Slot values mentioned anywhere in the utterance, in slot priority order, spans not shared."""
+        slots = dict(already or {})
+        if not tokens:
+            return slots
+        taken: set[int] = set()
+        for slot in intent.slots_by_priority():
+            if slot.name in slots or slot.slot_type_name == "AMAZON.FreeFormInput":
+                continue
+            for start, end, match in self._finder.spot(slot, tokens, text, now=now):
+                span = set(range(start, end))
+                if span & taken:
+                    continue
+                slots[slot.name] = match
+                taken |= span
+                break
+        return {s.name: slots[s.name] for s in intent.slots if s.name in slots}
+
+
+def rank_with_fallback(
+    scored: Sequence[IntentScore], threshold: float, fallback_name: str | None, max_results: int = 5
+) -> list[IntentScore]:
+    """Lex's ranking: scores descending, FallbackIntent (no score) just before the first score below
+    ``threshold``, at most ``max_results`` entries. With nothing to rank, FallbackIntent alone."""
+    ranked = sorted(scored, key=lambda s: -(s.score if s.score is not None else 0.0))
+    below = next((i for i, s in enumerate(ranked) if (s.score or 0.0) < threshold), None)
+    if fallback_name is not None and (below is not None or not ranked):
+        ranked.insert(below or 0, IntentScore(fallback_name, None, {}, [], "threshold-fallback"))
+    return ranked[: max(1, max_results)]
+
+
+def _fallback_reason(scored: Sequence[IntentScore], threshold: float, has_words: bool) -> str | None:
+    if not scored:
+        return "no intent can match: none has sample utterances, or each needs an input context that is not active"
+    if not has_words:
+        return "the utterance has no words"
+    top = max(scored, key=lambda s: s.score or 0.0)
+    if (top.score or 0.0) < threshold:
+        return f"the best intent, {top.intent_name}, scored {top.score or 0.0:.2f}: below the locale threshold {threshold:.2f}"
+    return None
+
+
+def _training_texts(template: Template, intent: Intent, locale: BotLocale, placeholder_types: set[str]) -> list[str]:
+    """The template with placeholders generalised, and a few copies filled with real values."""
+    names = template.slot_names
+    generic: dict[str, str] = {}
+    samples: dict[str, list[str]] = {}
+    for name in names:
+        slot = intent.slot(name)
+        type_name = slot.slot_type_name if slot is not None else name
+        generic[name] = "slot:" + type_name.lower()
+        if slot is not None and not is_builtin(type_name):
+            placeholder_types.add(type_name)
+        samples[name] = _sample_values(type_name, locale)
+    texts = [template.with_values(generic)]
+    for k in range(MAX_EXPANSIONS_PER_TEMPLATE):
+        values = {}
+        for name in names:
+            pool = samples[name]
+            if pool:
+                values[name] = pool[(k + names.index(name)) % len(pool)]
+        if len(values) == len(names):
+            filled = normalize(template.with_values(values))
+            if filled not in texts:
+                texts.append(filled)
+    return texts
+
+
+def _sample_values(type_name: str, locale: BotLocale) -> list[str]:
+    if is_builtin(type_name):
+        return list(TRAINING_SAMPLES.get(type_name, ()))
+    slot_type = locale.slot_type(type_name)
+    if slot_type is None:
+        return []
+    out: list[str] = []
+    for entry in slot_type.values[:MAX_VALUES_PER_PLACEHOLDER]:
+        out.append(entry.value)
+        out.extend(entry.synonyms[:1])
+    return out[: MAX_VALUES_PER_PLACEHOLDER * 2]
