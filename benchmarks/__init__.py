@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that time the toolkit on real data and print a table (see docs/benchmarks.md)."""
