@@ -440,3 +440,15 @@ def test_create_role_makes_a_least_privilege_role_in_iam(env: Env, bot_dir: Path
     policy = iam.get_role_policy(RoleName="chat-lex-ChatBot-lex", PolicyName="chat-lex-lex-runtime")["PolicyDocument"]
     assert [s["Action"] for s in policy["Statement"]] == ["polly:SynthesizeSpeech", "comprehend:DetectSentiment"]
     assert env.alias("live")["sentimentAnalysisSettings"] == {"detectSentiment": True}  # type: ignore[index]
+
+
+def test_a_build_left_running_by_an_earlier_run_is_awaited_not_repeated(env: Env, bot_dir: Path) -> None:
+    assert env.publish(bot_dir, "--role-arn", ROLE)[0] == 0
+    env.lex.build_bot_locale(botId=env.bot_id(), botVersion="DRAFT", localeId="en_US")  # as if a run died mid-build
+    before = len(env.lex.mutating_calls())
+
+    code, out = env.publish(bot_dir)
+
+    assert code == 0, out
+    assert env.lex.mutating_calls()[before:] == []
+    assert "locale en_US is already built" in out

@@ -106,9 +106,15 @@ class DraftExecutor:
             if change.kind == "locale" and change.action == "create":
                 self.wait_locale_editable(bot_id, locale.locale_id)
 
-    def build_locale(self, bot_id: str, locale_id: str) -> None:
-        """Build the locale and wait; a Failed build raises BuildFailed with Lex's reasons."""
-        self.wait_locale_editable(bot_id, locale_id)
+    def build_locale(self, bot_id: str, locale_id: str, *, changed: bool = True) -> None:
+        """Build the locale and wait; a Failed build raises BuildFailed with Lex's reasons.
+
+        ``changed=False`` (nothing edited in this run) skips the build when a build that was
+        already running, e.g. from an interrupted publish, ends in Built.
+        """
+        if self.wait_locale_editable(bot_id, locale_id) == "Built" and not changed:
+            self.progress.line(f"locale {locale_id} is already built")
+            return
         ids = {"botId": bot_id, "botVersion": DRAFT_VERSION, "localeId": locale_id}
         with aws_step("starting the build", f"locale {locale_id}"):
             self.lex.build_bot_locale(**ids)

@@ -214,8 +214,10 @@ class Publisher:
             executor.delete_locale(bot_id, locale_id)
         for lp in found.locale_plans:
             executor.apply_locale(bot_id, lp)
-        for locale_id in report.builds:
-            executor.build_locale(bot_id, locale_id)
+        changed = found.bot_change is not None or bool(found.locale_deletions)
+        for lp in found.locale_plans:
+            if lp.needs_build:
+                executor.build_locale(bot_id, lp.locale.locale_id, changed=changed or bool(lp.changes))
         return bot_id
 
     # ------------------------------------------------------------ alias, verification, permission
