@@ -7,17 +7,18 @@ becomes DependencyFailedException with Lex's own message prefix.
 
 from __future__ import annotations
 
+import copy
 import json
+import queue
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
-
 from bot_spec.definition import BotLocale
 from runtime.lex.errors import DependencyFailedException
+from runtime.lex.schema_subset import SubsetValidator
 
 CodeHook = Callable[[dict[str, Any]], dict[str, Any]]
 Invoker = Callable[[dict[str, Any]], dict[str, Any]]
@@ -34,16 +35,19 @@ def invalid_response(reason: str) -> DependencyFailedException:
 
 
 @lru_cache(maxsize=1)
-def _response_validator() -> jsonschema.protocols.Validator:
+def _response_validator() -> SubsetValidator:
     text = resources.files("runtime.lex").joinpath("schemas/lex-codehook-response.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     # The aws-samples schema requires sessionAttributes; Lex does not (omitting them keeps
     # the stored ones, fact sheet section 2), so that one requirement is dropped.
     state = schema["definitions"]["LambdaCodeHookSessionState"]
     state["required"] = [name for name in state["required"] if name != "sessionAttributes"]
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator: jsonschema.protocols.Validator = validator_class(schema)
-    return validator
+    return SubsetValidator(schema)
+
+
+def response_schema() -> dict[str, Any]:
+    """The response schema as the engine applies it (for tests comparing validators)."""
+    return copy.deepcopy(dict(_response_validator()._root))
 
 
 def _where(path: Any) -> str:
@@ -64,9 +68,10 @@ def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
         raise invalid_response(f"the response is not JSON-serialisable ({exc})") from None
     if size > MAX_RESPONSE_BYTES:
         raise invalid_response(f"the response is {size} bytes; Lex accepts at most {MAX_RESPONSE_BYTES}")
-    error = next(iter(sorted(_response_validator().iter_errors(response), key=lambda e: list(e.path))), None)
-    if error is not None:
-        raise invalid_response(f"{error.message} at {_where(error.absolute_path)}")
+    problem = _response_validator().first_problem(response)
+    if problem is not None:
+        message, path = problem
+        raise invalid_response(f"{message} at {_where(path)}")
     state = response["sessionState"]
     action = state["dialogAction"]
     kind = action["type"]
@@ -98,33 +103,69 @@ def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
     return response
 
 
-def in_process_invoker(hook: CodeHook, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT) -> Invoker:
-    """Call ``hook`` in this process; an exception or a timeout is a Lambda failure.
+class _Job:
+    """One hook call handed to a worker thread; the caller waits on ``done``."""
 
-    The hook runs in a daemon thread so a hung hook cannot block the turn past
-    ``timeout`` (the thread itself cannot be stopped and is abandoned).
+    def __init__(self, hook: CodeHook, event: dict[str, Any]) -> None:
+        self.hook, self.event = hook, event
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.value = self.hook(self.event)
+        except BaseException as exc:  # the hook's failure is reported to the caller, not raised in the worker
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+class _HookWorkers:
+    """Daemon threads that run hook calls, so a call can be abandoned at its timeout.
+
+    Each call reserves an idle worker or starts a new one, so a hung hook never delays
+    another call; its thread stays blocked (Python cannot stop it) and is not reused.
+    Daemon threads, unlike a ThreadPoolExecutor's, never block interpreter exit.
     """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, job: _Job) -> None:
+        with self._lock:
+            if self._idle > 0:
+                self._idle -= 1
+            else:
+                threading.Thread(target=self._work, name="lex-code-hook", daemon=True).start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            self._jobs.get().run()
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = _HookWorkers()
+
+
+def in_process_invoker(hook: CodeHook, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT) -> Invoker:
+    """Call ``hook`` in this process; an exception or a timeout is a Lambda failure."""
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         if timeout is None:
             return _call(hook, event)
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["value"] = hook(event)
-            except BaseException as exc:  # the hook's failure is reported, not raised in a stray thread
-                outcome["error"] = exc
-
-        worker = threading.Thread(target=run, name="lex-code-hook", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
+        job = _Job(hook, event)
+        _WORKERS.submit(job)
+        if not job.done.wait(timeout):
             raise DependencyFailedException(f"{_INVALID}the code hook did not answer within {timeout:g} s (timed out)")
-        if "error" in outcome:
-            exc = outcome["error"]
+        if job.error is not None:
+            exc = job.error
             raise DependencyFailedException(f"{_INVALID}the code hook raised {type(exc).__name__}: {exc}") from None
-        value: dict[str, Any] = outcome["value"]
+        value: dict[str, Any] = job.value
         return value
 
     return invoke
@@ -214,7 +255,7 @@ def build_event(
         "bot": dict(bot),
         "interpretations": event_interpretations(interpretations),
         "requestAttributes": dict(request_attributes) if request_attributes else None,
-        "sessionState": json.loads(json.dumps(session_state)),
+        "sessionState": copy.deepcopy(session_state),
         "transcriptions": [
             {
                 "transcription": input_transcript,

@@ -16,7 +16,6 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from bot_spec.definition import BotLocale, Intent, PromptSpecification, Response
 from runtime.lex.codehooks import Invoker, build_event, validate_response
 from runtime.lex.lex_shapes import (
     LexIntent,
+    clone,
     fallback_name,
     interpretations_for,
     is_filled,
@@ -382,7 +382,7 @@ class Dialog:
             # proposedNextState is only sent when Lex's own next step would be ElicitSlot.
             proposed = {
                 "dialogAction": {"type": "ElicitSlot", "slotToElicit": slot.name},
-                "intent": copy.deepcopy(intent),
+                "intent": clone(intent),
                 "prompt": {"attempt": "Initial"},
             }
         self.turn.note("dialog-code-hook", intent=intent["name"], proposedNextState=None if proposed is None else proposed["dialogAction"])
@@ -393,7 +393,7 @@ class Dialog:
     def _invoke(self, source: str, intent: LexIntent, *, proposed: dict[str, Any] | None, label: str | None) -> dict[str, Any]:
         assert self.turn.invoker is not None
         session_state = {k: v for k, v in self.state.items() if k != "dialogAction"}
-        session_state["intent"] = copy.deepcopy(intent)
+        session_state["intent"] = clone(intent)
         session_state.setdefault("sessionAttributes", {})
         event = build_event(
             invocation_source=source,
@@ -419,7 +419,7 @@ class Dialog:
         if "sessionAttributes" in returned:
             self.state["sessionAttributes"] = dict(returned["sessionAttributes"])  # replaced wholesale
         if "activeContexts" in returned:
-            self.state["activeContexts"] = copy.deepcopy(returned["activeContexts"])
+            self.state["activeContexts"] = clone(returned["activeContexts"])
         current = self.state.get("intent")
         if returned.get("intent") is not None:
             given = returned["intent"]
@@ -507,4 +507,4 @@ class Dialog:
 
 def _clean_message(message: dict[str, Any]) -> LexMessage:
     """A code hook's message with only the fields Lex returns (the schema has checked them)."""
-    return {k: copy.deepcopy(v) for k, v in message.items() if k in ("contentType", "content", "imageResponseCard")}
+    return {k: clone(v) for k, v in message.items() if k in ("contentType", "content", "imageResponseCard")}

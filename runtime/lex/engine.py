@@ -8,7 +8,6 @@ the same outputs, and ``last_explanation`` shows how it decided each turn.
 from __future__ import annotations
 
 import base64
-import copy
 import gzip
 import hashlib
 import io
@@ -27,7 +26,7 @@ from bot_spec.definition import BotDefinition, BotLocale
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
 from runtime.lex.dialog import Dialog, Turn
 from runtime.lex.errors import LexError, ResourceNotFoundException, ValidationException
-from runtime.lex.lex_shapes import interpretations_for, slot_map
+from runtime.lex.lex_shapes import clone, interpretations_for, slot_map
 from runtime.lex.messages import LexMessage, accepted_messages
 from runtime.lex.request_checks import check_request
 from runtime.lex.sessions import ContextLife, Session, SessionKey, SessionStore
@@ -253,7 +252,7 @@ class LocalLexRuntime:
                 session.turn += 1
                 self._apply_client_state(session, sessionState, loc.locale)
                 turn = self._turn(served, loc, session, "", requestAttributes, now, None)
-                turn.messages.extend(copy.deepcopy(messages or []))
+                turn.messages.extend(clone(messages or []))
                 dialog = Dialog(turn)
                 kind = (sessionState.get("dialogAction") or {}).get("type")
                 if kind == "Delegate":
@@ -286,8 +285,8 @@ class LocalLexRuntime:
                 )
             out: dict[str, Any] = {"sessionId": sessionId}
             if session.messages:
-                out["messages"] = copy.deepcopy(session.messages)
-            out["interpretations"] = copy.deepcopy(session.interpretations)
+                out["messages"] = clone(session.messages)
+            out["interpretations"] = clone(session.interpretations)
             out["sessionState"] = _public_state(session)
             return out
 
@@ -307,7 +306,8 @@ class LocalLexRuntime:
         with self._sessions.open(SessionKey(botId, botAliasId, localeId, sessionId), ttl, create=False, touch=False) as session:
             if session is None:
                 raise ResourceNotFoundException(f"Session '{sessionId}' not found; nothing to explain.")
-            return copy.deepcopy(session.explanation)
+            explanation: dict[str, Any] = clone(session.explanation)
+            return explanation
 
     # ------------------------------------------------------------ turn plumbing
 
@@ -368,7 +368,7 @@ class LocalLexRuntime:
         if given.get("sessionAttributes") is not None:
             state["sessionAttributes"] = dict(given["sessionAttributes"])  # replaced wholesale; {} erases
         if given.get("activeContexts") is not None:
-            state["activeContexts"] = copy.deepcopy(given["activeContexts"])
+            state["activeContexts"] = clone(given["activeContexts"])
             session.contexts = {c["name"]: _life(c, self._clock()) for c in given["activeContexts"]}
         intent = given.get("intent")
         if intent is not None:
@@ -393,7 +393,7 @@ class LocalLexRuntime:
                     raise ValidationException(
                         f"sessionState.dialogAction.slotToElicit '{action['slotToElicit'][:100]}' is not a slot of the session's intent"
                     )
-            state["dialogAction"] = copy.deepcopy(action)
+            state["dialogAction"] = clone(action)
             session.attempt = 0
 
     def _age_contexts(self, session: Session) -> None:
@@ -443,25 +443,25 @@ class LocalLexRuntime:
         self._activate_output_contexts(session, loc.locale)
         messages: list[LexMessage] = accepted_messages(turn.messages, request_attributes)
         intent = session.state.get("intent")
-        session.messages = copy.deepcopy(messages)
+        session.messages = clone(messages)
         session.interpretations = interpretations_for(loc.locale, turn.nlu, intent, captured=turn.captured)
         session.explanation = {
             "operation": operation,
             "turn": session.turn,
             "inputTranscript": turn.text,
             "nlu": turn.nlu.explain() if turn.nlu is not None else None,
-            "decisions": copy.deepcopy(turn.decisions),
-            "codeHooks": copy.deepcopy(turn.hook_calls),
-            "dialogAction": copy.deepcopy(session.state.get("dialogAction")),
+            "decisions": turn.decisions,  # fresh lists each turn: no copy needed
+            "codeHooks": turn.hook_calls,
+            "dialogAction": clone(session.state.get("dialogAction")),
             "intent": None if intent is None else {k: intent.get(k) for k in ("name", "state", "confirmationState")},
-            "slots": None if intent is None else copy.deepcopy(intent.get("slots")),
-            "interpretations": copy.deepcopy(session.interpretations),
+            "slots": None if intent is None else clone(intent.get("slots")),
+            "interpretations": session.interpretations,  # replaced, never mutated, each turn
         }
         response: dict[str, Any] = {}
         if messages:
-            response["messages"] = copy.deepcopy(messages)
+            response["messages"] = clone(messages)
         response["sessionState"] = _public_state(session)
-        response["interpretations"] = copy.deepcopy(session.interpretations)
+        response["interpretations"] = clone(session.interpretations)
         if request_attributes:
             response["requestAttributes"] = dict(request_attributes)
         response["sessionId"] = session.key.session_id
@@ -482,14 +482,15 @@ def _public_state(session: Session) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("dialogAction", "intent", "sessionAttributes", "originatingRequestId"):
         if key in state:
-            out[key] = copy.deepcopy(state[key])
+            out[key] = clone(state[key])
     if state.get("activeContexts"):
-        out["activeContexts"] = copy.deepcopy(state["activeContexts"])
+        out["activeContexts"] = clone(state["activeContexts"])
     return out
 
 
 def _snapshot(session: Session) -> tuple[dict[str, Any], int, int, dict[str, ContextLife]]:
-    return copy.deepcopy(session.state), session.attempt, session.turn, copy.deepcopy(session.contexts)
+    contexts = {name: ContextLife(life.expires_at, life.turns_left) for name, life in session.contexts.items()}
+    return clone(session.state), session.attempt, session.turn, contexts
 
 
 def _restore(session: Session, saved: tuple[dict[str, Any], int, int, dict[str, ContextLife]]) -> None:

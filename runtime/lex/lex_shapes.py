@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,16 @@ from runtime.lex.understanding import IntentScoreLike, NluResultLike
 
 LexIntent = dict[str, Any]
 FALLBACK_NAME = "FallbackIntent"
+
+
+def clone(value: Any) -> Any:
+    """A copy of JSON-shaped data (dicts, lists, scalars); several times faster than deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: clone(v) for k, v in value.items()}
+    if kind is list:
+        return [clone(v) for v in value]
+    return value
 
 
 def fallback_name(locale: BotLocale) -> str:
@@ -23,8 +32,8 @@ def slot_map(intent: Intent | None, given: Mapping[str, Any] | None = None) -> d
     """Every slot the intent defines as a key, None when unfilled, as Lex sends them."""
     given = given or {}
     if intent is None:
-        return {name: copy.deepcopy(value) for name, value in given.items()}
-    return {slot.name: copy.deepcopy(given.get(slot.name)) for slot in intent.slots}
+        return {name: clone(value) for name, value in given.items()}
+    return {slot.name: clone(given.get(slot.name)) for slot in intent.slots}
 
 
 def new_intent(intent: Intent | None, name: str, slots: Mapping[str, Any] | None = None) -> LexIntent:
@@ -76,7 +85,7 @@ def interpretations_for(
     name = active["name"]
     lead = next((e for e in ranked if e["intent"]["name"] == name), None)
     rest = [e for e in ranked if e is not lead]
-    head: dict[str, Any] = {"intent": copy.deepcopy(active)}
+    head: dict[str, Any] = {"intent": clone(active)}
     if captured and name != fallback_name(locale):
         head["nluConfidence"] = {"score": 1.0}
     elif lead is not None and "nluConfidence" in lead:

@@ -191,3 +191,68 @@ def test_event_shape_section_4() -> None:
     assert event["proposedNextState"]["prompt"] == {"attempt": "Initial"}
     assert event["transcriptions"][0]["transcription"] == "order"
     assert event["sessionState"] == state and event["sessionState"] is not state
+
+
+def test_subset_validator_agrees_with_jsonschema() -> None:
+    """The fast validator and jsonschema accept and reject the same responses."""
+    import copy
+
+    import jsonschema
+
+    from runtime.lex.codehooks import response_schema
+    from runtime.lex.schema_subset import SubsetValidator
+
+    schema = response_schema()
+    reference = jsonschema.validators.validator_for(schema)(schema)
+    fast = SubsetValidator(schema)
+    valid = _response(
+        {"type": "ElicitSlot", "slotToElicit": "Size", "slotElicitationStyle": "SpellByLetter"},
+        {
+            "name": "Order",
+            "slots": {"Size": None, "X": {"shape": "List", "values": [{"value": {"originalValue": "a"}}]}},
+            "state": "InProgress",
+        },
+        messages=[
+            {"contentType": "ImageResponseCard", "imageResponseCard": {"title": "t", "buttons": [{"text": "a", "value": "b"}]}},
+            {"contentType": "SSML", "content": "<speak/>"},
+        ],
+        requestAttributes={"a": "b"},
+    )
+    valid["sessionState"]["activeContexts"] = [
+        {"name": "c", "timeToLive": {"timeToLiveInSeconds": 5, "turnsToLive": 1}, "contextAttributes": {}}
+    ]
+    valid["sessionState"]["runtimeHints"] = {"slotHints": {"Order": {"Size": {"runtimeHintValues": [{"phrase": "big"}]}}}}
+    corpus: list[object] = [valid, *INVALID.values()]
+
+    # Mutations of the valid response: each leaf replaced by a wrong type, each key dropped.
+    def mutations(node: object, path: tuple[object, ...] = ()) -> list[tuple[tuple[object, ...], object]]:
+        out: list[tuple[tuple[object, ...], object]] = []
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        for key, child in items:
+            out += [((*path, key), 7), ((*path, key), "x"), ((*path, key), None), ((*path, key), [])]
+            out += mutations(child, (*path, key))
+        return out
+
+    for path, replacement in mutations(valid):
+        changed = copy.deepcopy(valid)
+        target = changed
+        for key in path[:-1]:
+            target = target[key]  # type: ignore[index]
+        target[path[-1]] = replacement  # type: ignore[index]
+        corpus.append(changed)
+        dropped = copy.deepcopy(valid)
+        target = dropped
+        for key in path[:-1]:
+            target = target[key]  # type: ignore[index]
+        del target[path[-1]]  # type: ignore[arg-type]
+        corpus.append(dropped)
+    assert len(corpus) > 200
+    for instance in corpus:
+        assert (fast.first_problem(instance) is None) == reference.is_valid(instance), instance
+
+
+def test_subset_validator_refuses_unsupported_keywords() -> None:
+    from runtime.lex.schema_subset import SubsetValidator
+
+    with pytest.raises(ValueError, match="pattern"):
+        SubsetValidator({"type": "object", "properties": {"a": {"type": "string", "pattern": "^x"}}})
