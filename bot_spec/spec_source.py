@@ -26,7 +26,8 @@ from bot_spec.schema.messages import JsonPath, Position, dotted, schema_diagnost
 # slot values) fit well inside them.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_SPEC_FILES = 5000
-MAX_NODES_PER_FILE = 500_000  # counts alias expansions, so an alias bomb stops here
+MAX_NODES_PER_FILE = 500_000
+MAX_ALIAS_EXPANSION = 10_000  # values repeated through `*alias`; a billion-laughs bomb stops here
 MAX_DEPTH = 40
 
 SPEC_SUFFIX = ".yaml"
@@ -154,6 +155,11 @@ class _TreeBuilder:
         self.source = source
         self.count = 0
         self.problems: list[Diagnostic] = []
+        # The composer hands back an aliased node as the same object, so a node seen
+        # before is a repetition; count what repetitions expand to.
+        self.built: set[int] = set()
+        self.expanded = 0
+        self.inside_alias = 0
 
     def _refuse(self, code: str, node: Node, message: str, fix: str) -> _Refused:
         mark = node.start_mark
@@ -175,6 +181,26 @@ class _TreeBuilder:
                 f"the file nests deeper than {MAX_DEPTH} levels",
                 "flatten the structure; spec files are a few levels deep",
             )
+        repeated = id(node) in self.built
+        self.built.add(id(node))
+        if repeated or self.inside_alias:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_EXPANSION:
+                raise self._refuse(
+                    TOO_COMPLEX,
+                    node,
+                    f"aliases (`*name`) here expand to more than {MAX_ALIAS_EXPANSION:,} values",
+                    "write the content out, or reuse only small anchored parts",
+                )
+        if repeated and isinstance(node, MappingNode | SequenceNode):
+            self.inside_alias += 1
+            try:
+                return self._build_node(node, path, depth)
+            finally:
+                self.inside_alias -= 1
+        return self._build_node(node, path, depth)
+
+    def _build_node(self, node: Node, path: JsonPath, depth: int) -> Any:
         self.source.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
@@ -290,6 +316,9 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
         )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    if "max depth" in problem or "nesting" in problem:  # libyaml's own nesting limit
+        line, column = (1, 1) if mark is None else (mark.line + 1, mark.column + 1)
+        return _error(TOO_COMPLEX, f"the file nests too deeply ({problem})", file, line, column, "flatten the structure")
     context = getattr(exc, "context", None)
     fix = "fix the YAML syntax here (check indentation, colons and quotes)"
     if "expected a single document" in str(context):
