@@ -36,6 +36,10 @@ here. The rules it models, and where each comes from (section numbers are those 
   by a slot cannot be deleted (``PreconditionFailedException``, one of DeleteSlotType's
   modelled errors [M]; the exact code is *unverified*). Deleting an intent deletes its
   slots.
+* Lex fills in prompt settings a request leaves out: a slot's prompt comes back with
+  ``messageSelectionStrategy: Random``, ``allowInterrupt: true`` and a
+  ``promptAttemptsSpecification`` for Initial and each retry, with the values of a real
+  export ([OBS] aws-samples ReminderBot ``Slot.json``, ``../shared/external/lex_bots``).
 * Lists page: at most ``page_size`` items per page with a ``nextToken``.
 * Errors are real ``botocore.exceptions.ClientError`` instances with the error codes
   of the service model (ResourceNotFoundException, ConflictException,
@@ -82,6 +86,31 @@ _READ_PREFIXES = ("describe_", "list_")
 
 def _now() -> dt.datetime:
     return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _attempt() -> dict[str, Any]:
+    return {
+        "allowedInputTypes": {"allowAudioInput": True, "allowDTMFInput": True},
+        "audioAndDTMFInputSpecification": {
+            "startTimeoutMs": 4000,
+            "audioSpecification": {"maxLengthMs": 15000, "endTimeoutMs": 640},
+            "dtmfSpecification": {"maxLength": 513, "endTimeoutMs": 5000, "deletionCharacter": "*", "endCharacter": "#"},
+        },
+        "textInputSpecification": {"startTimeoutMs": 30000},
+        "allowInterrupt": True,
+    }
+
+
+def _with_prompt_defaults(params: dict[str, Any]) -> dict[str, Any]:
+    """A slot's parameters as Lex stores them: prompt defaults filled in."""
+    out = copy.deepcopy(params)
+    prompt = out.get("valueElicitationSetting", {}).get("promptSpecification")
+    if prompt is not None:
+        prompt.setdefault("messageSelectionStrategy", "Random")
+        prompt.setdefault("allowInterrupt", True)
+        attempts = ["Initial"] + [f"Retry{n}" for n in range(1, int(prompt.get("maxRetries", 0)) + 1)]
+        prompt.setdefault("promptAttemptsSpecification", {name: _attempt() for name in attempts})
+    return out
 
 
 def _error(code: str, message: str, operation: str) -> ClientError:
@@ -540,7 +569,9 @@ class FakeLexModelsV2:
         if any(s.params["slotName"] == p["slotName"] for s in intent.slots.values()):
             raise _error("ConflictException", f"Slot {p['slotName']} already exists in the intent", op.name)
         self._check_slot_type(loc, p, op.name)
-        slot = _Slot(self._new_id(), {k: v for k, v in p.items() if k not in ("botId", "botVersion", "localeId", "intentId")})
+        slot = _Slot(
+            self._new_id(), _with_prompt_defaults({k: v for k, v in p.items() if k not in ("botId", "botVersion", "localeId", "intentId")})
+        )
         intent.slots[slot.slot_id] = slot
         return self._leave(op, {**p, "slotId": slot.slot_id, "creationDateTime": _now()})
 
@@ -560,7 +591,7 @@ class FakeLexModelsV2:
             raise _error("ResourceNotFoundException", f"Slot {p['slotId']} does not exist", op.name)
         self._check_slot_type(loc, p, op.name)
         excluded = ("botId", "botVersion", "localeId", "intentId", "slotId")
-        intent.slots[p["slotId"]].params = {k: v for k, v in p.items() if k not in excluded}
+        intent.slots[p["slotId"]].params = _with_prompt_defaults({k: v for k, v in p.items() if k not in excluded})
         return self._leave(op, {**p, "creationDateTime": _now(), "lastUpdatedDateTime": _now()})
 
     def delete_slot(self, **p: Any) -> None:

@@ -96,6 +96,27 @@ def test_aws_defaults_do_not_count_as_differences_but_real_values_do() -> None:
     assert "fulfillmentCodeHook" in differing_fields("UpdateIntent", desired, live)
 
 
+def test_settings_lex_fills_in_are_not_differences_but_dropped_settings_are() -> None:
+    prompt = {"messageGroups": [{"message": {"plainText": {"value": "Which?"}}}], "maxRetries": 1}
+    desired = {"slotName": "S", "slotTypeId": "T", "valueElicitationSetting": {"slotConstraint": "Required", "promptSpecification": prompt}}
+    filled = {
+        **prompt,
+        "allowInterrupt": True,
+        "messageSelectionStrategy": "Random",
+        "promptAttemptsSpecification": {"Initial": {"allowedInputTypes": {"allowAudioInput": True, "allowDTMFInput": True}}},
+    }
+    live: dict[str, Any] = {**desired, "valueElicitationSetting": {"slotConstraint": "Required", "promptSpecification": filled}}
+    live["obfuscationSetting"] = {"obfuscationSettingType": "None"}
+    assert differing_fields("UpdateSlot", desired, live) == []
+    # A sample utterance the spec no longer has is a difference, even deep inside.
+    live["valueElicitationSetting"]["sampleUtterances"] = [{"utterance": "old"}]
+    assert differing_fields("UpdateSlot", desired, live) == ["valueElicitationSetting"]
+    declination = {"messageGroups": [{"message": {"plainText": {"value": "OK"}}}]}
+    intent_live = {"intentName": "I", "intentConfirmationSetting": {"promptSpecification": prompt, "declinationResponse": declination}}
+    trimmed = {"intentName": "I", "intentConfirmationSetting": {"promptSpecification": prompt}}
+    assert differing_fields("UpdateIntent", trimmed, intent_live) == ["intentConfirmationSetting"]
+
+
 def test_a_new_locale_plan_updates_the_fallback_and_orders_creates(seed_bot_dir: Any) -> None:
     defn = load_spec(seed_bot_dir)
     plan = plan_locale(defn.locales[0], None)

@@ -2,8 +2,13 @@
 
 The fields compared are the members of the resource's ``Update*`` request in botocore's
 ``lexv2-models`` model, minus identifiers. Empty values (None, [], {}) count as absent.
-AWS fills in defaults we did not send (``dialogCodeHook: {enabled: false}``); a field the
-spec leaves out is therefore equal when AWS holds nothing but false/empty leaves there.
+
+AWS fills in settings nobody sent: real exports (aws-samples ReminderBot, see
+``../shared/external/PROVENANCE.md``) carry ``promptAttemptsSpecification``,
+``messageSelectionStrategy: Random``, ``allowInterrupt: true``, default next steps and
+code-hook flags. A key the spec does not set therefore counts as equal when it is one of
+those AWS-filled keys, or holds nothing but false/empty leaves. Any other extra key (a
+``declinationResponse`` the spec dropped, say) is a difference, so removals are applied.
 """
 
 from __future__ import annotations
@@ -15,6 +20,38 @@ import botocore.session
 
 _IDENTIFIERS = frozenset(
     {"botId", "botVersion", "localeId", "intentId", "slotId", "slotTypeId", "botAliasId", "slotPriorities", "botName", "roleArn"}
+)
+# Keys Lex fills with defaults when a request leaves them out (at any depth).
+AWS_FILLED = frozenset(
+    {
+        "promptAttemptsSpecification",
+        "messageSelectionStrategy",
+        "allowInterrupt",
+        "active",
+        "isActive",
+        "enableCodeHookInvocation",
+        "invocationLabel",
+        "slotCaptureSetting",
+        "elicitationCodeHook",
+        "codeHook",
+        "nextStep",
+        "captureNextStep",
+        "failureNextStep",
+        "successNextStep",
+        "timeoutNextStep",
+        "confirmationNextStep",
+        "declinationNextStep",
+        "postCodeHookSpecification",
+        "postFulfillmentStatusSpecification",
+        "fulfillmentUpdatesSpecification",
+        "initialResponseSetting",
+        "dialogCodeHook",
+        "fulfillmentCodeHook",
+        "obfuscationSetting",
+        "multipleValuesSetting",
+        "speechDetectionSensitivity",
+        "generativeAISettings",
+    }
 )
 
 
@@ -46,6 +83,23 @@ def _only_defaults(value: Any) -> bool:
     return value is None or value is False
 
 
+def _extra_is_harmless(key: str, value: Any) -> bool:
+    return key in AWS_FILLED or _only_defaults(value)
+
+
+def matches(want: Any, have: Any) -> bool:
+    """Whether ``have`` (from AWS, cleaned) says everything ``want`` (cleaned) says, and nothing the spec dropped."""
+    if isinstance(want, dict):
+        if not isinstance(have, dict):
+            return False
+        if any(not matches(v, have.get(k)) for k, v in want.items()):
+            return False
+        return all(_extra_is_harmless(k, v) for k, v in have.items() if k not in want)
+    if isinstance(want, list):
+        return isinstance(have, list) and len(want) == len(have) and all(matches(w, h) for w, h in zip(want, have, strict=True))
+    return bool(want == have)
+
+
 def differing_fields(update_operation: str, desired: dict[str, Any], live: dict[str, Any], *, extra: tuple[str, ...] = ()) -> list[str]:
     """Names of the content fields (plus ``extra``) where ``live`` differs from ``desired``."""
     out: list[str] = []
@@ -53,8 +107,8 @@ def differing_fields(update_operation: str, desired: dict[str, Any], live: dict[
         want = cleaned(desired.get(name))
         have = cleaned(live.get(name))
         if want is None:
-            if not _only_defaults(have):
+            if not _extra_is_harmless(name, have):
                 out.append(name)
-        elif want != have:
+        elif not matches(want, have):
             out.append(name)
     return out
