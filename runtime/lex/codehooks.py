@@ -18,6 +18,7 @@ from typing import Any
 
 from bot_spec.definition import BotLocale
 from runtime.lex.errors import DependencyFailedException
+from runtime.lex.lex_shapes import find_intent
 from runtime.lex.schema_subset import SubsetValidator
 
 CodeHook = Callable[[dict[str, Any]], dict[str, Any]]
@@ -79,19 +80,19 @@ def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
     messages = response.get("messages") or []
     if intent is not None:
         name = intent.get("name")
-        if not isinstance(name, str) or locale.intent(name) is None:
+        if not isinstance(name, str) or find_intent(locale, name) is None:
             raise invalid_response(f"sessionState.intent.name {name!r} is not an intent of locale {locale.locale_id}")
     if kind == "ElicitSlot":
         if intent is None:
             raise invalid_response("ElicitSlot needs sessionState.intent with the intent's name")
-        defined = locale.intent(intent["name"])
+        defined = find_intent(locale, intent["name"])
         slot_name = action["slotToElicit"]
         if defined is not None and defined.slot(slot_name) is None:
             raise invalid_response(f"slotToElicit {slot_name!r} is not a slot of intent {intent['name']}")
     elif kind == "ConfirmIntent":
         if intent is None or "slots" not in intent:
             raise invalid_response("ConfirmIntent needs sessionState.intent with its name and slots")
-        defined = locale.intent(intent["name"])
+        defined = find_intent(locale, intent["name"])
         if not messages and (defined is None or defined.confirmation is None):
             raise invalid_response(f"ConfirmIntent needs messages: intent {intent['name']} has no confirmation prompt to fall back on")
     elif kind == "Close":

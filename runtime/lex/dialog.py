@@ -25,7 +25,9 @@ from runtime.lex.codehooks import Invoker, build_event, validate_response
 from runtime.lex.lex_shapes import (
     LexIntent,
     clone,
+    fallback_intent,
     fallback_name,
+    find_intent,
     interpretations_for,
     is_filled,
     new_intent,
@@ -82,7 +84,7 @@ class Dialog:
         action = self.state.get("dialogAction") or {}
         intent = self.state.get("intent")
         kind = action.get("type")
-        intent_def = self.locale.intent(intent["name"]) if intent else None
+        intent_def = find_intent(self.locale, intent["name"]) if intent else None
         in_progress = intent is not None and intent_def is not None and intent.get("state") in (None, "InProgress")
         if kind == "ElicitSlot" and in_progress and intent_def is not None and intent_def.slot(action.get("slotToElicit", "")):
             assert intent is not None
@@ -99,7 +101,7 @@ class Dialog:
         if intent is None:
             self._elicit_intent()
             return
-        intent_def = self.locale.intent(intent["name"])
+        intent_def = find_intent(self.locale, intent["name"])
         if intent_def is None:
             self._elicit_intent()
             return
@@ -112,7 +114,7 @@ class Dialog:
         """PutSession with ElicitSlot/ConfirmIntent and no messages: play the bot's prompt."""
         action = self.state.get("dialogAction") or {}
         intent = self.state.get("intent")
-        intent_def = self.locale.intent(intent["name"]) if intent else None
+        intent_def = find_intent(self.locale, intent["name"]) if intent else None
         if intent is None or intent_def is None:
             return
         if action.get("type") == "ElicitSlot":
@@ -239,11 +241,11 @@ class Dialog:
 
     def _start_intent(self, score: IntentScoreLike) -> None:
         self.turn.session.attempt = 0
-        if score.intent_name == fallback_name(self.locale) or self.locale.intent(score.intent_name) is None:
+        if score.intent_name == fallback_name(self.locale) or find_intent(self.locale, score.intent_name) is None:
             self.turn.note("fallback", reason="no intent scored above the confidence threshold", top=score.intent_name)
             self._fallback()
             return
-        intent_def = self.locale.intent(score.intent_name)
+        intent_def = find_intent(self.locale, score.intent_name)
         assert intent_def is not None
         intent = new_intent(intent_def, intent_def.name, score_slots(self.locale, score))
         self.state["intent"] = intent
@@ -356,7 +358,7 @@ class Dialog:
 
     def _fallback(self) -> None:
         name = fallback_name(self.locale)
-        fallback_def = self.locale.intent(name)
+        fallback_def = find_intent(self.locale, name)
         intent = new_intent(fallback_def, name)
         intent["slots"] = {}
         self.state["intent"] = intent
@@ -423,7 +425,7 @@ class Dialog:
         current = self.state.get("intent")
         if returned.get("intent") is not None:
             given = returned["intent"]
-            intent_def = self.locale.intent(given["name"])
+            intent_def = find_intent(self.locale, given["name"])
             intent: LexIntent = {
                 "name": given["name"],
                 "slots": slot_map(intent_def, given.get("slots")),
@@ -433,9 +435,9 @@ class Dialog:
             if current is not None and current.get("name") != given["name"]:
                 self.turn.note("code-hook-switched-intent", left=current.get("name"), to=given["name"])
         elif current is not None:
-            intent, intent_def = current, self.locale.intent(current["name"])
+            intent, intent_def = current, find_intent(self.locale, current["name"])
         else:
-            intent, intent_def = new_intent(None, fallback_name(self.locale)), self.locale.fallback_intent()
+            intent, intent_def = new_intent(None, fallback_name(self.locale)), fallback_intent(self.locale)
         self.state["intent"] = intent
         messages = [_clean_message(m) for m in response.get("messages") or []]
         action = returned["dialogAction"]

@@ -26,7 +26,7 @@ from bot_spec.definition import BotDefinition, BotLocale
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
 from runtime.lex.dialog import Dialog, Turn
 from runtime.lex.errors import LexError, ResourceNotFoundException, ValidationException
-from runtime.lex.lex_shapes import clone, interpretations_for, slot_map
+from runtime.lex.lex_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.messages import LexMessage, accepted_messages
 from runtime.lex.request_checks import check_request
 from runtime.lex.sessions import ContextLife, Session, SessionKey, SessionStore
@@ -372,7 +372,7 @@ class LocalLexRuntime:
             session.contexts = {c["name"]: _life(c, self._clock()) for c in given["activeContexts"]}
         intent = given.get("intent")
         if intent is not None:
-            defined = locale.intent(intent["name"])
+            defined = find_intent(locale, intent["name"])
             if defined is None:
                 known = ", ".join(i.name for i in locale.intents)
                 raise ValidationException(
@@ -388,7 +388,7 @@ class LocalLexRuntime:
         if action is not None:
             if action["type"] == "ElicitSlot":
                 current = state.get("intent")
-                defined = locale.intent(current["name"]) if current else None
+                defined = find_intent(locale, current["name"]) if current else None
                 if defined is None or defined.slot(action["slotToElicit"]) is None:
                     raise ValidationException(
                         f"sessionState.dialogAction.slotToElicit '{action['slotToElicit'][:100]}' is not a slot of the session's intent"
@@ -415,7 +415,7 @@ class LocalLexRuntime:
         action = session.state.get("dialogAction") or {}
         if intent is None or action.get("type") != "Close" or intent.get("state") not in ("Fulfilled", "ReadyForFulfillment"):
             return
-        defined = locale.intent(intent["name"])
+        defined = find_intent(locale, intent["name"])
         if defined is None or not defined.output_contexts:
             return
         contexts = [c for c in session.state.get("activeContexts") or [] if c["name"] not in {o.name for o in defined.output_contexts}]

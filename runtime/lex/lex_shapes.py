@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot_spec.definition import BotLocale, Intent
@@ -22,9 +24,39 @@ def clone(value: Any) -> Any:
     return value
 
 
+@dataclass
+class _LocaleIndex:
+    locale: weakref.ref[BotLocale]
+    intents: dict[str, Intent]
+    fallback: Intent | None
+
+
+_INDEXES: dict[int, _LocaleIndex] = {}
+
+
+def _index(locale: BotLocale) -> _LocaleIndex:
+    # Lookups by name run several times a turn; a 150-intent locale made the linear scans
+    # of BotLocale.intent() a large share of a turn. Definitions are not edited once served.
+    entry = _INDEXES.get(id(locale))
+    if entry is None or entry.locale() is not locale:
+        entry = _LocaleIndex(weakref.ref(locale), {i.name: i for i in locale.intents}, locale.fallback_intent())
+        _INDEXES[id(locale)] = entry
+    return entry
+
+
+def find_intent(locale: BotLocale, name: str) -> Intent | None:
+    """The locale's intent called ``name``, or None (a dict lookup)."""
+    return _index(locale).intents.get(name)
+
+
+def fallback_intent(locale: BotLocale) -> Intent | None:
+    """The locale's FallbackIntent, or None."""
+    return _index(locale).fallback
+
+
 def fallback_name(locale: BotLocale) -> str:
     """The name of the locale's FallbackIntent (Lex's default name when it defines none)."""
-    intent = locale.fallback_intent()
+    intent = _index(locale).fallback
     return intent.name if intent is not None else FALLBACK_NAME
 
 
@@ -59,7 +91,7 @@ def scalar_slot(original: str, interpreted: str | None, resolved: list[str]) -> 
 def score_slots(locale: BotLocale, score: IntentScoreLike) -> dict[str, Any]:
     """The Lex slot map of one NLU interpretation."""
     found = {name: match.to_lex() for name, match in score.slots.items()}
-    return slot_map(locale.intent(score.intent_name), found)
+    return slot_map(find_intent(locale, score.intent_name), found)
 
 
 def interpretation(locale: BotLocale, score: IntentScoreLike) -> dict[str, Any]:
