@@ -452,3 +452,31 @@ def test_a_build_left_running_by_an_earlier_run_is_awaited_not_repeated(env: Env
     assert code == 0, out
     assert env.lex.mutating_calls()[before:] == []
     assert "locale en_US is already built" in out
+
+
+def test_locales_are_published_selected_and_removed(env: Env, bot_dir: Path) -> None:
+    bot_yaml = bot_dir / "bot.yaml"
+    original = bot_yaml.read_text(encoding="utf-8")
+    bot_yaml.write_text(original + "  es_US:\n    description: Spanish (US)\n    confidence_threshold: 0.5\n", encoding="utf-8")
+    assert env.publish(bot_dir, "--role-arn", ROLE)[0] == 0
+    assert sorted(env.lex.draft_snapshot(env.bot_id())) == ["en_US", "es_US"]
+    assert sorted(env.alias("live")["botAliasLocaleSettings"]) == ["en_US", "es_US"]  # type: ignore[index]
+
+    greeting = bot_dir / "intents" / "Greeting.yaml"
+    greeting.write_text(greeting.read_text(encoding="utf-8").replace("    - hello\n", "    - hello\n    - good day\n"))
+    before = len(env.lex.mutating_calls())
+    code, out = env.publish(bot_dir, "--locale", "en_US", "--alias", "english")
+
+    assert code == 0, out
+    touched = {kw.get("localeId") for _, kw in env.lex.mutating_calls()[before:]} - {None}
+    assert touched == {"en_US"}
+    assert list(env.alias("english")["botAliasLocaleSettings"]) == ["en_US"]  # type: ignore[index]
+
+    bot_yaml.write_text(original, encoding="utf-8")
+    before = len(env.lex.mutating_calls())
+    code, out = env.publish(bot_dir)
+
+    assert code == 0, out
+    assert ("delete_bot_locale", {"botId": env.bot_id(), "botVersion": "DRAFT", "localeId": "es_US"}) in env.lex.mutating_calls()[before:]
+    assert list(env.lex.draft_snapshot(env.bot_id())) == ["en_US"]
+    assert list(env.alias("live")["botAliasLocaleSettings"]) == ["en_US"]  # type: ignore[index]
