@@ -93,3 +93,16 @@ def run_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     serve(app, settings)
     return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tools.serve_commands [flags]`: the serve command alone, without loading every other subcommand."""
+    parser = argparse.ArgumentParser(prog="chat-lex")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,7 @@
 """Local fan-out: each event is encoded once and its text queued to every local socket of the conversation.
 
-Each connection has one bounded backlog and one writer task, created when it connects; delivering an
-event is a loop of deque appends, never a task per recipient. A connection whose backlog overflows is
+Delivering an event is one loop over the local subscribers that writes the same text to each socket inline;
+a socket that cannot take it at once queues it in its bounded backlog, never a task per recipient. A connection whose backlog overflows is
 closed with 1008 so that it reconnects and resumes from the store.
 """
 
@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any
 
 from runtime.chat.channels import EventChannel
 from runtime.chat.events import Envelope
@@ -19,7 +20,7 @@ from runtime.chat.metrics import ChatMetrics
 
 log = logging.getLogger("chat_lex.fanout")
 
-SendText = Callable[[str], Awaitable[None]]
+SendText = Callable[[str], Coroutine[Any, Any, None]]
 CloseSocket = Callable[[int, str], Awaitable[None]]
 
 CLOSE_SLOW_CONSUMER = 1008
@@ -27,7 +28,12 @@ CLOSE_GOING_AWAY = 1001
 
 
 class LocalConnection:
-    """One socket in this process, as the fan-out sees it."""
+    """One socket in this process, as the fan-out sees it.
+
+    A frame is written at once when the socket is idle: the ASGI send runs inline and, unless the transport is
+    paused by flow control, finishes without suspending, so no task is scheduled. When a send does suspend, the
+    rest of it and any frames queued meanwhile (the backlog, bounded) are written by one task for this socket.
+    """
 
     def __init__(
         self,
@@ -48,7 +54,7 @@ class LocalConnection:
         self._close = close
         self._max_backlog = max_backlog
         self._backlog: deque[str] = deque()
-        self._wake = asyncio.Event()
+        self._busy = False
         # conversation id -> live envelopes held back while a resume replays the store
         self._held: dict[str, list[Envelope]] = {}
         # conversation id -> the first message id delivered live; resume replays only what came before it
@@ -60,18 +66,17 @@ class LocalConnection:
     def backlog(self) -> int:
         return len(self._backlog)
 
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write_loop(), name=f"ws-writer-{self.connection_id}")
-
     def offer(self, text: str) -> bool:
-        """Queue a frame; on overflow, close the connection (1008) and return False."""
+        """Write or queue a frame; on backlog overflow, close the connection (1008) and return False."""
         if self.closed:
             return False
-        if len(self._backlog) >= self._max_backlog:
-            self.close_soon(CLOSE_SLOW_CONSUMER, "send backlog overflow: reconnect and resume")
-            return False
-        self._backlog.append(text)
-        self._wake.set()
+        if self._busy:
+            if len(self._backlog) >= self._max_backlog:
+                self.close_soon(CLOSE_SLOW_CONSUMER, "send backlog overflow: reconnect and resume")
+                return False
+            self._backlog.append(text)
+            return True
+        self._write_now(text)
         return True
 
     def deliver(self, envelope: Envelope) -> bool:
@@ -98,7 +103,6 @@ class LocalConnection:
             return
         self.closed = True
         self._backlog.clear()
-        self._wake.set()
         self._closer = asyncio.create_task(self._close_quietly(code, reason))
 
     async def drain_and_close(self, code: int, reason: str, *, timeout: float = 2.0) -> None:
@@ -107,35 +111,71 @@ class LocalConnection:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
-                while self._backlog and self._writer is not None and not self._writer.done():
+                while self._busy:
                     await asyncio.sleep(0.005)
         self.closed = True
-        self._wake.set()
         await self._close_quietly(code, reason)
 
     async def stop(self) -> None:
         self.closed = True
-        self._wake.set()
-        if self._writer is not None:
+        self._backlog.clear()
+        if self._writer is not None and not self._writer.done():
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._writer
 
-    async def _write_loop(self) -> None:
-        while not self.closed:
-            await self._wake.wait()
-            self._wake.clear()
+    def _write_now(self, text: str) -> None:
+        coroutine = self._send(text)
+        try:
+            pending = coroutine.send(None)
+        except StopIteration:
+            return  # written without suspending: the common case
+        except Exception:  # the peer went away; the reader side unregisters us
+            self.closed = True
+            return
+        self._busy = True
+        self._writer = asyncio.create_task(self._finish_then_drain(coroutine, pending), name=f"ws-writer-{self.connection_id}")
+
+    async def _finish_then_drain(self, coroutine: Coroutine[Any, Any, None], pending: Any) -> None:
+        try:
+            await _Resumed(coroutine, pending)
             while self._backlog and not self.closed:
-                text = self._backlog.popleft()
-                try:
-                    await self._send(text)
-                except Exception:  # the peer went away; the reader side unregisters us
-                    self.closed = True
-                    return
+                await self._send(self._backlog.popleft())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.closed = True
+        finally:
+            self._busy = False
 
     async def _close_quietly(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await self._close(code, reason)
+
+
+class _Resumed:
+    """Awaitable that finishes a coroutine already started by hand: it yields to the running task exactly what
+    the coroutine yields (the future it waits on), and resumes the coroutine when the task resumes it."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], pending: Any) -> None:
+        self._coroutine = coroutine
+        self._pending = pending
+
+    def __await__(self) -> Generator[Any, None, None]:
+        pending = self._pending
+        while True:
+            try:
+                yield pending
+            except BaseException as exc:  # cancellation and errors go into the coroutine, as a Task would send them
+                try:
+                    pending = self._coroutine.throw(exc)
+                except StopIteration:
+                    return
+                continue
+            try:
+                pending = self._coroutine.send(None)
+            except StopIteration:
+                return
 
 
 class Fanout:
@@ -164,7 +204,6 @@ class Fanout:
 
     def register(self, connection: LocalConnection) -> None:
         self._connections[connection.connection_id] = connection
-        connection.start()
         self._metrics.connections.set(len(self._connections))
 
     async def unregister(self, connection: LocalConnection) -> None:

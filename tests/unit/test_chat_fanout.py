@@ -116,7 +116,6 @@ def test_held_events_are_released_minus_replayed(tmp_path: Any) -> None:
     async def run() -> list[str]:
         sink = Sink()
         connection = LocalConnection("a", "a", "a", sink.send, sink.close)
-        connection.start()
         connection.hold("room")
         connection.deliver(Envelope("room", "m1", "m1"))
         connection.deliver(Envelope("room", "m2", "m2"))
@@ -127,3 +126,34 @@ def test_held_events_are_released_minus_replayed(tmp_path: Any) -> None:
         return sink.texts
 
     assert asyncio.run(run()) == ["o1", "m2"]
+
+
+async def test_a_send_that_suspends_finishes_and_frames_queued_meanwhile_follow_in_order() -> None:
+    gate = asyncio.Event()
+    sink = Sink(block=gate)
+    connection = LocalConnection("a", "a", "a", sink.send, sink.close, max_backlog=10)
+    assert connection.offer("one")  # suspends inside send: handed to the connection's writer task
+    assert connection.offer("two") and connection.offer("three")
+    assert connection.backlog == 2
+    await flush()
+    assert sink.texts == []
+    gate.set()
+    await flush()
+    assert sink.texts == ["one", "two", "three"]
+    assert connection.backlog == 0
+    sink.block = None
+    assert connection.offer("four")  # idle again: written inline
+    assert sink.texts[-1] == "four"
+
+
+async def test_a_send_that_fails_marks_the_connection_closed() -> None:
+    async def broken(text: str) -> None:
+        raise ConnectionResetError("peer gone")
+
+    async def close(code: int, reason: str) -> None:
+        return None
+
+    connection = LocalConnection("a", "a", "a", broken, close)
+    connection.offer("x")
+    assert connection.closed
+    assert not connection.offer("y")
