@@ -620,7 +620,7 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
     ``records`` are ``(group, normalised text)`` with distinct texts. No all-pairs
     comparison: texts are blocked on their BLOCKING_TOKENS rarest (stemmed) tokens, and
     only texts of different groups that share a block are compared. Each ``j`` comes
-    once, with its closest earlier-or-later neighbour, so a report stays readable.
+    once, with the first near neighbour found, so a report stays readable.
     """
     token_sets = [frozenset(_stem(t) for t in text.split()) for _, text in records]
     frequency = Counter(t for tokens in token_sets for t in tokens)
@@ -630,7 +630,7 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
             if frequency[token] <= MAX_BLOCK_SIZE:  # a common word says nothing about closeness
                 blocks[token][records[index][0]].append(index)
     checked: set[tuple[int, int]] = set()
-    best: dict[int, tuple[int, float]] = {}
+    found: dict[int, tuple[int, float]] = {}
     for by_group in blocks.values():
         groups = list(by_group.values())
         for x, first_group in enumerate(groups):
@@ -638,14 +638,16 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
                 for a in first_group:
                     for b in second_group:
                         pair = (a, b) if a < b else (b, a)
-                        if pair in checked:
+                        # A text already reported needs no second neighbour; in a cluster of
+                        # look-alikes this keeps the work near-linear.
+                        if pair[1] in found or pair in checked:
                             continue
                         checked.add(pair)
                         score = _similarity(token_sets[a], token_sets[b], records[a][1], records[b][1])
-                        if score is not None and (pair[1] not in best or score > best[pair[1]][1]):
-                            best[pair[1]] = (pair[0], score)
-    for later in sorted(best):
-        yield best[later][0], later, best[later][1]
+                        if score is not None:
+                            found[pair[1]] = (pair[0], score)
+    for later in sorted(found):
+        yield found[later][0], later, found[later][1]
 
 
 def _similarity(a: frozenset[str], b: frozenset[str], text_a: str, text_b: str) -> float | None:
