@@ -208,6 +208,7 @@ class LocalLexRuntime:
             saved = _snapshot(session)
             try:
                 session.turn += 1
+                session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
                 self._age_contexts(session)
                 if sessionState is not None:
                     self._apply_client_state(session, sessionState, loc.locale)
@@ -250,6 +251,7 @@ class LocalLexRuntime:
             saved = _snapshot(session)
             try:
                 session.turn += 1
+                session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
                 self._apply_client_state(session, sessionState, loc.locale)
                 turn = self._turn(served, loc, session, "", requestAttributes, now, None)
                 turn.messages.extend(clone(messages or []))
@@ -439,7 +441,6 @@ class LocalLexRuntime:
         request_attributes: dict[str, str] | None,
     ) -> dict[str, Any]:
         session.state.setdefault("sessionAttributes", {})
-        session.state["originatingRequestId"] = self._request_id(session)
         self._activate_output_contexts(session, loc.locale)
         messages: list[LexMessage] = accepted_messages(turn.messages, request_attributes)
         intent = session.state.get("intent")

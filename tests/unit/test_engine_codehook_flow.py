@@ -64,6 +64,7 @@ def test_dialog_hook_event_shape_and_proposed_next_state_section_4() -> None:
         "prompt": {"attempt": "Initial"},
     }
     assert event["transcriptions"][0]["transcription"] == "order a pizza"
+    assert event["sessionState"]["originatingRequestId"] == response["sessionState"]["originatingRequestId"]
 
 
 def test_dialog_hook_runs_after_each_slot_capture_without_proposal_when_next_is_not_elicit_section_3_4() -> None:
