@@ -39,7 +39,7 @@ TEMPLATE_MIN_SCORE = 0.95
 SIMILARITY_CEILING = 0.94  # a similarity score never reaches what an exact or template match gets
 # Calibration of the similarity score: sigmoid(a*cosine + b*classifier + c), fitted on CLINC150 val
 # so that the console's default threshold (0.40) separates in-scope from out-of-scope text.
-CALIBRATION = (0.44, 13.09, -11.71)
+CALIBRATION = (1.23, 11.68, -10.87)
 
 
 @dataclass

@@ -87,7 +87,7 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
 _CONCEPT_OF: dict[str, str] = {word: concept for concept, words in _CONCEPTS.items() for word in words}
 
 # Feature blocks and the weight of each in the combined vector (tuned on CLINC150 val).
-BLOCK_WEIGHTS: dict[str, float] = {"w": 1.0, "b": 0.7, "c": 1.0, "k": 0.45, "s": 0.6}
+BLOCK_WEIGHTS: dict[str, float] = {"w": 2.0, "b": 1.5, "c": 1.0, "k": 0.45, "s": 1.2}
 # Blocks whose unseen features still count in a query's norm (whole words; not character
 # n-grams, which would punish typos and inflections twice).
 UNSEEN_PENALISED = frozenset({"w"})
