@@ -16,7 +16,7 @@ from typing import Any
 
 import tools
 from tools.evaluation.command import add_target_arguments, register_evaluate
-from tools.evaluation.lex_endpoints import ENDPOINT_OPENERS
+from tools.evaluation.lex_endpoints import ENDPOINT_OPENERS, aws_credentials_missing
 
 PROJECT_ROOT = Path(tools.__file__).resolve().parent.parent
 DEFAULT_FEATURES = PROJECT_ROOT / "conversation_tests" / "features"
@@ -179,6 +179,18 @@ def run_test(args: argparse.Namespace) -> int:
     if args.bot_dir is not None and args.target != "aws" and not (Path(args.bot_dir) / "bot.yaml").is_file():
         print(f"error: bot folder {args.bot_dir} has no bot.yaml; give --bot-dir a bot spec folder", file=sys.stderr)
         return EXIT_USAGE
+    if args.target == "aws":
+        missing = [flag for flag, value in (("--bot-id", args.bot_id), ("--bot-alias-id", args.bot_alias_id)) if not value]
+        if missing:
+            print(f"error: the aws target needs {' and '.join(missing)} (the deployed bot and alias to talk to)", file=sys.stderr)
+            return EXIT_USAGE
+        if aws_credentials_missing():
+            print(
+                "error: the aws target found no AWS credentials; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+                "(or run `aws configure`), or choose --lex-target engine or http",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     try:
         features = feature_files(list(args.paths) or [DEFAULT_FEATURES])
         for path in features:

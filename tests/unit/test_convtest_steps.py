@@ -158,7 +158,9 @@ def test_time_and_idle_move_the_engine_clock(chat: Conversation) -> None:
     assert "-- idle for 301 seconds" in chat.transcript()
 
 
-@pytest.mark.parametrize(("clock_time", "zone", "error"), [("25:00", "UTC", "HH:MM"), ("7pm", "UTC", "HH:MM"), ("08:00", "Mars/Olympus", "IANA")])
+@pytest.mark.parametrize(
+    ("clock_time", "zone", "error"), [("25:00", "UTC", "HH:MM"), ("7pm", "UTC", "HH:MM"), ("08:00", "Mars/Olympus", "IANA")]
+)
 def test_bad_time_steps_say_what_is_wrong(chat: Conversation, clock_time: str, zone: str, error: str) -> None:
     with pytest.raises(ConversationStepError, match=error):
         chat.set_time(clock_time, zone)
