@@ -38,7 +38,7 @@ def test_prune_versions_must_be_a_small_whole_number(value: str, capsys: pytest.
 
 def test_role_arn_and_create_role_exclude_each_other() -> None:
     with pytest.raises(SystemExit) as exc:
-        _parser().parse_args(["publish", "--role-arn", "arn:aws:iam::1:role/x", "--create-role"])
+        _parser().parse_args(["publish", "--role-arn", "arn:aws:iam::123456789012:role/x", "--create-role"])
     assert exc.value.code == 2
 
 
@@ -66,7 +66,7 @@ def test_an_oversized_spec_is_refused_before_sending(tmp_path: Path, seed_bot_di
     utterances = "\n".join(f"    - say thing number {n}" for n in range(1600))  # Lex allows 1,500 per intent
     (target / "intents" / "Huge.yaml").write_text(f"name: Huge\nutterances:\n  en_US:\n{utterances}\n", encoding="utf-8")
     lex = FakeLexModelsV2()
-    code, out = _run(["publish", str(target), "--region", "us-east-1", "--role-arn", "arn:aws:iam::1:role/x", "--yes"], lex)
+    code, out = _run(["publish", str(target), "--region", "us-east-1", "--role-arn", "arn:aws:iam::123456789012:role/x", "--yes"], lex)
     assert code != 0
     assert "Traceback" not in out + capsys.readouterr().err
     assert not any(op == "create_intent" and kw.get("intentName") == "Huge" for op, kw in lex.calls)
@@ -86,7 +86,7 @@ def test_hostile_names_reach_aws_only_as_validated_parameters(tmp_path: Path, se
     bot_yaml = (target / "bot.yaml").read_text(encoding="utf-8").replace("name: ChatBot", 'name: "Chat\'; DROP TABLE bots;--"')
     (target / "bot.yaml").write_text(bot_yaml, encoding="utf-8")
     lex = FakeLexModelsV2()
-    code, out = _run(["publish", str(target), "--region", "us-east-1", "--role-arn", "arn:aws:iam::1:role/x", "--yes"], lex)
+    code, out = _run(["publish", str(target), "--region", "us-east-1", "--role-arn", "arn:aws:iam::123456789012:role/x", "--yes"], lex)
     assert code in (1, 3)
     assert "Traceback" not in out
     assert lex.mutating_calls() == []
@@ -142,3 +142,31 @@ def test_the_default_verifier_runs_chat_lex_test_against_the_alias(monkeypatch: 
         "en_US",
     ]
     assert seen["env"]["AWS_REGION"] == "eu-west-1"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--alias", "TestBotAlias"],
+        ["--alias", "bad alias"],
+        ["--alias", "x" * 300],
+        ["--locale", "english"],
+        ["--role-arn", "not-an-arn"],
+        ["--lambda-arn", "arn:aws:iam::123456789012:role/x"],
+        ["--region", "moon-1; rm -rf /"],
+        ["--endpoint-url", "file:///etc/passwd"],
+    ],
+)
+def test_malformed_flags_are_usage_errors(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["publish", *flags])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert flags[0] in err and "Traceback" not in err
+
+
+def test_verify_cannot_target_the_candidate_alias_itself(seed_bot_dir: Path) -> None:
+    lex = FakeLexModelsV2()
+    code, out = _run(["publish", str(seed_bot_dir), "--region", "us-east-1", "--verify", "--alias", "candidate"], lex)
+    assert code == 3 and "candidate" in out
+    assert lex.calls == []

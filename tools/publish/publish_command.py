@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from tools.publish.errors import BuildFailed, PublishError, VerifyFailed
 from tools.publish.pipeline import AwsClients, Publisher, PublishOptions, PublishReport, select_locales
 from tools.publish.progress import Progress
 from tools.publish.retry import RetryPolicy
-from tools.publish.verify import Verifier, run_conversation_tests
+from tools.publish.verify import CANDIDATE_ALIAS, Verifier, run_conversation_tests
 from tools.publish.waiters import WaitSettings
 
 EXIT_OK = 0
@@ -26,14 +27,14 @@ DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
 
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     """The publish flags (deploy reuses some of them)."""
-    parser.add_argument("--alias", default="live", help="alias to point at the new version (default: live)")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
+    parser.add_argument("--alias", default="live", type=_alias_name, help="alias to point at the new version (default: live)")
+    parser.add_argument("--region", type=region_name, help="AWS region (default: AWS_REGION / the profile's)")
     role = parser.add_mutually_exclusive_group()
-    role.add_argument("--role-arn", help="IAM role the bot runs as (trusted by lexv2.amazonaws.com)")
+    role.add_argument("--role-arn", type=_arn("role"), help="IAM role the bot runs as (trusted by lexv2.amazonaws.com)")
     role.add_argument("--create-role", action="store_true", help="create a least-privilege role for the bot")
-    parser.add_argument("--lambda-arn", help="fulfillment Lambda to hook to the alias (and grant Lex invoke on)")
+    parser.add_argument("--lambda-arn", type=_arn("lambda"), help="fulfillment Lambda to hook to the alias (and grant Lex invoke on)")
     parser.add_argument(
-        "--locale", action="append", dest="locales", metavar="LOCALE", help="publish only this locale (repeatable; default all)"
+        "--locale", action="append", dest="locales", type=_locale_id, metavar="LOCALE", help="publish only this locale (repeatable)"
     )
     parser.add_argument(
         "--sentiment", action="store_true", help="turn on sentiment analysis for the alias (adds comprehend to a created role)"
@@ -45,8 +46,56 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune-versions", type=_non_negative, metavar="N", help="keep the newest N versions no alias uses, delete older ones"
     )
-    parser.add_argument("--endpoint-url", help="send every AWS call to this endpoint (tests, emulators)")
+    parser.add_argument("--endpoint-url", type=_endpoint, help="send every AWS call to this endpoint (tests, emulators)")
     parser.add_argument("--yes", action="store_true", help="do not ask before applying a plan that deletes resources")
+
+
+_ALIAS_NAME = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")  # BotAliasName in the lexv2-models model
+_LOCALE_ID = re.compile(r"^[a-z]{2}_[A-Z]{2}$")
+_ARN = {
+    "role": re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"),
+    "lambda": re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]{1,128})?$"),
+}
+
+
+def _alias_name(text: str) -> str:
+    if not _ALIAS_NAME.match(text) or text == "TestBotAlias":
+        raise argparse.ArgumentTypeError(f"{text[:120]!r} is not a usable alias name: 1-100 letters, digits, _ or -, and not TestBotAlias")
+    return text
+
+
+def _locale_id(text: str) -> str:
+    if not _LOCALE_ID.match(text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a locale id; use the form en_US")
+    return text
+
+
+def _arn(kind: str) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if not _ARN[kind].match(text):
+            example = "arn:aws:iam::123456789012:role/name" if kind == "role" else "arn:aws:lambda:us-east-1:123456789012:function:name"
+            raise argparse.ArgumentTypeError(f"{text[:120]!r} is not a {kind} ARN (e.g. {example})")
+        return text
+
+    return check
+
+
+def region_name(text: str) -> str:
+    """argparse type: an AWS region name such as eu-west-1."""
+    if not re.match(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not an AWS region (e.g. us-east-1)")
+    return text
+
+
+def endpoint_url(text: str) -> str:
+    """argparse type: an http(s) URL."""
+    return _endpoint(text)
+
+
+def _endpoint(text: str) -> str:
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", text) or len(text) > 2048:
+        raise argparse.ArgumentTypeError(f"{text[:120]!r} is not an http(s) URL")
+    return text
 
 
 def _non_negative(text: str) -> int:
@@ -117,6 +166,10 @@ def run_publish(
     stream = out if out is not None else sys.stdout
     progress = Progress(stream)
     try:
+        if args.verify and args.alias == CANDIDATE_ALIAS:
+            raise PublishError(
+                "checking the options", "--alias", f"--verify tests through alias {CANDIDATE_ALIAS}", "publish to another alias"
+            )
         defn = select_locales(load_spec(args.bot_dir), args.locales)
         region = args.region or default_region()
         if region is None:
