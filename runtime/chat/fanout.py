@@ -186,6 +186,7 @@ class Fanout:
         self._metrics = metrics
         self._by_conversation: dict[str, set[LocalConnection]] = {}
         self._connections: dict[str, LocalConnection] = {}
+        self._by_user: dict[str, set[LocalConnection]] = {}
 
     @property
     def connection_count(self) -> int:
@@ -204,10 +205,16 @@ class Fanout:
 
     def register(self, connection: LocalConnection) -> None:
         self._connections[connection.connection_id] = connection
+        self._by_user.setdefault(connection.user_id, set()).add(connection)
         self._metrics.connections.set(len(self._connections))
 
     async def unregister(self, connection: LocalConnection) -> None:
         self._connections.pop(connection.connection_id, None)
+        mine = self._by_user.get(connection.user_id)
+        if mine is not None:
+            mine.discard(connection)
+            if not mine:
+                del self._by_user[connection.user_id]
         for conversation_id in list(connection.subscriptions):
             self.unsubscribe(connection, conversation_id)
         self._metrics.connections.set(len(self._connections))
@@ -226,7 +233,7 @@ class Fanout:
                 del self._by_conversation[conversation_id]
 
     def local_connections_of(self, user_id: str) -> list[LocalConnection]:
-        return [c for c in self._connections.values() if c.user_id == user_id]
+        return list(self._by_user.get(user_id, ()))
 
     async def publish(self, envelope: Envelope) -> None:
         """Hand an event to every process (including this one) through the channel."""

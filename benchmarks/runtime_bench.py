@@ -1,0 +1,517 @@
+"""Chat runtime benchmark: fan-out, persistence, latency, connection rate, memory per connection, bot latency,
+and a bare `websockets.broadcast()` server under the same fan-out load as the baseline.
+
+Run: .venv/bin/python benchmarks/runtime_bench.py [--quick] [--no-append]
+
+The server runs in its own process pinned to CPU 0 (`taskset -c 0`); this process is the load client, pinned to
+CPU 1, speaking WebSocket through a lean asyncio client (benchmarks/ws_load_client.py). Loopback only. Every loop
+is bounded. Results print as a table and are appended as a `## Runtime` section to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ws_load_client import ClosedError, LeanWebSocket  # noqa: E402
+
+from runtime.auth.local import LocalIdentityProvider  # noqa: E402
+from runtime.auth.password_hashing import hash_password  # noqa: E402
+from runtime.store.base import UserRecord, open_store  # noqa: E402
+
+HOST = "127.0.0.1"
+ISSUER = "urn:chat-lex:bench"
+CLIENT_ID = "chat-lex-bench"
+P99_TARGET_MS = 50.0
+CONTENT_MARK = '"content":"b:'
+LOAD_AT_START = os.getloadavg()[0]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def wait_http(url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+# -- fixtures: users, tokens, rooms --------------------------------------------------------------
+
+
+@dataclass
+class World:
+    tokens: list[str]
+    big_room: str
+    small_rooms: list[str]  # room k has users 10k..10k+9
+
+
+async def build_world(store_url: str, key_dir: Path, users: int) -> World:
+    """Users, tokens and rooms written straight into the store (signing up 1000 users over REST would time scrypt)."""
+    store = open_store(store_url)
+    provider = LocalIdentityProvider(store, key_dir, ISSUER, CLIENT_ID)
+    password_hash = await asyncio.to_thread(hash_password, "Bench-Password-1")
+    now = time.time()
+    records = [UserRecord(str(uuid.uuid4()), f"u{i}", f"u{i}@example.com", f"User {i}", password_hash, True, now) for i in range(users)]
+    await asyncio.gather(*(store.create_user(r) for r in records))
+    tokens = []
+    for record in records:
+        issued = await provider._issue(record, family=str(uuid.uuid4()), auth_time=int(now))
+        tokens.append(issued.access_token)
+    big = await store.create_room("big", records[0].user_id, bot_mode="never")
+    await asyncio.gather(*(store.add_member(big.conversation_id, r.user_id) for r in records[1:]))
+    small = []
+    for k in range(users // 10):
+        room = await store.create_room(f"small-{k}", records[10 * k].user_id, bot_mode="never")
+        await asyncio.gather(*(store.add_member(room.conversation_id, r.user_id) for r in records[10 * k + 1 : 10 * k + 10]))
+        small.append(room.conversation_id)
+    await store.close()
+    return World(tokens, big.conversation_id, small)
+
+
+# -- the load client -----------------------------------------------------------------------------
+
+
+@dataclass
+class Conn:
+    ws: LeanWebSocket
+    latencies: list[float] = field(default_factory=list)
+    acks: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    closed: int | None = None
+    reader: asyncio.Task[None] | None = None
+
+    async def read_loop(self) -> None:
+        try:
+            while True:
+                text = await self.ws.recv()
+                if text.startswith('{"type":"ACK"'):
+                    self.acks.put_nowait(text)
+                    continue
+                i = text.find(CONTENT_MARK)
+                if i >= 0:
+                    start = i + len(CONTENT_MARK)
+                    end = text.find('"', start)
+                    sent_ns = int(text[start:end].split(":")[1])
+                    self.latencies.append((time.perf_counter_ns() - sent_ns) / 1e6)
+        except ClosedError as exc:
+            self.closed = exc.code
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.closed = -1
+
+
+async def open_conns(
+    port: int, tokens: list[str], count: int, *, concurrency: int = 100, path: str = "/ws", welcome: bool = True
+) -> list[Conn]:
+    conns: list[Conn | None] = [None] * count
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with semaphore:
+            token = tokens[i % len(tokens)]
+            ws = await LeanWebSocket.connect(HOST, port, f"{path}?token={token}" if welcome else path)
+            if welcome:
+                first = await asyncio.wait_for(ws.recv(), 30)
+                if not first.startswith('{"type":"WELCOME"'):
+                    raise RuntimeError(f"expected WELCOME, got {first[:100]}")
+            conns[i] = Conn(ws)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    ready = [c for c in conns if c is not None]
+    for conn in ready:
+        conn.reader = asyncio.create_task(conn.read_loop())
+    return ready
+
+
+async def close_conns(conns: list[Conn]) -> None:
+    for conn in conns:
+        if conn.reader is not None:
+            conn.reader.cancel()
+    await asyncio.gather(*(c.ws.close() for c in conns), return_exceptions=True)
+
+
+def chat_frame(conversation_id: str, seq: int) -> str:
+    content = f"b:{seq}:{time.perf_counter_ns()}"
+    return json.dumps(
+        {
+            "action": "sendmessage",
+            "conversationId": conversation_id,
+            "message": content,
+            "clientMessageId": f"m{seq}-{uuid.uuid4().hex[:8]}",
+        }
+    )
+
+
+def baseline_frame(seq: int) -> str:
+    # Shaped and sized like the runtime's USER_MESSAGE event, so both servers move similar bytes.
+    message = {
+        "messageId": str(uuid.uuid4()),
+        "conversationId": "room",
+        "senderId": str(uuid.uuid4()),
+        "senderName": "User 0",
+        "role": "user",
+        "content": f"b:{seq}:{time.perf_counter_ns()}",
+        "clientMessageId": "m",
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "metadata": {},
+    }
+    return json.dumps({"type": "USER_MESSAGE", "conversationId": "room", "message": message}, separators=(",", ":"))
+
+
+@dataclass
+class Step:
+    rate: float
+    sent: int
+    received: int
+    expected: int
+    p50: float
+    p99: float
+    closed: int
+
+    @property
+    def ok(self) -> bool:
+        return self.closed == 0 and self.received >= self.expected and self.p99 < P99_TARGET_MS
+
+    @property
+    def deliveries_per_s(self) -> float:
+        return self.rate * (self.expected / max(self.sent, 1))
+
+
+async def fanout_steps(conns: list[Conn], make_frame: Any, rates: list[float], seconds: float) -> list[Step]:
+    """Send at each rate from conns[0]; every connection (sender included) should receive each message."""
+    steps: list[Step] = []
+    sender = conns[0]
+    seq = 0
+    for rate in rates:
+        for c in conns:
+            c.latencies.clear()
+        count = max(1, int(rate * seconds))
+        start = time.perf_counter()
+        for n in range(count):
+            target = start + n / rate
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sender.ws.send_text(make_frame(seq))
+            seq += 1
+        await sender.ws.drain()
+        expected = count * len(conns)
+        deadline = time.perf_counter() + 5.0
+        while time.perf_counter() < deadline and sum(len(c.latencies) for c in conns) < expected:
+            await asyncio.sleep(0.05)
+        latencies = [x for c in conns for x in c.latencies]
+        closed = sum(1 for c in conns if c.closed is not None)
+        step = Step(rate, count, len(latencies), expected, pct(latencies, 0.5), pct(latencies, 0.99), closed)
+        steps.append(step)
+        print(
+            f"    {rate:>6.0f} msg/s -> {step.received}/{expected} frames, p50 {step.p50:.1f} ms, p99 {step.p99:.1f} ms, closed {closed}",
+            flush=True,
+        )
+        while sender.acks.qsize():
+            sender.acks.get_nowait()
+        if not step.ok:
+            break
+        await asyncio.sleep(0.3)
+    return steps
+
+
+async def persisted_rate(conns: list[Conn], rooms: list[str], per_sender: int) -> tuple[float, int, list[float]]:
+    """Every connection sends `per_sender` messages to its room of 10, one at a time (waiting for each ACK)."""
+    for c in conns:
+        c.latencies.clear()
+    acked = 0
+
+    async def sender(i: int) -> None:
+        nonlocal acked
+        conn = conns[i]
+        room = rooms[i // 10]
+        for n in range(per_sender):
+            conn.ws.send_text(chat_frame(room, i * 100_000 + n))
+            await asyncio.wait_for(conn.acks.get(), 30)
+            acked += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(sender(i) for i in range(len(conns))))
+    elapsed = time.perf_counter() - start
+    await asyncio.sleep(0.5)
+    delivery = [x for c in conns for x in c.latencies]
+    return acked / elapsed, acked, delivery
+
+
+# -- servers -------------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, argv: list[str], env: dict[str, str], ready_url: str | None, log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            ["taskset", "-c", "0", *argv], cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+        )
+        if ready_url:
+            try:
+                wait_http(ready_url)
+            except RuntimeError:
+                self.stop()
+                raise RuntimeError(f"the server did not start; its log:\n{log.read_text()[-3000:]}") from None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+
+
+def runtime_server(tmp: Path, port: int, *, bot: str) -> Server:
+    env = {
+        **os.environ,
+        "CHAT_LEX_BOT": bot,
+        "CHAT_LEX_STORE": f"sqlite:{tmp / 'chat.db'}",
+        "CHAT_LEX_AUTH_KEY_DIR": str(tmp / "keys"),
+        "CHAT_LEX_AUTH_ISSUER": ISSUER,
+        "CHAT_LEX_AUTH_CLIENT_ID": CLIENT_ID,
+        "CHAT_LEX_RATE_PER_MINUTE": "1000000",
+        "CHAT_LEX_SEND_BACKLOG": "4096",
+        "CHAT_LEX_LOG_LEVEL": "warning",
+        "CHAT_LEX_STATIC_DIR": str(tmp),
+    }
+    argv = [sys.executable, "-m", "tools.serve_commands", "--port", str(port)]
+    return Server(argv, env, f"http://{HOST}:{port}/health", tmp / f"server-{port}.log")
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+async def run(quick: bool) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    users = 1000
+    rates = [5, 10, 20, 40] if quick else [5, 10, 20, 40, 60, 80, 120, 160, 240]
+    seconds = 1.5 if quick else 3.0
+    idle_target = 2000 if quick else 10_000
+    per_sender = 3 if quick else 10
+    bot_turns = 10 if quick else 40
+
+    with tempfile.TemporaryDirectory(prefix="chat-lex-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        print("setting up 1000 users, 1 room of 1000, 100 rooms of 10 ...", flush=True)
+        world = await build_world(f"sqlite:{tmp / 'chat.db'}", tmp / "keys", users)
+
+        port = free_port()
+        server = runtime_server(tmp, port, bot="none")
+        try:
+            print("authenticated connections ...", flush=True)
+            start = time.perf_counter()
+            conns = await open_conns(port, world.tokens, users)
+            conn_rate = len(conns) / (time.perf_counter() - start)
+            rows.append(
+                ("authenticated connections/s (RS256 verify + WELCOME)", f"{conn_rate:,.0f}", f"{len(conns)} sockets, 100 in flight")
+            )
+
+            print("fan-out, 1 room of 1000 ...", flush=True)
+            steps = await fanout_steps(conns, lambda s: chat_frame(world.big_room, s), rates, seconds)
+            passing = [s for s in steps if s.ok]
+            best = max(passing, key=lambda s: s.rate) if passing else None
+            rows.append(
+                (
+                    "fan-out deliveries/s at p99 < 50 ms (1 room x 1000)",
+                    f"{best.rate * len(conns):,.0f}" if best else "none passed",
+                    f"{best.rate:.0f} msg/s persisted + fanned out" if best else f"lowest step p99 {steps[0].p99:.1f} ms",
+                )
+            )
+            low = steps[0]
+            rows.append(("send-to-receive p50 / p99 (1000 receivers)", f"{low.p50:.1f} / {low.p99:.1f} ms", f"at {low.rate:.0f} msg/s"))
+
+            print("persisted messages, 100 rooms of 10 ...", flush=True)
+            rate, acked, latencies = await persisted_rate(conns, world.small_rooms, per_sender)
+            rows.append(
+                (
+                    "persisted messages/s (100 rooms x 10, SQLite, bot off)",
+                    f"{rate:,.0f}",
+                    f"{acked} messages, 1000 senders, 1 in flight each",
+                )
+            )
+            rows.append(
+                (
+                    "  delivery p50 / p99 under that load",
+                    f"{pct(latencies, 0.5):.1f} / {pct(latencies, 0.99):.1f} ms",
+                    "10 receivers per message",
+                )
+            )
+            await close_conns(conns)
+
+            print(f"idle connections: {idle_target} ...", flush=True)
+            await asyncio.sleep(1.0)
+            base = rss_kib(server.process.pid)
+            idle = await open_conns(port, world.tokens, idle_target, concurrency=200)
+            await asyncio.sleep(1.0)
+            loaded = rss_kib(server.process.pid)
+            per_conn = (loaded - base) * 1024 / max(len(idle), 1)
+            rows.append(
+                (
+                    f"RSS per idle connection ({len(idle):,} sockets)",
+                    f"{per_conn / 1024:,.1f} KiB",
+                    f"server RSS {base / 1024:,.0f} -> {loaded / 1024:,.0f} MiB",
+                )
+            )
+            await close_conns(idle)
+        finally:
+            server.stop()
+
+        print("bot reply latency (local engine, seed bot) ...", flush=True)
+        port = free_port()
+        server = runtime_server(tmp, port, bot=f"local:{PROJECT_ROOT / 'bot_spec' / 'chatbot'}")
+        try:
+            (conn,) = await open_conns(port, world.tokens[:1], 1)
+            if conn.reader is not None:
+                conn.reader.cancel()  # this loop reads the socket itself
+            private = None
+            latencies = []
+            # The private conversation's id is in WELCOME; ask the REST API instead of re-reading the socket.
+            req = urllib.request.Request(f"http://{HOST}:{port}/api/conversations", headers={"authorization": f"Bearer {world.tokens[0]}"})
+            with urllib.request.urlopen(req, timeout=10) as response:
+                private = next(c["conversationId"] for c in json.load(response)["conversations"] if c["kind"] == "private")
+            for n in range(bot_turns):
+                t0 = time.perf_counter()
+                conn.ws.send_text(
+                    json.dumps({"action": "sendmessage", "conversationId": private, "message": "help", "clientMessageId": f"bot-{n}"})
+                )
+                while True:
+                    text = await asyncio.wait_for(conn.ws.recv(), 30)
+                    if text.startswith('{"type":"BOT_RESPONSE"'):
+                        latencies.append((time.perf_counter() - t0) * 1000)
+                        break
+            rows.append(
+                (
+                    "bot reply latency p50 / p99 (send -> BOT_RESPONSE)",
+                    f"{pct(latencies, 0.5):.1f} / {pct(latencies, 0.99):.1f} ms",
+                    f"{bot_turns} turns of 'help'",
+                )
+            )
+            await conn.ws.close()
+        finally:
+            server.stop()
+
+        print("baseline: bare websockets.broadcast() server ...", flush=True)
+        port = free_port()
+        baseline = Server(
+            [sys.executable, str(Path(__file__).parent / "ws_broadcast_baseline.py"), str(port)],
+            dict(os.environ),
+            None,
+            tmp / "baseline.log",
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while "ready" not in (tmp / "baseline.log").read_text():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the baseline server did not start")
+                await asyncio.sleep(0.1)
+            conns = await open_conns(port, [""], users, welcome=False)
+            steps = await fanout_steps(conns, baseline_frame, rates, seconds)
+            passing = [s for s in steps if s.ok]
+            best = max(passing, key=lambda s: s.rate) if passing else None
+            rows.append(
+                (
+                    "baseline: websockets.broadcast() deliveries/s at p99 < 50 ms",
+                    f"{best.rate * len(conns):,.0f}" if best else "none passed",
+                    "same load; no auth, no validation, no store" + ("" if best else f"; lowest step p99 {steps[0].p99:.1f} ms"),
+                )
+            )
+            low = steps[0]
+            rows.append(("baseline: send-to-receive p50 / p99", f"{low.p50:.1f} / {low.p99:.1f} ms", f"at {low.rate:.0f} msg/s"))
+            await close_conns(conns)
+        finally:
+            baseline.stop()
+    return rows
+
+
+def render(rows: list[tuple[str, str, str]]) -> str:
+    widths = [max(len(r[i]) for r in [("measure", "value", "notes"), *rows]) for i in range(3)]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(("measure", "value", "notes"), widths, strict=True)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def append_section(table: str, quick: bool) -> None:
+    commit = (
+        subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
+        or "unknown"
+    )
+    doc = PROJECT_ROOT / "docs" / "benchmarks.md"
+    doc.parent.mkdir(exist_ok=True)
+    header = "" if doc.exists() else "# Benchmarks\n"
+    section = (
+        f"{header}\n## Runtime\n\n"
+        f"`benchmarks/runtime_bench.py{' --quick' if quick else ''}` at commit `{commit}`, {time.strftime('%Y-%m-%d', time.gmtime())}; "
+        f"server pinned to CPU 0, load client to CPU 1 ({os.cpu_count()} CPUs), Python {sys.version.split()[0]}, loopback; "
+        f"load average at the start {LOAD_AT_START:.1f} (other work on the machine skews every figure).\n\n{table}\n"
+    )
+    with doc.open("a", encoding="utf-8") as handle:
+        handle.write(section)
+    print(f"appended to {doc}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rates, 2,000 idle connections instead of 10,000")
+    parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/benchmarks.md")
+    args = parser.parse_args()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 10,000 sockets on each side; children inherit it
+    if (os.cpu_count() or 1) >= 2:
+        os.sched_setaffinity(0, {1})
+    rows = asyncio.run(run(args.quick))
+    table = render(rows)
+    print()
+    print(table)
+    if not args.no_append:
+        append_section(table, args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
