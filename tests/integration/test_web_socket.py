@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from runtime.lex.errors import DependencyFailedException
+from runtime.store.errors import StoreUnavailable
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import Client, RunningServer, ScriptedLex, fake_backends
 
@@ -285,3 +287,36 @@ async def test_bad_tz_query_is_reported_and_good_tz_reaches_lex(server: RunningS
     assert lex.calls[-1]["requestAttributes"] == {"x-amz-lex:time-zone": "America/New_York"}
     assert lex.calls[-1]["sessionState"]["sessionAttributes"]["customer"] == "Alice"
     await good.close()
+
+
+async def test_store_failures_are_internal_errors_and_retries_then_succeed(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = await Client.open(server.ws_url("t.alice"))
+    store = server.context.backends.store
+    real_append = store.append_message
+    failures = [StoreUnavailable("disk on fire"), RuntimeError("bug")]
+
+    async def failing_append(message: Any) -> Any:
+        if failures:
+            raise failures.pop(0)
+        return await real_append(message)
+
+    monkeypatch.setattr(store, "append_message", failing_append)
+    frame = {"action": "sendmessage", "conversationId": "private-alice", "message": "hi", "clientMessageId": "i1"}
+    for _ in range(2):
+        await alice.send(frame)
+        error = await alice.until_type("ERROR")
+        assert error["code"] == "INTERNAL" and "disk on fire" not in error["message"] and "bug" not in error["message"]
+    await alice.send(frame)  # the retry goes through once the store is back
+    ack = await alice.until_type("ACK")
+    assert ack["duplicate"] is False
+    await alice.close()
+
+
+async def test_a_frame_over_one_megabyte_closes_1009(server: RunningServer) -> None:
+    async with connect(server.ws_url("t.alice"), max_size=None) as ws:
+        await ws.recv()  # WELCOME
+        await ws.send("x" * (2 * 1024 * 1024))
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
