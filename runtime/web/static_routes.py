@@ -38,7 +38,7 @@ async def static_asset(request: Request[Any, Any, Any], asset_path: FromPath[str
     # Refuse anything that resolves outside the folder (../, symlinks out).
     if not target.is_relative_to(static_dir) or not target.is_file():
         raise ApiError(404, "NotFound", f"no static file {asset_path[:100]!r}")
-    return File(target, content_disposition_type="inline")
+    return File(target, filename=target.name, content_disposition_type="inline")  # the name gives the type: ES modules need JavaScript
 
 
 static_router = Router(path="/", route_handlers=[index_page, login_page, static_asset])

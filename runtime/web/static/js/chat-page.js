@@ -1,0 +1,550 @@
+// The chat page: conversations, messages, the outbox and the connection, wired to the DOM.
+
+import { createRoom, signOut } from "./auth-api.js";
+import { clearSession, freshAccessToken, keepSessionFresh, loadSession } from "./auth-session.js";
+import { ChatConnection } from "./chat-connection.js";
+import { config } from "./config.js";
+import { ConversationLog } from "./conversation-log.js";
+import { newClientMessageId, newRequestId } from "./ids.js";
+import { renderMessage } from "./message-view.js";
+import { Outbox } from "./outbox.js";
+
+const ACTIVE_KEY = "chat-lex.active";
+// A sendmessage frame over 16 KB is refused before it is parsed, so that refusal could not name the message: check here.
+const MAX_MESSAGE_BYTES = 15000;
+const STATUS_TEXT = { connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", lost: "Connection lost" };
+// Refusals you fix by editing the text, not by sending it again.
+const EDIT_TO_RETRY = new Set(["MESSAGE_TOO_LONG", "MESSAGE_EMPTY"]);
+
+function reasonFor(code, message) {
+  switch (code) {
+    case "MESSAGE_TOO_LONG":
+      return `Too long: ${message}. Shorten it and send again.`;
+    case "RATE_LIMITED":
+      return "Rate limited: you are sending too fast. Wait a few seconds, then retry.";
+    case "MESSAGE_EMPTY":
+      return "Empty: there is nothing to send.";
+    case "NOT_A_MEMBER":
+      return "Not sent: you are not a member of this conversation any more.";
+    case "INTERNAL":
+      return "Not sent: the server failed. Retry.";
+    default:
+      return `Not sent: ${message}`;
+  }
+}
+
+const session = loadSession();
+if (!session) location.replace("/login");
+
+const $ = (selector) => document.querySelector(selector);
+const dom = {
+  status: $(".status-message"),
+  banner: $(".connection-banner"),
+  notice: $(".notice"),
+  userName: $(".user-name"),
+  signOut: $(".sign-out"),
+  conversationList: $(".conversation-list"),
+  createRoom: $(".create-room-form"),
+  joinRoom: $(".join-room-form"),
+  title: $("#conversation-title"),
+  roomInfo: $(".room-info"),
+  roomId: $(".room-id"),
+  copyRoomId: $(".copy-room-id"),
+  leaveRoom: $(".leave-room"),
+  presence: $(".presence"),
+  scroller: $(".message-scroller"),
+  loadEarlier: $(".load-earlier"),
+  historyStart: $(".history-start"),
+  list: $(".message-list"),
+  typing: $(".typing-indicator"),
+  form: $(".message-form"),
+  input: $(".message-input"),
+};
+
+const state = {
+  me: null,
+  logs: new Map(),
+  activeId: localStorage.getItem(ACTIVE_KEY),
+  outbox: new Outbox(session?.username ?? ""),
+  presence: new Map(), // room id -> Map(userId -> displayName) of members seen online
+  pendingJoins: new Map(), // requestId -> room id
+  typingTimers: new Map(),
+  welcomedOnce: false,
+};
+
+const connection = new ChatConnection({
+  getToken: freshAccessToken,
+  onFrame: handleFrame,
+  onStatus: showStatus,
+  onAuthFailed: endSession,
+});
+
+// ------------------------------------------------------------------ status and notices
+
+function showStatus(status) {
+  dom.status.textContent = STATUS_TEXT[status] ?? status;
+  dom.status.dataset.state = status;
+  const down = status === "reconnecting" || status === "lost";
+  dom.banner.hidden = !down;
+  dom.banner.textContent = down ? "Connection lost. Messages you send are kept and go out when the connection is back." : "";
+}
+
+let noticeTimer = null;
+function showNotice(text) {
+  dom.notice.textContent = text;
+  dom.notice.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
+    dom.notice.hidden = true;
+    dom.notice.textContent = "";
+  }, config.noticeMs);
+}
+
+// ------------------------------------------------------------------ conversations
+
+function ensureLog(info) {
+  let log = state.logs.get(info.conversationId);
+  if (!log) {
+    log = new ConversationLog(info);
+    state.logs.set(info.conversationId, log);
+  } else {
+    log.info = info;
+  }
+  return log;
+}
+
+function titleOf(log) {
+  return log.info.kind === "private" ? "Chat with the bot" : log.info.title || "Room";
+}
+
+function activeLog() {
+  return state.logs.get(state.activeId) ?? null;
+}
+
+function renderConversationList() {
+  const items = [];
+  const logs = [...state.logs.values()].sort((a, b) =>
+    a.info.kind === b.info.kind ? titleOf(a).localeCompare(titleOf(b)) : a.info.kind === "private" ? -1 : 1,
+  );
+  for (const log of logs) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "conversation-button";
+    button.dataset.conversationId = log.id;
+    const name = document.createElement("span");
+    name.className = "conversation-name";
+    name.textContent = titleOf(log);
+    button.append(name);
+    if (log.unread > 0) {
+      const badge = document.createElement("span");
+      badge.className = "unread-badge";
+      badge.textContent = String(log.unread);
+      badge.setAttribute("aria-label", `${log.unread} unread`);
+      button.append(" ", badge);
+    }
+    if (log.id === state.activeId) button.setAttribute("aria-current", "true");
+    button.addEventListener("click", () => selectConversation(log.id));
+    item.append(button);
+    items.push(item);
+  }
+  dom.conversationList.replaceChildren(...items);
+}
+
+function selectConversation(conversationId) {
+  const log = state.logs.get(conversationId);
+  if (!log) return;
+  state.activeId = conversationId;
+  localStorage.setItem(ACTIVE_KEY, conversationId);
+  log.unread = 0;
+  dom.title.textContent = titleOf(log);
+  const room = log.info.kind === "room";
+  dom.roomInfo.hidden = !room;
+  dom.roomId.textContent = room ? log.id : "";
+  dom.input.placeholder = room ? "Message the room (mention @bot to ask the bot)" : "Message the bot";
+  renderPresence();
+  renderConversationList();
+  dom.list.replaceChildren();
+  renderActive({ toBottom: true });
+  if (!log.loaded) requestHistory(log);
+}
+
+function renderPresence() {
+  const log = activeLog();
+  const online = log && log.info.kind === "room" ? [...(state.presence.get(log.id)?.values() ?? [])] : [];
+  dom.presence.textContent = online.length ? `Online now: ${online.join(", ")}` : "";
+}
+
+// ------------------------------------------------------------------ messages
+
+const handlers = {
+  choose: (value) => sendText(value),
+  retry: (entry) => retryMessage(entry),
+};
+
+function renderActive({ toBottom = false, keepFromBottom = null } = {}) {
+  const log = activeLog();
+  const scroller = dom.scroller;
+  const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  const entries = log ? log.ordered() : [];
+  let cursor = dom.list.firstChild;
+  for (const entry of entries) {
+    if (entry.dirty || !entry.node) {
+      renderMessage(entry, state.me?.userId, handlers);
+      entry.dirty = false;
+    }
+    if (entry.node === cursor) {
+      cursor = cursor.nextSibling;
+    } else {
+      dom.list.insertBefore(entry.node, cursor);
+    }
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    cursor.remove();
+    cursor = next;
+  }
+  const loaded = Boolean(log?.loaded);
+  dom.loadEarlier.hidden = !loaded || log.historyDone;
+  dom.loadEarlier.disabled = Boolean(log?.loadingOlder);
+  dom.historyStart.hidden = !loaded || !log.historyDone;
+  dom.typing.hidden = !log?.typing;
+  if (keepFromBottom !== null) {
+    scroller.scrollTop = scroller.scrollHeight - keepFromBottom;
+  } else if (toBottom || nearBottom) {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+}
+
+function refresh(conversationId, options) {
+  if (conversationId === state.activeId) renderActive(options);
+}
+
+function addServerMessage(message) {
+  const log = state.logs.get(message.conversationId);
+  if (!log || !state.me) return;
+  const { entry, added } = log.upsert(message, state.me.userId);
+  if (entry.clientMessageId) state.outbox.remove(entry.clientMessageId);
+  if (added && message.senderId !== state.me.userId && (log.id !== state.activeId || document.hidden)) {
+    log.unread += 1;
+    renderConversationList();
+  }
+  refresh(log.id);
+}
+
+function transmit(item) {
+  return connection.send({
+    action: "sendmessage",
+    conversationId: item.conversationId,
+    message: item.message,
+    clientMessageId: item.clientMessageId,
+  });
+}
+
+function sendText(raw, conversationId = state.activeId) {
+  const log = state.logs.get(conversationId);
+  const text = raw.trim();
+  if (!log || !state.me || !text) return false;
+  const clientMessageId = newClientMessageId();
+  const entry = log.addLocal(clientMessageId, text, state.me);
+  if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
+    fail(entry, "MESSAGE_TOO_LONG", `the message is over ${MAX_MESSAGE_BYTES} bytes`);
+  } else {
+    const item = { clientMessageId, conversationId, message: text };
+    state.outbox.add(item);
+    transmit(item); // offline: it waits in the outbox, marked pending
+  }
+  refresh(conversationId, { toBottom: true });
+  return true;
+}
+
+function fail(entry, code, message) {
+  entry.status = "failed";
+  entry.errorCode = code;
+  entry.error = reasonFor(code, message);
+  entry.dirty = true;
+  if (entry.clientMessageId) state.outbox.remove(entry.clientMessageId);
+}
+
+function retryMessage(entry) {
+  const log = [...state.logs.values()].find((l) => l.entries.has(entry));
+  if (!log) return;
+  if (EDIT_TO_RETRY.has(entry.errorCode)) {
+    log.discard(entry);
+    entry.node?.remove();
+    selectConversation(log.id);
+    dom.input.value = entry.content;
+    dom.input.focus();
+    return;
+  }
+  entry.status = "pending";
+  entry.error = null;
+  entry.dirty = true;
+  // The same clientMessageId: if the first attempt was stored after all, the server answers ACK duplicate.
+  const item = { clientMessageId: entry.clientMessageId, conversationId: log.id, message: entry.content };
+  state.outbox.add(item);
+  transmit(item);
+  refresh(log.id);
+}
+
+function flushOutbox() {
+  for (const item of state.outbox.all()) {
+    const log = state.logs.get(item.conversationId);
+    if (!log) {
+      state.outbox.remove(item.clientMessageId); // a room you are no longer in
+      continue;
+    }
+    const entry = log.addLocal(item.clientMessageId, item.message, state.me);
+    if (entry.status === "failed") continue;
+    transmit(item);
+  }
+  refresh(state.activeId);
+}
+
+function requestHistory(log, before = null) {
+  if (log.loadingOlder) return;
+  const frame = { action: "history", conversationId: log.id, limit: config.historyPageSize, requestId: newRequestId() };
+  if (before) frame.before = before;
+  log.loadingOlder = connection.send(frame);
+  if (log.loadingOlder) dom.list.setAttribute("aria-busy", "true");
+}
+
+function requestOlder() {
+  const log = activeLog();
+  if (log && log.loaded && !log.historyDone && log.nextBefore) requestHistory(log, log.nextBefore);
+}
+
+function setTyping(log, typing) {
+  log.typing = typing;
+  clearTimeout(state.typingTimers.get(log.id));
+  if (typing) {
+    state.typingTimers.set(log.id, setTimeout(() => setTyping(log, false), config.typingTimeoutMs));
+  }
+  refresh(log.id);
+}
+
+// ------------------------------------------------------------------ frames
+
+function handleFrame(frame) {
+  switch (frame.type) {
+    case "WELCOME":
+      return welcome(frame);
+    case "ACK": {
+      const log = state.logs.get(frame.conversationId);
+      const entry = log?.acknowledge(frame.clientMessageId, frame.messageId);
+      state.outbox.remove(frame.clientMessageId);
+      if (entry) refresh(log.id);
+      return;
+    }
+    case "USER_MESSAGE":
+    case "BOT_RESPONSE":
+      return addServerMessage(frame.message);
+    case "BOT_TYPING": {
+      const log = state.logs.get(frame.conversationId);
+      if (log) setTyping(log, frame.typing);
+      return;
+    }
+    case "HISTORY":
+      return history(frame);
+    case "RESUMED":
+      for (const message of frame.messages) addServerMessage(message);
+      return;
+    case "JOINED": {
+      state.pendingJoins.delete(frame.requestId);
+      ensureLog(frame.conversation);
+      selectConversation(frame.conversationId);
+      return;
+    }
+    case "LEFT": {
+      state.logs.delete(frame.conversationId);
+      if (state.activeId === frame.conversationId) selectConversation(privateId());
+      renderConversationList();
+      return;
+    }
+    case "PRESENCE":
+      return presence(frame);
+    case "ERROR":
+      return error(frame);
+    default:
+      return undefined; // PONG, and frames this page does not know yet
+  }
+}
+
+function privateId() {
+  return [...state.logs.values()].find((l) => l.info.kind === "private")?.id ?? null;
+}
+
+function welcome(frame) {
+  state.me = { userId: frame.userId, displayName: frame.displayName };
+  dom.userName.textContent = frame.displayName;
+  for (const info of frame.conversations) ensureLog(info);
+  renderConversationList();
+  dom.form.querySelector('button[type="submit"]').disabled = false;
+  if (!state.welcomedOnce) {
+    state.welcomedOnce = true;
+    selectConversation(state.logs.has(state.activeId) ? state.activeId : privateId());
+  } else {
+    // Back after a drop: everything stored since the last message we saw, per conversation, then live again.
+    for (const log of state.logs.values()) {
+      log.loadingOlder = false;
+      if (log.loaded) connection.send({ action: "resume", conversationId: log.id, afterMessageId: log.lastMessageId() });
+    }
+    const log = activeLog();
+    if (log && !log.loaded) requestHistory(log);
+  }
+  flushOutbox();
+}
+
+function history(frame) {
+  const log = state.logs.get(frame.conversationId);
+  if (!log || !state.me) return;
+  const older = log.loaded;
+  const fromBottom = dom.scroller.scrollHeight - dom.scroller.scrollTop;
+  for (const message of frame.messages) log.upsert(message, state.me.userId);
+  log.loaded = true;
+  log.loadingOlder = false;
+  log.nextBefore = frame.nextBefore;
+  log.historyDone = frame.nextBefore === null;
+  dom.list.setAttribute("aria-busy", "false");
+  refresh(log.id, older ? { keepFromBottom: fromBottom } : { toBottom: true });
+}
+
+function presence(frame) {
+  let online = state.presence.get(frame.conversationId);
+  if (!online) {
+    online = new Map();
+    state.presence.set(frame.conversationId, online);
+  }
+  if (frame.status === "online") online.set(frame.userId, frame.displayName);
+  else online.delete(frame.userId);
+  if (frame.conversationId === state.activeId) renderPresence();
+}
+
+function error(frame) {
+  if (frame.clientMessageId) {
+    const log = state.logs.get(frame.conversationId) ?? [...state.logs.values()].find((l) => l.byClient(frame.clientMessageId));
+    if (!log) return;
+    if (frame.code === "BOT_UNAVAILABLE") {
+      // The message itself is stored and delivered; only the answer is missing.
+      log.addNote("The bot did not answer that message. Ask again in a moment.");
+      setTyping(log, false);
+      return;
+    }
+    const entry = log.byClient(frame.clientMessageId);
+    if (entry && entry.status !== "sent" && entry.status !== "acked") {
+      fail(entry, frame.code, frame.message);
+      refresh(log.id);
+    }
+    return;
+  }
+  const room = state.pendingJoins.get(frame.requestId);
+  if (room !== undefined) {
+    state.pendingJoins.delete(frame.requestId);
+    showNotice(`Cannot join room ${room}: ${frame.message}`);
+    return;
+  }
+  const log = frame.conversationId ? state.logs.get(frame.conversationId) : null;
+  if (log) log.loadingOlder = false;
+  showNotice(frame.code === "RATE_LIMITED" ? "You are going too fast; wait a few seconds." : frame.message);
+}
+
+// ------------------------------------------------------------------ session
+
+function endSession() {
+  connection.stop();
+  clearSession();
+  location.replace("/login");
+}
+
+async function signOutNow() {
+  dom.signOut.disabled = true;
+  connection.stop();
+  const current = loadSession();
+  if (current) {
+    try {
+      await signOut(current.accessToken, current.refreshToken);
+    } catch {
+      // the tokens go from this browser either way
+    }
+  }
+  localStorage.removeItem(state.outbox.key); // messages queued on a shared computer must not wait for the next person
+  clearSession();
+  location.replace("/login?signedOut=1");
+}
+
+// ------------------------------------------------------------------ wiring
+
+dom.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (sendText(dom.input.value)) dom.input.value = "";
+  dom.input.focus();
+});
+
+dom.input.addEventListener("keydown", (event) => {
+  // Enter sends; Shift+Enter is a new line; keep Enter while an input method is composing.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    dom.form.requestSubmit();
+  }
+});
+
+dom.scroller.addEventListener("scroll", () => {
+  if (dom.scroller.scrollTop < 40) requestOlder();
+});
+dom.loadEarlier.addEventListener("click", requestOlder);
+
+dom.signOut.addEventListener("click", signOutNow);
+
+dom.createRoom.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(dom.createRoom);
+  const title = String(data.get("title")).trim();
+  if (!title) return;
+  try {
+    const room = await createRoom(await freshAccessToken(), title, String(data.get("botMode") || "mention"));
+    ensureLog(room);
+    dom.createRoom.reset();
+    selectConversation(room.conversationId);
+  } catch (failure) {
+    showNotice(`Cannot create the room: ${failure.message}`);
+  }
+});
+
+dom.joinRoom.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const roomId = String(new FormData(dom.joinRoom).get("roomId")).trim();
+  if (!roomId) return;
+  if (state.logs.has(roomId)) {
+    selectConversation(roomId);
+    dom.joinRoom.reset();
+    return;
+  }
+  const requestId = newRequestId();
+  if (!connection.send({ action: "join", conversationId: roomId, requestId })) {
+    showNotice("You are offline; join the room when the connection is back.");
+    return;
+  }
+  state.pendingJoins.set(requestId, roomId);
+  dom.joinRoom.reset();
+});
+
+dom.copyRoomId.addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(dom.roomId.textContent);
+    showNotice("Room id copied.");
+  } catch {
+    showNotice("Select the room id and copy it.");
+  }
+});
+
+dom.leaveRoom.addEventListener("click", () => {
+  const log = activeLog();
+  if (log && log.info.kind === "room" && !connection.send({ action: "leave", conversationId: log.id })) {
+    showNotice("You are offline; leave the room when the connection is back.");
+  }
+});
+
+if (session) {
+  keepSessionFresh(endSession);
+  connection.start();
+}
