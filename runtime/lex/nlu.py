@@ -73,6 +73,7 @@ class NluResult:
     threshold: float = 0.40
     fallback_reason: str | None = None
     excluded_by_context: list[str] = field(default_factory=list)
+    all_scores: dict[str, float] = field(default_factory=dict)  # every candidate intent, best first
 
     def top(self) -> IntentScore:
         """The winning interpretation (FallbackIntent when nothing was confident enough)."""
@@ -87,6 +88,7 @@ class NluResult:
             "threshold": self.threshold,
             "top_intent": None if top is None else top.intent_name,
             "interpretations": [i.to_explain() for i in self.interpretations],
+            "scores": dict(self.all_scores),
             "fallback": self.fallback_reason,
             "excluded_by_input_contexts": list(self.excluded_by_context),
         }
@@ -170,7 +172,13 @@ class NluModel:
         sims = self._similarities(tokens, text, now) if eligible and tokens else None
         exact_hits = set(self._exact.get(normalized, []))
         similarity = self._similarity_scores(sims, eligible)
-        scored = [self._score_intent(n, tokens, text, now, similarity[n], n in exact_hits) for n in eligible]
+        # Exact and template matches can only raise a score, so the best plain similarities plus
+        # every intent with templates are enough to find the top ``max_results``.
+        keep = max(1, max_results)
+        shortlist = set(np.array(eligible)[np.argsort(-similarity, kind="stable")[:keep]].tolist()) if eligible else set()
+        shortlist |= {n for n in eligible if n in exact_hits or self._templates[n]}
+        by_number = dict(zip(eligible, similarity.tolist(), strict=True))
+        scored = [self._score_intent(n, tokens, text, now, by_number[n], n in exact_hits) for n in sorted(shortlist)]
         order = {intent.name: n for n, intent in enumerate(self.intents)}
         scored.sort(key=lambda s: (-(s.score or 0.0), order[s.intent_name]))
         fallback_name = self._fallback.name if self._fallback is not None else None
@@ -183,7 +191,10 @@ class NluModel:
             n = order[interpretation.intent_name]
             interpretation.nearest = self._nearest(n, sims)
             interpretation.slots = self._spot_slots(self.intents[n], tokens, text, now, already=interpretation.slots)
-        return NluResult(interpretations, text, normalized, threshold, reason, excluded)
+        all_scores = {self.intents[n].name: score for n, score in by_number.items()}
+        all_scores.update({s.intent_name: s.score for s in scored if s.score is not None})
+        ranked_scores = dict(sorted(all_scores.items(), key=lambda item: -item[1]))
+        return NluResult(interpretations, text, normalized, threshold, reason, excluded, ranked_scores)
 
     def _score_intent(
         self,
@@ -225,12 +236,12 @@ class NluModel:
         relative = np.clip(np.log(np.maximum(share * len(eligible), 1e-12)) / math.log(len(eligible)), 0.0, 1.0)
         return cosine, relative
 
-    def _similarity_scores(self, sims: Similarities | None, eligible: list[int]) -> dict[int, float]:
-        """Calibrated similarity of every eligible intent (vectorised: 150 intents cost one pass)."""
+    def _similarity_scores(self, sims: Similarities | None, eligible: list[int]) -> FloatVector:
+        """Calibrated similarity of every eligible intent, rounded to 2 decimals, in ``eligible`` order."""
         cosine, relative = self._components(sims, eligible)
         a, b, c = CALIBRATION
         scores = np.minimum(1.0 / (1.0 + np.exp(-(a * cosine + b * relative + c))), SIMILARITY_CEILING)
-        return {n: round(float(v), 2) for n, v in zip(eligible, scores, strict=True)}
+        return np.round(scores, 2).astype(np.float64)
 
     def similarity_components(self, text: str, *, now: datetime, active_contexts: Collection[str] = ()) -> dict[str, tuple[float, float]]:
         """Intent name -> (best cosine, relative classifier confidence): the inputs of the calibrated score."""

@@ -282,6 +282,8 @@ def test_explain_shows_scores_nearest_utterances_threshold_and_why_fallback(seed
     json.dumps(explained)  # JSON-ready
     assert explained["threshold"] == 0.4
     assert explained["top_intent"] == "FallbackIntent"
+    assert set(explained["scores"]) == {"Greeting", "Help", "Status"}
+    assert all(score < 0.4 for score in explained["scores"].values())
     assert "below the locale threshold" in explained["fallback"]
     scored = [i for i in explained["interpretations"] if i["score"] is not None]
     assert scored and all(i["nearest"] for i in scored)
