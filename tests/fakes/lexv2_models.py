@@ -11,6 +11,9 @@ here. The rules it models, and where each comes from (section numbers are those 
   unknown or missing parameter raises ``ParamValidationError`` exactly as boto3 does
   before sending. ``slotPriorities`` is therefore only accepted by ``update_intent``
   (``CreateIntent`` has no such member [M]).
+* What botocore leaves to the server is checked as AWS checks it: string ``pattern``s,
+  ``max`` lengths and ``enum`` values, list and map ``max`` sizes and number ranges of the
+  model's shapes give a ``ValidationException`` naming the field [M].
 * Ids are 10 alphanumeric characters (§1 identifier constraints); each bot gets the
   ``TestBotAlias`` with id ``TSTALIASID`` pointing at DRAFT (§6 lifecycle, aliases).
 * Creating a locale also creates its ``FallbackIntent`` with id ``FALLBCKINT`` and
@@ -57,13 +60,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import random
+import re
 import string
 from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.session
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
 _SERVICE: ServiceModel = botocore.session.get_session().get_service_model("lexv2-models")
@@ -86,6 +90,36 @@ _READ_PREFIXES = ("describe_", "list_")
 
 def _now() -> dt.datetime:
     return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _server_side_problems(value: Any, shape: Shape, path: str) -> list[str]:
+    """The constraints botocore does not check client-side (patterns, maxima, enums)."""
+    meta = shape.metadata
+    problems: list[str] = []
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        for name, member in shape.members.items():
+            if name in value:
+                problems += _server_side_problems(value[name], member, f"{path}.{name}")
+    elif isinstance(shape, ListShape) and isinstance(value, list):
+        if "max" in meta and len(value) > meta["max"]:
+            problems.append(f"{path} has {len(value)} items, at most {meta['max']} allowed")
+        for i, item in enumerate(value):
+            problems += _server_side_problems(item, shape.member, f"{path}[{i}]")
+    elif isinstance(shape, MapShape) and isinstance(value, dict):
+        if "max" in meta and len(value) > meta["max"]:
+            problems.append(f"{path} has {len(value)} entries, at most {meta['max']} allowed")
+        for key, item in value.items():
+            problems += _server_side_problems(item, shape.value, f"{path}.{key}")
+    elif shape.type_name == "string" and isinstance(value, str):
+        if "max" in meta and len(value) > meta["max"]:
+            problems.append(f"{path} is {len(value)} characters, at most {meta['max']} allowed")
+        if "pattern" in meta and re.search(meta["pattern"], value) is None:
+            problems.append(f"{path} does not match {meta['pattern']}")
+        if shape.enum and value not in shape.enum:
+            problems.append(f"{path} must be one of {', '.join(shape.enum)}")
+    elif shape.type_name in ("integer", "long", "double", "float") and isinstance(value, int | float) and value > meta.get("max", value):
+        problems.append(f"{path} is {value}, at most {meta['max']} allowed")
+    return problems
 
 
 def _attempt() -> dict[str, Any]:
@@ -263,6 +297,9 @@ class FakeLexModelsV2:
         if report.has_errors():
             raise ParamValidationError(report=report.generate_report())
         self.calls.append((method, copy.deepcopy(params)))
+        problems = _server_side_problems(params, operation.input_shape, "") if operation.input_shape is not None else []
+        if problems:
+            raise _error("ValidationException", "; ".join(p.lstrip(".") for p in problems[:5]), operation.name)
         count = self._op_counts.get(method, 0) + 1
         self._op_counts[method] = count
         for t in self._throttles:

@@ -157,3 +157,19 @@ def test_fault_injection_throttles_and_interrupts() -> None:
         lex.create_bot(botName="B", roleArn=ROLE, dataPrivacy={"childDirected": False}, idleSessionTTLInSeconds=300)
     assert [op for op, _ in lex.mutating_calls()] == ["create_bot", "create_bot"]
     assert lex.bot_id_by_name("B") is None
+
+
+def test_server_side_constraints_are_validation_exceptions() -> None:
+    lex = FakeLexModelsV2()
+    privacy = {"childDirected": False}
+    with pytest.raises(ClientError, match="botName does not match") as exc:
+        lex.create_bot(botName="Chat'; DROP TABLE", roleArn=ROLE, dataPrivacy=privacy, idleSessionTTLInSeconds=300)
+    assert _code(exc) == "ValidationException"
+    with pytest.raises(ClientError, match="idleSessionTTLInSeconds is 90000"):
+        lex.create_bot(botName="B", roleArn=ROLE, dataPrivacy=privacy, idleSessionTTLInSeconds=90000)
+    ids = _bot_with_locale(lex)
+    with pytest.raises(ClientError, match="intentName is 101 characters"):
+        lex.create_intent(**ids, intentName="I" * 101)
+    with pytest.raises(ClientError, match="resolutionStrategy must be one of"):
+        lex.create_slot_type(**ids, slotTypeName="T", valueSelectionSetting={"resolutionStrategy": "Whatever"})
+    assert [op for op, _ in lex.mutating_calls()].count("create_bot") == 3  # recorded, as AWS sees them
