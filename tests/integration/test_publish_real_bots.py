@@ -7,6 +7,7 @@ A second publish of the same bot must make no mutating call.
 
 from __future__ import annotations
 
+import copy
 import io
 from pathlib import Path
 
@@ -60,3 +61,36 @@ def test_a_real_bot_publishes_and_republishes_without_changes(source: Path) -> N
         out = _publish(lex, defn, PublishOptions())
 
         assert lex.mutating_calls()[before:] == [], out
+
+
+def _reduced(defn: BotDefinition) -> BotDefinition:
+    """The bot without its last non-fallback intent, without slot types nothing uses, and one intent changed."""
+    smaller = copy.deepcopy(defn)
+    for loc in smaller.locales:
+        others = [i for i in loc.intents if not i.is_fallback]
+        if others:
+            loc.intents.remove(others[-1])
+        used = {s.slot_type_name for i in loc.intents for s in i.slots}
+        loc.slot_types = [t for t in loc.slot_types if t.name in used]
+        for intent in loc.intents:
+            if not intent.is_fallback:
+                intent.sample_utterances = [*intent.sample_utterances, "one more way to say it"]
+                intent.description = "changed by the test"
+                break
+    return smaller
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_a_changed_real_bot_ends_equal_to_a_clean_publish_of_the_change(source: Path) -> None:
+    for defn in _definitions(source):
+        smaller = _reduced(defn)
+        lex = FakeLexModelsV2()
+        _publish(lex, defn, PublishOptions(role_arn=ROLE))
+        _publish(lex, smaller, PublishOptions())
+        clean = FakeLexModelsV2()
+        _publish(clean, smaller, PublishOptions(role_arn=ROLE))
+
+        bot_id, clean_id = lex.bot_id_by_name(defn.name), clean.bot_id_by_name(defn.name)
+        assert bot_id is not None and clean_id is not None
+        assert lex.draft_snapshot(bot_id) == clean.draft_snapshot(clean_id)
+        assert lex.version_snapshot(bot_id, "2") == clean.version_snapshot(clean_id, "1")
