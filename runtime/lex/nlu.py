@@ -37,6 +37,7 @@ TEMPLATE_SCORE = 0.99
 TEMPLATE_FUZZY_PENALTY = 0.02
 TEMPLATE_MIN_SCORE = 0.95
 SIMILARITY_CEILING = 0.94  # a similarity score never reaches what an exact or template match gets
+MAX_AS_SAID_TOKENS = 3  # longest unlisted value a template placeholder takes as said
 # Calibration of the similarity score: sigmoid(a*cosine + b*classifier + c), fitted on CLINC150 val
 # so that the console's default threshold (0.40) separates in-scope from out-of-scope text.
 CALIBRATION = (1.23, 11.68, -10.87)
@@ -301,10 +302,18 @@ class NluModel:
     # ------------------------------------------------------------------ slots
 
     def _match(self, template: Template, intent: Intent, tokens: Sequence[Token], text: str, now: datetime) -> dict[str, SlotMatch] | None:
+        # Words around a placeholder delimit it, so a short span may be taken "as said" there
+        # ("in {City}", an OriginalValue type's unlisted value); a bare "{Slot}" template never
+        # takes arbitrary text.
+        framed = bool(template.literal_words)
+
         def validate(name: str, start: int, end: int) -> SlotMatch | None:
             slot = intent.slot(name)
             if slot is None or slot.slot_type_name == "AMAZON.FreeFormInput":
                 return None
+            strict = self._finder.read_span(slot, tokens, text, start, end, whole_reply=False, now=now)
+            if strict is not None or not framed or end - start > MAX_AS_SAID_TOKENS:
+                return strict
             return self._finder.read_span(slot, tokens, text, start, end, whole_reply=True, now=now)
 
         aligned = match_template(template, tokens, validate)

@@ -261,6 +261,13 @@ def test_botium_book_car_utterance_is_book_car() -> None:
     assert top.score is not None and top.score >= 0.4
 
 
+def test_framed_placeholder_takes_an_unlisted_value_of_an_expandable_type() -> None:
+    top = NluModel.build(_travel_locale()).interpret("i need a penthouse room in Reykjavik", now=NOW).top()
+    assert top.matched_by == "template"
+    assert top.slots["RoomType"].interpreted_value == "penthouse"
+    assert top.slots["Location"].interpreted_value == "Reykjavik"
+
+
 def test_slots_spotted_outside_templates_with_dates_and_custom_values() -> None:
     model = NluModel.build(_travel_locale())
     top = model.interpret("book a hotel in Seattle tomorrow for 3 nights, a king size room", now=NOW).top()
@@ -346,3 +353,47 @@ def test_fullwidth_text_is_folded_before_matching(seed_model: NluModel) -> None:
     top = _top(seed_model, "ｗｈｅｒｅ ｉｓ ｍｙ ｏｒｄｅｒ")
     assert top.intent_name == "Status"
     assert top.slots["StatusType"].interpreted_value == "order"
+
+
+# ---------------------------------------------------------------- odd bot definitions
+
+
+def _locale(*intents: Intent, slot_types: list[SlotType] | None = None) -> BotLocale:
+    fallback = Intent(name="FallbackIntent", parent_intent_signature=FALLBACK_SIGNATURE)
+    return BotLocale(locale_id="en_US", intents=[*intents, fallback], slot_types=slot_types or [])
+
+
+def test_single_intent_bot_scores_by_similarity_alone() -> None:
+    model = NluModel.build(_locale(Intent(name="Only", sample_utterances=["order a pizza", "i want a pizza"])))
+    assert model.interpret("order a pizza", now=NOW).top().score == 1.0
+    near = model.interpret("could i order a pizza please", now=NOW).top()
+    assert near.intent_name == "Only" and near.score is not None and near.score >= 0.4
+    assert model.interpret("the stock market crashed", now=NOW).top().intent_name == "FallbackIntent"
+
+
+def test_bot_with_no_scorable_intents_always_falls_back() -> None:
+    model = NluModel.build(_locale(Intent(name="NoUtterances")))
+    assert [i.intent_name for i in model.interpret("hello", now=NOW).interpretations] == ["FallbackIntent"]
+
+
+def test_odd_sample_utterances_do_not_break_the_build() -> None:
+    odd = Intent(
+        name="Odd",
+        sample_utterances=["!!!", "{Missing} thing", "{Size}", "x" * 500, "order {Size} {Size} pizza", "ORDER A PIZZA", "order a pizza"],
+        slots=[Slot(name="Size", slot_type_name="Sizes")],
+    )
+    twin = Intent(name="Twin", sample_utterances=["order a pizza"])  # the same utterance in two intents
+    sizes = SlotType(name="Sizes", values=[SlotTypeValue("large", ["big"]), SlotTypeValue("small")])
+    model = NluModel.build(_locale(odd, twin, slot_types=[sizes]))
+    both = model.interpret("order a pizza", now=NOW).interpretations
+    assert [(i.intent_name, i.score) for i in both[:2]] == [("Odd", 1.0), ("Twin", 1.0)]
+    top = model.interpret("big", now=NOW).top()
+    assert top.intent_name == "Odd" and top.matched_by == "template"
+    assert (top.slots["Size"].interpreted_value, top.slots["Size"].resolved_values) == ("big", ["large"])  # OriginalValue
+    assert model.interpret("anything missing thing", now=NOW).top().matched_by != "template"
+
+
+def test_only_punctuation_utterance_explains_that_there_are_no_words(seed_model: NluModel) -> None:
+    result = seed_model.interpret("?!", now=NOW)
+    assert result.top().intent_name == "FallbackIntent"
+    assert result.fallback_reason == "the utterance has no words"
