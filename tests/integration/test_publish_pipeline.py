@@ -480,3 +480,34 @@ def test_locales_are_published_selected_and_removed(env: Env, bot_dir: Path) -> 
     assert ("delete_bot_locale", {"botId": env.bot_id(), "botVersion": "DRAFT", "localeId": "es_US"}) in env.lex.mutating_calls()[before:]
     assert list(env.lex.draft_snapshot(env.bot_id())) == ["en_US"]
     assert list(env.alias("live")["botAliasLocaleSettings"]) == ["en_US"]  # type: ignore[index]
+
+
+def test_an_interruption_at_any_mutating_call_is_finished_by_the_next_run(bot_dir: Path) -> None:
+    # Lex only (no Lambda, no IAM), so every cut point of the whole publish can be tried quickly.
+    (bot_dir / "intents" / "Order.yaml").write_text(ORDER_INTENT, encoding="utf-8")
+
+    def run(lex: FakeLexModelsV2, *flags: str) -> tuple[int, str]:
+        parser = argparse.ArgumentParser(prog="chat-lex")
+        publish_command.register(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(["publish", str(bot_dir), "--region", REGION, "--yes", "--role-arn", ROLE, *flags])
+        out = io.StringIO()
+        clients = AwsClients(lex=lex, iam=None, lambda_=None, sts=None)
+        return publish_command.run_publish(args, clients=clients, wait=WaitSettings(sleep=lambda _: None), out=out), out.getvalue()
+
+    clean = FakeLexModelsV2()
+    assert run(clean)[0] == 0
+    total = len(clean.mutating_calls())
+    clean_id = clean.bot_id_by_name("ChatBot")
+    assert clean_id is not None and total >= 15
+    for cut in range(total):
+        lex = FakeLexModelsV2()
+        lex.interrupt_after(cut)
+        assert run(lex)[0] == 3
+        code, out = run(lex)
+        assert code == 0, f"cut after {cut} calls:\n{out}"
+        bot_id = lex.bot_id_by_name("ChatBot")
+        assert bot_id is not None
+        assert lex.draft_snapshot(bot_id) == clean.draft_snapshot(clean_id), f"cut after {cut} calls"
+        assert lex.version_snapshot(bot_id, "1") == clean.version_snapshot(clean_id, "1"), f"cut after {cut} calls"
+        aliases = lex.list_bot_aliases(botId=bot_id)["botAliasSummaries"]
+        assert {a["botAliasName"]: a.get("botVersion") for a in aliases} == {"TestBotAlias": "DRAFT", "live": "1"}
