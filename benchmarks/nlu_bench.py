@@ -219,7 +219,7 @@ def render(c: dict[str, float], b: dict[str, float] | None) -> str:
         f"| build memory (tracemalloc peak) | {c['peak_mib']:.0f} MiB |",
         f"| process RSS after the runs | {c['rss_mib']:.0f} MiB |",
         f"| latency per utterance p50 / p99 (wall) | {c['p50_ms']:.2f} / {c['p99_ms']:.2f} ms |",
-        f"| machine load average when the run started (2 cores, shared) | {c['load_average']:.1f} |",
+        f"| 1-minute load average after the CLINC150 runs (2 cores, shared) | {c['load_average']:.1f} |",
     ]
     if b is not None:
         lines.append(
