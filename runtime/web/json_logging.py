@@ -50,12 +50,16 @@ class JsonLinesFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "info", *, debug: bool = False, stream: TextIO | None = None) -> None:
-    """Send the `chat_lex` loggers to `stream` (stderr) as JSON lines."""
+    """Send our loggers (`chat_lex.*`) and uvicorn's to `stream` (stderr) as JSON lines."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonLinesFormatter(include_content=debug))
-    logger = logging.getLogger("chat_lex")
-    for old in list(logger.handlers):
-        logger.removeHandler(old)
-    logger.addHandler(handler)
-    logger.setLevel(level.upper())
-    logger.propagate = False
+    for name in ("chat_lex", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        if name in ("chat_lex", "uvicorn"):
+            logger.addHandler(handler)
+        logger.setLevel(level.upper())
+        # uvicorn.error and uvicorn.access reach the handler through "uvicorn"; chat_lex stays out of the root logger.
+        logger.propagate = name.startswith("uvicorn.")
+    logging.getLogger("uvicorn").propagate = False

@@ -25,6 +25,7 @@ def uvicorn_config(app: Litestar, settings: Settings) -> uvicorn.Config:
         log_level=settings.log_level.lower(),
         access_log=settings.debug,
         lifespan="on",
+        log_config=None,  # create_app configured JSON-lines logging for uvicorn's loggers too
         timeout_graceful_shutdown=5,
     )
 
