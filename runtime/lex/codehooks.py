@@ -18,13 +18,14 @@ from typing import Any
 
 from bot_spec.definition import BotLocale
 from runtime.lex.errors import DependencyFailedException
-from runtime.lex.lex_shapes import find_intent
+from runtime.lex.lex_shapes import clone, find_intent
 from runtime.lex.schema_subset import SubsetValidator
 
 CodeHook = Callable[[dict[str, Any]], dict[str, Any]]
 Invoker = Callable[[dict[str, Any]], dict[str, Any]]
 
 MAX_RESPONSE_BYTES = 25 * 1024  # Lex quota: Lambda output at most 25 KB
+MAX_SESSION_ATTRIBUTES_BYTES = 12 * 1024  # Lex quota: session attributes in the output at most 12 KB
 DEFAULT_HOOK_TIMEOUT = 30.0  # Lex gives a code hook 30 s
 _INVALID = "Invalid Lambda Response: Received invalid response from Lambda: "
 _CLOSE_STATES = ("Failed", "Fulfilled", "InProgress")
@@ -74,6 +75,12 @@ def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
         message, path = problem
         raise invalid_response(f"{message} at {_where(path)}")
     state = response["sessionState"]
+    attributes = state.get("sessionAttributes") or {}
+    attributes_size = sum(len(k.encode("utf-8", "replace")) + len(v.encode("utf-8", "replace")) for k, v in attributes.items())
+    if attributes_size > MAX_SESSION_ATTRIBUTES_BYTES:
+        raise invalid_response(
+            f"sessionState.sessionAttributes hold {attributes_size} bytes; Lex accepts at most {MAX_SESSION_ATTRIBUTES_BYTES}"
+        )
     action = state["dialogAction"]
     kind = action["type"]
     intent = state.get("intent")
@@ -256,7 +263,7 @@ def build_event(
         "bot": dict(bot),
         "interpretations": event_interpretations(interpretations),
         "requestAttributes": dict(request_attributes) if request_attributes else None,
-        "sessionState": copy.deepcopy(session_state),
+        "sessionState": clone(session_state),
         "transcriptions": [
             {
                 "transcription": input_transcript,

@@ -227,3 +227,25 @@ def test_runtime_satisfies_the_client_protocol() -> None:
     client: LexRuntimeClient = new_chat().runtime
     assert callable(client.recognize_text)
     assert texts(new_chat().say("opening hours")) == ["We are open from 9 to 5."]
+
+
+def test_concurrent_requests_on_one_session_are_serialised() -> None:
+    import threading
+
+    chat = new_chat()
+    errors: list[BaseException] = []
+
+    def talk() -> None:
+        try:
+            for _ in range(15):
+                chat.say("opening hours")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=talk) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert chat.explain()["turn"] == 60  # every turn ran, one at a time

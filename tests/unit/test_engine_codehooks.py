@@ -66,6 +66,7 @@ INVALID = {
     "bad contentType": _response({"type": "Delegate"}, messages=[{"contentType": "Video", "content": "x"}]),
     "session attribute not a string": {"sessionState": {"dialogAction": {"type": "Delegate"}, "sessionAttributes": {"a": 1}}},
     "unknown top-level field": _response({"type": "Delegate"}, dialogAction={"type": "Close"}),
+    "session attributes over 12 KB": {"sessionState": {"dialogAction": {"type": "Delegate"}, "sessionAttributes": {"k": "v" * 13000}}},
     "over 25 KB": _response({"type": "Delegate"}, messages=[{"contentType": "PlainText", "content": "x" * MAX_RESPONSE_BYTES}]),
 }
 
