@@ -168,6 +168,7 @@ class _Linter:
         self.source = source
         self.out: list[Diagnostic] = []
         self.jinja = SandboxedEnvironment()
+        self.normalised: dict[str, list[_Utterance]] = {}  # locale -> its utterances, normalised once
 
     # -------------------------------------------------------------- output
 
@@ -528,11 +529,13 @@ class _Linter:
     # -------------------------------------------------------------- duplicates
 
     def _utterances(self, loc: BotLocale) -> list[_Utterance]:
-        return [
-            _Utterance(intent.name, index, text, normalise_utterance(text))
-            for intent in loc.intents
-            for index, text in enumerate(intent.sample_utterances)
-        ]
+        if loc.locale_id not in self.normalised:
+            self.normalised[loc.locale_id] = [
+                _Utterance(intent.name, index, text, normalise_utterance(text))
+                for intent in loc.intents
+                for index, text in enumerate(intent.sample_utterances)
+            ]
+        return self.normalised[loc.locale_id]
 
     def check_duplicates(self, loc: BotLocale) -> None:
         lid = loc.locale_id
@@ -624,6 +627,7 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
     """
     token_sets = [frozenset(_stem(t) for t in text.split()) for _, text in records]
     frequency = Counter(t for tokens in token_sets for t in tokens)
+    sizes = [len(tokens) for tokens in token_sets]
     blocks: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, tokens in enumerate(token_sets):
         for token in sorted(tokens, key=lambda t: (frequency[t], t))[:BLOCKING_TOKENS]:
@@ -636,7 +640,12 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
         for x, first_group in enumerate(groups):
             for second_group in groups[x + 1 :]:
                 for a in first_group:
+                    size_a = sizes[a]
                     for b in second_group:
+                        size_b = sizes[b]
+                        # No pair can reach MIN_JACCARD_FOR_RATIO when one set is much larger.
+                        if size_a < MIN_JACCARD_FOR_RATIO * size_b or size_b < MIN_JACCARD_FOR_RATIO * size_a:
+                            continue
                         pair = (a, b) if a < b else (b, a)
                         # A text already reported needs no second neighbour; in a cluster of
                         # look-alikes this keeps the work near-linear.
@@ -651,17 +660,16 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
 
 
 def _similarity(a: frozenset[str], b: frozenset[str], text_a: str, text_b: str) -> float | None:
-    small, large = sorted((len(a), len(b)))
-    if small < MIN_JACCARD_FOR_RATIO * large:  # the Jaccard bound, without building sets
-        return None
     common = len(a & b)
-    jaccard = common / (small + large - common)
+    jaccard = common / (len(a) + len(b) - common)
     if jaccard >= NEAR_JACCARD:
         return jaccard
+    # Cheap bounds first: texts this alike share a good part of their words, and
+    # SequenceMatcher's ratio cannot beat 2*shorter/(sum of lengths).
+    if jaccard < MIN_JACCARD_FOR_RATIO:
+        return None
     shorter, longer = sorted((len(text_a), len(text_b)))
-    # Cheap bounds first: SequenceMatcher's ratio cannot beat 2*shorter/(sum), and texts
-    # this alike share a good part of their words.
-    if jaccard < MIN_JACCARD_FOR_RATIO or 2 * shorter / (shorter + longer) < NEAR_RATIO:
+    if 2 * shorter / (shorter + longer) < NEAR_RATIO:
         return None
     ratio = SequenceMatcher(None, text_a, text_b, autojunk=False).ratio()
     return ratio if ratio >= NEAR_RATIO else None

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 
@@ -34,13 +32,35 @@ def load_schema(file_name: str) -> dict[str, Any]:
     return loaded
 
 
+def inline_refs(node: Any, file_name: str, seen: tuple[str, ...] = ()) -> Any:
+    """``node`` with every ``$ref`` replaced by what it points to (within this folder).
+
+    The schemas are not recursive, so this terminates; it spares the validator a
+    reference lookup per utterance, which is most of its time on a large bot.
+    """
+    if isinstance(node, list):
+        return [inline_refs(item, file_name, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: inline_refs(value, file_name, seen) for key, value in node.items() if key != "$ref"}
+    ref = node.get("$ref")
+    if ref is None:
+        return out
+    target_file, _, pointer = ref.partition("#")
+    target_file = target_file or file_name
+    if (target_file + pointer) in seen:
+        raise ValueError(f"recursive $ref {ref} in {file_name}")
+    target: Any = load_schema(target_file)
+    for part in pointer.strip("/").split("/"):
+        target = target[part]
+    resolved = inline_refs(target, target_file, (*seen, target_file + pointer))
+    return {**resolved, **out}  # keywords beside the $ref (a description) win
+
+
 @cache
 def validator_for(kind: DocumentKind) -> Draft202012Validator:
     """A validator for one kind of spec document; built once per process."""
-    schema = load_schema(SCHEMA_FILES[kind])
+    schema = inline_refs(load_schema(SCHEMA_FILES[kind]), SCHEMA_FILES[kind])
+    schema.pop("$defs", None)  # every use is inlined now
     Draft202012Validator.check_schema(schema)
-    # The schemas have no $id, so relative references resolve against the file name:
-    # the same resolution an editor does from the files on disk.
-    common = Resource.from_contents(load_schema(COMMON_SCHEMA), default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource(COMMON_SCHEMA, common)
-    return Draft202012Validator(schema, registry=registry)
+    return Draft202012Validator(schema)
