@@ -109,7 +109,7 @@ class Publisher:
 
     # ------------------------------------------------------------ discovery and plan
 
-    def _discover(self, defn: BotDefinition, fingerprint: str) -> _Discovered:
+    def _discover(self, defn: BotDefinition) -> _Discovered:
         lex = self.clients.lex
         summary = discovery.find_bot(lex, defn.name)
         bot_id = None if summary is None else str(summary["botId"])
@@ -161,7 +161,7 @@ class Publisher:
     def run(self, defn: BotDefinition) -> PublishReport:
         """Publish ``defn`` (already restricted to the chosen locales)."""
         fingerprint = defn.without_replies().fingerprint()
-        found = self._discover(defn, fingerprint)
+        found = self._discover(defn)
         version_needed = found.latest is None or found.latest.fingerprint != fingerprint
         changes = self._show_plan(defn, found, fingerprint, version_needed)
         report = PublishReport(
