@@ -38,6 +38,7 @@ _HELP = {
     "rate_per_minute": "frames per minute per user",
     "message_ttl_days": "days to keep messages (0: forever)",
     "send_backlog": "frames queued per connection before it is closed as too slow",
+    "max_connections_per_user": "open sockets per user on this process",
     "log_level": "debug, info, warning or error",
     "debug": "log message content and access lines",
     "static_dir": "folder of the web UI files",

@@ -43,6 +43,7 @@ class Settings:
     rate_per_minute: int = 100
     message_ttl_days: int = 30
     send_backlog: int = 256
+    max_connections_per_user: int = 20  # per process
     log_level: str = "info"
     debug: bool = False
     static_dir: Path = field(default=DEFAULT_STATIC_DIR)
@@ -124,6 +125,8 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"CHAT_LEX_MESSAGE_TTL_DAYS={s.message_ttl_days}: use 0 (keep forever) or more days")
     if not 1 <= s.send_backlog <= 100_000:
         problems.append(f"CHAT_LEX_SEND_BACKLOG={s.send_backlog}: use 1 to 100000 frames")
+    if not 1 <= s.max_connections_per_user <= 10_000:
+        problems.append(f"CHAT_LEX_MAX_CONNECTIONS_PER_USER={s.max_connections_per_user}: use 1 to 10000")
     if not 0 < s.bot_timeout <= 300:
         problems.append(f"CHAT_LEX_BOT_TIMEOUT={s.bot_timeout}: use more than 0 and at most 300 seconds")
     if s.log_level.lower() not in LOG_LEVELS:

@@ -26,6 +26,7 @@ log = logging.getLogger("chat_lex.ws")
 
 SUBPROTOCOL = "chat-lex"
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
 
@@ -66,6 +67,10 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await socket.close(CLOSE_INTERNAL, "could not verify the token; try again")
         return
     sender = Sender(identity.user_id, identity.display_name or identity.username)
+    limit = context.settings.max_connections_per_user
+    if len(context.fanout.local_connections_of(sender.user_id)) >= limit:
+        await socket.close(CLOSE_TOO_MANY_CONNECTIONS, f"too many open connections for this user (limit {limit}); close another tab")
+        return
     connection_id = uuid.uuid4().hex[:16]
 
     async def send(text: str) -> None:

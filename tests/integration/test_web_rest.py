@@ -222,6 +222,7 @@ async def test_static_pages_and_assets_without_path_traversal(http: httpx.AsyncC
     assert (await http.get("/login")).status_code == 200  # falls back to index.html
     asset = await http.get("/static/app.js")
     assert asset.status_code == 200 and "export const ok" in asset.text
+    assert "javascript" in asset.headers["content-type"]  # browsers refuse ES modules served otherwise
     for path in ("/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/..%2Fsecret.txt", "/static/nope.js"):
         response = await http.get(path)
         assert response.status_code == 404, path

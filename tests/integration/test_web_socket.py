@@ -320,3 +320,22 @@ async def test_a_frame_over_one_megabyte_closes_1009(server: RunningServer) -> N
             while True:
                 await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+async def test_connections_per_user_are_limited(tmp_path: Path) -> None:
+    running = RunningServer(Settings(static_dir=tmp_path, max_connections_per_user=2), fake_backends(tmp_path, None)).start()
+    try:
+        first = await Client.open(running.ws_url("t.alice"))
+        second = await Client.open(running.ws_url("t.alice"))
+        async with connect(running.ws_url("t.alice")) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
+        other = await Client.open(running.ws_url("t.bob"))  # other users are not affected
+        await first.close()
+        await asyncio.sleep(0.2)
+        third = await Client.open(running.ws_url("t.alice"))  # a slot is free again
+        for client in (second, other, third):
+            await client.close()
+    finally:
+        running.stop()
