@@ -226,15 +226,14 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_executable_exit_codes(tmp_path: Path, seed_bot_dir: Path) -> None:
     ok = run_cli("validate", str(seed_bot_dir))
     assert ok.returncode == 0 and "✓ ChatBot" in ok.stdout
-    bad = run_cli("validate", str(broken_bot(tmp_path, seed_bot_dir)))
-    assert bad.returncode == 1 and "error S104" in bad.stderr
     usage = run_cli("compile", str(seed_bot_dir), "-o", str(tmp_path / "x"))
     assert usage.returncode == 2 and "--format" in usage.stderr
-    for result in (ok, bad, usage):
+    for result in (ok, usage):
         assert "Traceback" not in result.stderr
 
 
 def test_executable_on_hostile_files(tmp_path: Path, seed_bot_dir: Path) -> None:
+    """Exit code 1 and one plain line per problem, for files meant to break a parser."""
     root = copy_seed(tmp_path, seed_bot_dir)
     (root / "bot.yaml").write_bytes(bytes(range(256)) * 100)
     (root / "intents" / "Help.yaml").write_text("name: Help\nutterances: !!binary aGVsbG8=\n")

@@ -231,15 +231,6 @@ def test_intents_per_locale_quota_depends_on_locale() -> None:
     assert "fr_FR has 302 intents; Lex allows at most 250" in diag.message
 
 
-def test_two_thousand_intents_break_the_en_us_quota(tmp_path: Path, seed_bot_dir: Path) -> None:
-    root = make_bot(tmp_path, seed_bot_dir, {})
-    for n in range(2000):
-        (root / "intents" / f"Generated{n}.yaml").write_text(f"name: Generated{n}\nutterances:\n  en_US: [generated request number {n}]\n")
-    diag = only(lint_folder(root), "L122")
-    assert "en_US has 2004 intents; Lex allows at most 1000" in diag.message
-    assert at(diag) == ("bot.yaml", 7)
-
-
 def test_slot_type_quotas() -> None:
     defn = minimal_bot("de_DE")
     loc = defn.locales[0]
