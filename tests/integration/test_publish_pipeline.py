@@ -58,10 +58,17 @@ class Env:
 
     lex: FakeLexModelsV2
     clients: AwsClients
-    lambda_arn: str
     sleeps: list[float] = field(default_factory=list)
     verified: list[VerifyTarget] = field(default_factory=list)
     verify_passes: bool = True
+
+    _lambda_arn: str | None = None
+
+    @property
+    def lambda_arn(self) -> str:
+        if self._lambda_arn is None:
+            self._lambda_arn = _create_function()
+        return self._lambda_arn
 
     def verifier(self, target: VerifyTarget) -> VerifyOutcome:
         self.verified.append(target)
@@ -119,26 +126,28 @@ def make_env(monkeypatch: pytest.MonkeyPatch, lex: FakeLexModelsV2 | None = None
     fake = lex or FakeLexModelsV2()
     sleeps: list[float] = []
     policy = RetryPolicy(sleep=sleeps.append, rand=lambda: 0.5)
-    iam = boto3.client("iam", region_name=REGION)
-    suffix = uuid.uuid4().hex[:8]  # several environments may share one moto account
-    role = iam.create_role(
-        RoleName=f"fulfillment-{suffix}", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+    clients = AwsClients(
+        lex=RetryingClient(fake, policy),
+        iam=RetryingClient(boto3.client("iam", region_name=REGION), policy),
+        lambda_=RetryingClient(boto3.client("lambda", region_name=REGION), policy),
+        sts=RetryingClient(boto3.client("sts", region_name=REGION), policy),
     )
-    lambda_client = boto3.client("lambda", region_name=REGION)
-    fn = lambda_client.create_function(
+    return Env(fake, clients, sleeps=sleeps)
+
+
+def _create_function() -> str:
+    """A fulfillment function in moto (made only by the tests that hook one up)."""
+    suffix = uuid.uuid4().hex[:8]  # several environments may share one moto account
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName=f"fulfillment-{suffix}", AssumeRolePolicyDocument=json.dumps(EMPTY_POLICY))
+    fn = boto3.client("lambda", region_name=REGION).create_function(
         FunctionName=f"chat-lex-fulfillment-{suffix}",
         Runtime="python3.11",
         Role=role["Role"]["Arn"],
         Handler="fulfillment.handler",
         Code={"ZipFile": _lambda_zip()},
     )
-    clients = AwsClients(
-        lex=RetryingClient(fake, policy),
-        iam=RetryingClient(iam, policy),
-        lambda_=RetryingClient(lambda_client, policy),
-        sts=RetryingClient(boto3.client("sts", region_name=REGION), policy),
-    )
-    return Env(fake, clients, fn["FunctionArn"], sleeps=sleeps)
+    return str(fn["FunctionArn"])
 
 
 @pytest.fixture
