@@ -17,7 +17,7 @@ def _page(request: Request[Any, Any, Any], name: str) -> File:
     path = static_dir / name
     if not path.is_file():
         raise ApiError(404, "NotFound", f"the web UI page {name} is not installed (looked in {static_dir})")
-    return File(path, content_disposition_type="inline", media_type="text/html; charset=utf-8")
+    return File(path, content_disposition_type="inline", media_type="text/html")
 
 
 @get("/", include_in_schema=False, cache=False)

@@ -219,6 +219,7 @@ async def test_health_ready_metrics_openapi(http: httpx.AsyncClient, server: Run
 async def test_static_pages_and_assets_without_path_traversal(http: httpx.AsyncClient) -> None:
     index = await http.get("/")
     assert index.status_code == 200 and "<title>chat-lex</title>" in index.text
+    assert index.headers["content-type"] == "text/html; charset=utf-8"
     assert (await http.get("/login")).status_code == 200  # falls back to index.html
     asset = await http.get("/static/app.js")
     assert asset.status_code == 200 and "export const ok" in asset.text
