@@ -241,3 +241,24 @@ def test_publish_after_the_bot_stack_feeds_the_alias_into_the_iam_refresh(aws: N
     [statement] = policy["Statement"]
     assert statement["Action"] == "lex:RecognizeText"
     assert statement["Resource"].endswith(f":bot-alias/{bot_id}/{alias_id}")
+
+
+def test_a_large_template_goes_through_the_template_bucket(aws: None) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="templates")
+    deployer = deploy_command.Deployer(
+        "dev",
+        None,
+        REGION,
+        _NoAws(),
+        s3,
+        None,
+        progress=None,
+        wait=WaitSettings(),
+        template_bucket="templates",  # type: ignore[arg-type]
+    )
+    body = "Resources: {}\n" + "#" * 60_000
+    argument = deployer._template_argument(Stack("lexbot", "chat-lex-dev-lexbot", body, {}, {}, []))
+
+    assert argument == {"TemplateURL": f"https://templates.s3.{REGION}.amazonaws.com/chat-lex/chat-lex-dev-lexbot.template"}
+    assert s3.get_object(Bucket="templates", Key="chat-lex/chat-lex-dev-lexbot.template")["Body"].read().decode() == body

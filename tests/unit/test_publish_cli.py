@@ -170,3 +170,21 @@ def test_verify_cannot_target_the_candidate_alias_itself(seed_bot_dir: Path) -> 
     code, out = _run(["publish", str(seed_bot_dir), "--region", "us-east-1", "--verify", "--alias", "candidate"], lex)
     assert code == 3 and "candidate" in out
     assert lex.calls == []
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_build_wait_is_one_updating_line(seed_bot_dir: Path) -> None:
+    args = _parser().parse_args(["publish", str(seed_bot_dir), "--region", "us-east-1", "--role-arn", "arn:aws:iam::123456789012:role/x"])
+    out = _Terminal()
+    clients = AwsClients(lex=FakeLexModelsV2(build_polls=3), iam=None, lambda_=None, sts=None)
+
+    code = publish_command.run_publish(args, clients=clients, wait=WaitSettings(sleep=lambda _: None), out=out)
+
+    assert code == 0
+    text = out.getvalue()
+    assert "\r\x1b[K  building en_US: Building (0s)\r\x1b[K  building en_US: Building (2s)" in text
+    assert "\r\x1b[K  building en_US: Built after 6s\n" in text
