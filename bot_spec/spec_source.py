@@ -26,6 +26,7 @@ from bot_spec.schema.messages import JsonPath, Position, dotted, schema_diagnost
 # slot values) fit well inside them.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_SPEC_FILES = 5000
+MAX_SPEC_BYTES = 50 * 1024 * 1024  # the whole folder; bounds a run even when every file is under its cap
 MAX_NODES_PER_FILE = 500_000
 MAX_ALIAS_EXPANSION = 10_000  # values repeated through `*alias`; a billion-laughs bomb stops here
 MAX_DEPTH = 40
@@ -505,6 +506,13 @@ def _spec_files(root: Path, problems: list[Diagnostic]) -> dict[str, list[Path]]
     return found
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0  # reading it will report the problem
+
+
 def read_spec_folder(root: Path) -> SpecDocuments:
     """Parse and schema-check bot.yaml, intents/*.yaml and slot_types/*.yaml under ``root``.
 
@@ -526,7 +534,21 @@ def read_spec_folder(root: Path) -> SpecDocuments:
     docs.sources[id(docs.bot)] = bot_source
     locales = docs.bot.get("locales")
     bot_locales = [str(k) for k in locales] if isinstance(locales, dict) else None
-    for folder, paths in _spec_files(root, problems).items():
+    spec_files = _spec_files(root, problems)
+    # Files over their own cap are refused one by one below; the rest must fit together.
+    total_bytes = sum(size for paths in spec_files.values() for p in paths if (size := _size(p)) <= MAX_FILE_BYTES)
+    if total_bytes > MAX_SPEC_BYTES:
+        problems.append(
+            _error(
+                TOO_LARGE,
+                f"the spec files under {root} hold {total_bytes / 1024 / 1024:.1f} MB; a bot folder may hold at most "
+                f"{MAX_SPEC_BYTES // (1024 * 1024)} MB",
+                str(root),
+                fix="remove generated or copied files, or check that this is the right folder",
+            )
+        )
+        raise SpecError(problems)
+    for folder, paths in spec_files.items():
         kind = FOLDERS[folder]
         target = docs.intents if kind == "intent" else docs.slot_types
         for path in paths:

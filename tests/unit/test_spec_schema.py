@@ -220,6 +220,17 @@ def test_too_many_variations(tmp_path: Path, seed_bot_dir: Path) -> None:
     assert "3 variations; Lex allows at most 2" in diag.message
 
 
+def test_too_few_items_and_properties(tmp_path: Path, seed_bot_dir: Path) -> None:
+    no_locales = "name: ChatBot\nidle_session_ttl: 300\nchild_directed: false\nlocales: {}\n"
+    help_text = "name: Help\nlocales: []\nutterances: {en_US: [help]}\n"
+    root = make_bot(tmp_path, seed_bot_dir, {"bot.yaml": no_locales, "intents/Help.yaml": help_text})
+    diags = sorted((d for d in problems(root) if d.code == "S107"), key=lambda d: d.file or "")
+    assert [(Path(d.file or "").name, d.line, d.column, d.message) for d in diags] == [
+        ("bot.yaml", 4, 10, "`locales` is empty; it needs at least 1 locale"),
+        ("Help.yaml", 2, 10, "`locales` is empty; it needs at least 1 locale"),
+    ]
+
+
 def test_enum_with_did_you_mean(tmp_path: Path, seed_bot_dir: Path) -> None:
     slot_type = """
         name: StatusTypes

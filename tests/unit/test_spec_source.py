@@ -12,7 +12,7 @@ import pytest
 
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats.yaml_spec import load_spec
-from bot_spec.spec_source import MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_FILE_BYTES, read_spec_file, read_spec_folder
+from bot_spec.spec_source import MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_FILE_BYTES, MAX_SPEC_BYTES, read_spec_file, read_spec_folder
 
 
 def make_bot(tmp_path: Path, seed_bot_dir: Path, files: dict[str, str | bytes]) -> Path:
@@ -96,6 +96,18 @@ def test_file_over_the_size_cap_is_refused_before_parsing(tmp_path: Path, seed_b
     diags = problems(root)
     assert codes(diags) == ["S003"]
     assert "50.0 MB" in diags[0].message and f"{MAX_FILE_BYTES // 1024 // 1024} MB" in diags[0].message
+
+
+def test_folder_over_the_total_cap_is_refused_before_parsing(tmp_path: Path, seed_bot_dir: Path) -> None:
+    root = make_bot(tmp_path, seed_bot_dir, {})
+    per_file = MAX_FILE_BYTES - 1
+    for n in range(MAX_SPEC_BYTES // per_file + 1):
+        with (root / "intents" / f"Big{n}.yaml").open("wb") as handle:  # sparse: no real disk use
+            handle.seek(per_file - 1)
+            handle.write(b"\n")
+    diags = problems(root)
+    assert codes(diags) == ["S003"]
+    assert "a bot folder may hold at most 50 MB" in diags[0].message
 
 
 def test_binary_garbage(tmp_path: Path, seed_bot_dir: Path) -> None:
