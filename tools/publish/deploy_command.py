@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 from bot_spec.definition import BotDefinition
@@ -72,16 +71,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 class Deployer:
     """Deploys planned stacks in order, resolving wired parameters from outputs as they appear."""
 
-    def __init__(self, env: str, defn: BotDefinition, region: str, cfn: Any, s3: Any, publish: AwsClients | None, **kw: Any) -> None:
+    def __init__(
+        self,
+        env: str,
+        defn: BotDefinition,
+        region: str,
+        cfn: Any,
+        s3: Any,
+        publish: AwsClients | None,
+        *,
+        progress: Progress,
+        wait: WaitSettings,
+        template_bucket: str | None = None,
+    ) -> None:
         self.env = env
         self.defn = defn
         self.region = region
         self.cfn = cfn
         self.s3 = s3
         self.publish_clients = publish
-        self.progress: Progress = kw["progress"]
-        self.wait: WaitSettings = kw["wait"]
-        self.template_bucket: str | None = kw.get("template_bucket")
+        self.progress = progress
+        self.wait = wait
+        self.template_bucket = template_bucket
         self.outputs: dict[str, str] = {}
 
     def _outputs_of(self, name: str) -> dict[str, str]:
@@ -220,10 +231,3 @@ def run_deploy(
         progress.line("    fix: run again (it resumes where it stopped); if it repeats, report it with this output")
         return EXIT_SERVICE_ERROR
     return EXIT_OK
-
-
-def infrastructure_files() -> list[Path]:
-    """The hand-written templates (for docs and tests)."""
-    from tools.publish.stacks import INFRASTRUCTURE_DIR
-
-    return sorted(INFRASTRUCTURE_DIR.glob("*.yaml"))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot_spec.definition import BotDefinition
-from bot_spec.formats.cloudformation import dump_template, load_template, to_template
+from bot_spec.formats.cloudformation import load_template, to_template
 
 INFRASTRUCTURE_DIR = Path(__file__).resolve().parents[2] / "infrastructure"
 # The order stacks are deployed in; "lexbot" is generated from the bot spec, never hand-written.
@@ -124,8 +124,3 @@ def describe_plan(stacks: list[Stack], *, publish: bool = True) -> list[str]:
                 iam = stacks[parts.index("iam")].name
                 lines.append(f"   then: {iam} again with BotId and BotAliasId (RecognizeText on that alias only)")
     return lines
-
-
-def generated_template_yaml(defn: BotDefinition) -> str:
-    """The bot template as YAML (for people reading the dry run's output)."""
-    return dump_template(to_template(defn, include_role=False))
