@@ -161,6 +161,26 @@ def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature: A
     )
 
 
+_GHERKIN_ERROR = re.compile(
+    r"pytest_bdd\.exceptions\.\w+: (?P<message>.*)\n"
+    r"\s*E?\s*Line number: (?P<line>\d+)\n\s*E?\s*Line: (?P<content>.*)\n\s*E?\s*File: (?P<file>.*)"
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    # A Gherkin syntax error reads as one line naming file and line, not as a parser traceback.
+    report = yield
+    if report.failed:
+        found = _GHERKIN_ERROR.search(str(report.longrepr))
+        if found is not None:
+            report.longrepr = (
+                f"{found['file'].strip()}:{found['line']}: {found['message'].strip()}\n    {found['content'].strip()}\n"
+                "  (Gherkin reference: https://cucumber.io/docs/gherkin/reference/)"
+            )
+    return report
+
+
 def transcript_file_name(title: str) -> str:
     """A safe file name for a scenario's transcript."""
     return _UNSAFE_FILE_CHARS.sub("_", title).strip("_")[:150] + ".txt"

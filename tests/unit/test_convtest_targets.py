@@ -80,3 +80,14 @@ def test_the_plugin_refuses_bad_options_at_start(tmp_path: Path, args: list[str]
     code = pytest.main([str(tmp_path), *isolated, *args])
     assert code == pytest.ExitCode.USAGE_ERROR
     assert message in capsys.readouterr().err
+
+
+def test_a_gherkin_error_in_a_pytest_run_is_one_line_naming_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "broken.feature").write_text("Feature: B\n  Scenario: S\n    Given a new conversation\n  oops, not gherkin\n")
+    (tmp_path / "test_broken.py").write_text("from pytest_bdd import scenarios\nscenarios('broken.feature')\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    isolated = ["-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), "-p", "conversation_tests.plugin", "-p", "no:cacheprovider"]
+    assert pytest.main([str(tmp_path), *isolated, "--import-mode=importlib"]) == pytest.ExitCode.INTERRUPTED
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'broken.feature'}:4: Unexpected token" in out and "oops, not gherkin" in out
+    assert "gherkin_parser.py" not in out  # no parser traceback
