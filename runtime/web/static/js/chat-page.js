@@ -407,6 +407,8 @@ function history(frame) {
   log.historyDone = frame.nextBefore === null;
   dom.list.setAttribute("aria-busy", "false");
   refresh(log.id, older ? { keepFromBottom: fromBottom } : { toBottom: true });
+  // A page that does not fill the screen leaves nothing to scroll: fetch the next one at once.
+  if (log.id === state.activeId && dom.scroller.scrollHeight <= dom.scroller.clientHeight) requestOlder();
 }
 
 function presence(frame) {
