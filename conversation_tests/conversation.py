@@ -13,6 +13,7 @@ from conversation_tests.targets import ConversationTarget
 from conversation_tests.turns import Turn, collapse_whitespace, render_transcript
 
 TIME_ZONE_ATTRIBUTE = "x-amz-lex:time-zone"
+MAX_IDLE_SECONDS = 7 * 86400  # past Lex's longest idle TTL (86400 s) nothing more can happen
 
 
 class ConversationMismatch(AssertionError):
@@ -73,6 +74,8 @@ class Conversation:
 
     def idle(self, seconds: float) -> None:
         """Let the session sit idle."""
+        if not 0 <= seconds <= MAX_IDLE_SECONDS:
+            raise ConversationStepError(f"idle for {seconds:g} seconds: give 0 to {MAX_IDLE_SECONDS} (Lex's longest session TTL is 86400)")
         self.target.advance(seconds)
         self.turns.append(Turn(user_text="", note=f"idle for {seconds:g} seconds"))
 

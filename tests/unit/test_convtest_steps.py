@@ -179,3 +179,8 @@ def test_a_named_user_starts_fresh_each_time(chat: Conversation) -> None:
     chat.start("ana@example.com")
     chat.say("bananas")
     chat.check_intent("FallbackIntent")  # not a retry of the earlier elicitation
+
+
+def test_an_absurd_idle_time_is_a_step_error(chat: Conversation) -> None:
+    with pytest.raises(ConversationStepError, match="give 0 to 604800"):
+        chat.idle(1e30)
