@@ -27,9 +27,20 @@ COMMON_SCHEMA = "common.schema.json"
 
 
 def load_schema(file_name: str) -> dict[str, Any]:
-    """One schema file of this folder, parsed."""
-    loaded: dict[str, Any] = json.loads((SCHEMA_DIR / file_name).read_text(encoding="utf-8"))
+    """One schema file of this folder, parsed (a fresh copy the caller may change)."""
+    loaded: dict[str, Any] = json.loads(_schema_text(file_name))
     return loaded
+
+
+@cache
+def _schema_text(file_name: str) -> str:
+    return (SCHEMA_DIR / file_name).read_text(encoding="utf-8")
+
+
+@cache
+def _parsed(file_name: str) -> dict[str, Any]:
+    # Shared and never modified: inline_refs builds new containers instead.
+    return load_schema(file_name)
 
 
 def inline_refs(node: Any, file_name: str, seen: tuple[str, ...] = ()) -> Any:
@@ -50,7 +61,7 @@ def inline_refs(node: Any, file_name: str, seen: tuple[str, ...] = ()) -> Any:
     target_file = target_file or file_name
     if (target_file + pointer) in seen:
         raise ValueError(f"recursive $ref {ref} in {file_name}")
-    target: Any = load_schema(target_file)
+    target: Any = _parsed(target_file)
     for part in pointer.strip("/").split("/"):
         target = target[part]
     resolved = inline_refs(target, target_file, (*seen, target_file + pointer))
@@ -62,5 +73,6 @@ def validator_for(kind: DocumentKind) -> Draft202012Validator:
     """A validator for one kind of spec document; built once per process."""
     schema = inline_refs(load_schema(SCHEMA_FILES[kind]), SCHEMA_FILES[kind])
     schema.pop("$defs", None)  # every use is inlined now
-    Draft202012Validator.check_schema(schema)
+    # No check_schema here: it takes most of a second on the inlined form; the tests
+    # check both the files and their inlined form.
     return Draft202012Validator(schema)

@@ -55,6 +55,8 @@ def test_schema_files_are_valid_draft_2020_12() -> None:
         schema = json.loads((SCHEMA_DIR / name).read_text())
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         Draft202012Validator.check_schema(schema)
+    for kind in SCHEMA_FILES:
+        Draft202012Validator.check_schema(validator_for(kind).schema)  # type: ignore[arg-type]
 
 
 def test_seed_bot_is_schema_valid(seed_bot_dir: Path) -> None:
