@@ -213,7 +213,6 @@ def test_yml_files_are_not_silently_ignored(tmp_path: Path, seed_bot_dir: Path) 
     assert diag.code == "S011" and diag.fix == "rename it to `Extra.yaml`"
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
 def test_fifo_and_device_links_are_not_read(tmp_path: Path, seed_bot_dir: Path) -> None:
     root = make_bot(tmp_path, seed_bot_dir, {})
     os.mkfifo(root / "intents" / "Pipe.yaml")
