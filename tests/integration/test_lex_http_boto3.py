@@ -185,3 +185,37 @@ def test_unknown_path_is_an_unknown_operation(served: tuple[Server, LocalLexRunt
     assert answer.status_code == 404
     assert answer.headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert "message" in answer.json()
+
+
+class RaisingRuntime(LocalLexRuntime):
+    """A runtime whose RecognizeText raises the Lex error named in the text, to check every class's wire form."""
+
+    def recognize_text(self, **kwargs: Any) -> dict[str, Any]:
+        from runtime.lex.errors import ERROR_CLASSES
+
+        if kwargs["text"] == "bug":
+            raise RuntimeError("secret internals")
+        raise ERROR_CLASSES[kwargs["text"]](f"simulated {kwargs['text']}")
+
+
+def test_every_lex_error_class_reaches_boto3_as_its_own_exception() -> None:
+    from runtime.lex.errors import ERROR_CLASSES
+
+    runtime = RaisingRuntime(clock=ManualClock(START))
+    with Server(runtime) as server:
+        lex = boto3.client(
+            "lexv2-runtime",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        for code, cls in ERROR_CLASSES.items():
+            with pytest.raises(getattr(lex.exceptions, code)) as raised:
+                lex.recognize_text(**_ids("ABCDE12345", "err-1"), text=code)
+            assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == cls.http_status
+            assert raised.value.response["Error"]["Message"] == f"simulated {code}"
+        with pytest.raises(lex.exceptions.InternalServerException) as bug:
+            lex.recognize_text(**_ids("ABCDE12345", "err-1"), text="bug")
+        assert "secret internals" not in bug.value.response["Error"]["Message"]  # a bug never leaks to the client
