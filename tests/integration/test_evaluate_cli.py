@@ -78,6 +78,8 @@ def test_engine_and_http_agree(data: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["evaluate", "--data", str(data), "--compare-targets", "engine,http"]) == 0
     out = capsys.readouterr().out
     assert "compared 7 utterances on engine, http" in out and "the targets agree on every utterance" in out
+    assert main(["evaluate", "--compare-targets", "engine,http"]) == 0  # without --data: the spec's own utterances
+    assert "compared 51 utterances on engine, http" in capsys.readouterr().out
 
 
 def test_a_disagreement_between_targets_is_listed(
