@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from typing import Any
 
@@ -81,3 +82,25 @@ def signed_in_page(page: Page, base_url: str, prefix: str = "user", fixed_name: 
 def send_in_ui(page: Page, text: str) -> None:
     page.fill(".message-input", text)
     page.click('.message-form button[type="submit"]')
+
+
+def create_room_in_ui(page: Page, title: str, bot_mode: str = "mention") -> str:
+    """Create a room from the side panel; returns its id (shown in the room's header)."""
+    tools = page.locator(".room-tools")
+    if tools.get_attribute("open") is None:
+        page.click(".room-tools summary")
+    page.fill('input[name="title"]', title)
+    page.select_option('select[name="botMode"]', bot_mode)
+    page.click(".create-room-form button[type='submit']")
+    expect(page.locator("#conversation-title")).to_have_text(title)
+    expect(page.locator(".room-id")).to_have_text(re.compile(r"\S"))
+    return page.locator(".room-id").inner_text()
+
+
+def join_room_in_ui(page: Page, room_id: str) -> None:
+    tools = page.locator(".room-tools")
+    if tools.get_attribute("open") is None:
+        page.click(".room-tools summary")
+    page.fill('input[name="roomId"]', room_id)
+    page.click(".join-room-form button[type='submit']")
+    expect(page.locator(".room-id")).to_have_text(room_id)
