@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,15 +53,27 @@ async def _read_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return body
 
 
-async def _run(call: Callable[[], Response[bytes]]) -> Response[bytes]:
-    """Run an engine call off the event loop and turn Lex errors into Lex HTTP errors."""
+async def _run(operation: str, ids: dict[str, Any], call: Callable[[], Response[bytes]]) -> Response[bytes]:
+    """Run an engine call off the event loop, turn Lex errors into Lex HTTP errors, log one JSON line."""
+    started = time.perf_counter()
     try:
-        return await anyio.to_thread.run_sync(call)
+        response = await anyio.to_thread.run_sync(call)
     except LexError as error:
-        return _error_response(error)
+        response = _error_response(error)
     except Exception:  # a bug must reach the client as Lex's 500, never as a traceback
-        _log.exception(json.dumps({"event": "lex_http_internal_error"}))
-        return _error_response(InternalServerException("The local Lex engine failed on this request; see the server log."))
+        _log.exception(json.dumps({"event": "lex_http_internal_error", "operation": operation, **ids}))
+        response = _error_response(InternalServerException("The local Lex engine failed on this request; see the server log."))
+    if _log.isEnabledFor(logging.INFO):
+        record = {
+            "event": "lex_http_request",
+            "operation": operation,
+            **{k: str(v)[:100] for k, v in ids.items()},
+            "status": response.status_code,
+            "error": response.headers.get("x-amzn-ErrorType"),
+            "ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        _log.info(json.dumps(record))
+    return response
 
 
 def _path_ids(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -86,7 +99,7 @@ def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
         if "text" not in body:
             return _error_response(ValidationException("text is required: the user's utterance, 1-1024 characters"))
         ids = _path_ids(request)
-        return await _run(lambda: _json_response(runtime.recognize_text(**ids, **body)))
+        return await _run("RecognizeText", ids, lambda: _json_response(runtime.recognize_text(**ids, **body)))
 
     @post(_PREFIX, status_code=200)
     async def put_session(request: Request[Any, Any, Any]) -> Response[bytes]:
@@ -108,17 +121,17 @@ def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
                 headers["x-amz-lex-request-attributes"] = result["requestAttributes"]
             return Response(content=b"", status_code=200, media_type=result["contentType"], headers=headers)
 
-        return await _run(call)
+        return await _run("PutSession", ids, call)
 
     @get(_PREFIX)
     async def get_session(request: Request[Any, Any, Any]) -> Response[bytes]:
         ids = _path_ids(request)
-        return await _run(lambda: _json_response(runtime.get_session(**ids)))
+        return await _run("GetSession", ids, lambda: _json_response(runtime.get_session(**ids)))
 
     @delete(_PREFIX, status_code=200)
     async def delete_session(request: Request[Any, Any, Any]) -> Response[bytes]:
         ids = _path_ids(request)
-        return await _run(lambda: _json_response(runtime.delete_session(**ids)))
+        return await _run("DeleteSession", ids, lambda: _json_response(runtime.delete_session(**ids)))
 
     def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
         # Routing errors (unknown path, wrong method) in Lex's error shape, not Litestar's.

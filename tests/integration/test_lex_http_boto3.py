@@ -219,3 +219,19 @@ def test_every_lex_error_class_reaches_boto3_as_its_own_exception() -> None:
         with pytest.raises(lex.exceptions.InternalServerException) as bug:
             lex.recognize_text(**_ids("ABCDE12345", "err-1"), text="bug")
         assert "secret internals" not in bug.value.response["Error"]["Message"]  # a bug never leaks to the client
+
+
+def test_each_request_logs_one_json_line(served: tuple[Server, LocalLexRuntime, str], lex: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import json
+    import logging
+
+    _, _, bot_id = served
+    caplog.set_level(logging.INFO, logger="chat_lex.lex_http")
+    lex.recognize_text(**_ids(bot_id, "log-1"), text="help")
+    with pytest.raises(lex.exceptions.ResourceNotFoundException):
+        lex.get_session(**_ids(bot_id, "log-never"))
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "chat_lex.lex_http"]
+    assert [(x["operation"], x["status"], x["error"], x["sessionId"]) for x in lines] == [
+        ("RecognizeText", 200, None, "log-1"),
+        ("GetSession", 404, "ResourceNotFoundException", "log-never"),
+    ]
