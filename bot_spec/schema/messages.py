@@ -192,6 +192,8 @@ class _Explainer:
             else:
                 message = f"{self._field(path)} must be text, but YAML reads `{raw}` as a number"
             fix = f'put the value in quotes: "{raw}"' if raw else "write the text after the colon"
+        elif "x-fix" in _schema(error):
+            fix = str(_schema(error)["x-fix"])
         elif got is None:
             fix = f"give it a value ({wanted}) or remove the key"
         elif isinstance(got, str) and ("integer" in expected or "number" in expected or "boolean" in expected):

@@ -149,6 +149,14 @@ def test_wrong_type_explains_yaml_booleans(tmp_path: Path, seed_bot_dir: Path) -
     assert diag.fix == 'put the value in quotes: "yes"'
 
 
+def test_text_not_written_per_locale(tmp_path: Path, seed_bot_dir: Path) -> None:
+    root = make_bot(tmp_path, seed_bot_dir, {"intents/Help.yaml": "name: Help\nutterances:\n  - help\n"})
+    diag = only(problems(root), "S103")
+    assert (diag.line, diag.column) == (3, 3)
+    assert diag.message == "`utterances` must be a mapping (key: value lines); you wrote a list"
+    assert diag.fix == "write it per locale: put the content under a locale id such as `en_US:`"
+
+
 def test_wrong_type_for_a_number(tmp_path: Path, seed_bot_dir: Path) -> None:
     root = make_bot(tmp_path, seed_bot_dir, {"bot.yaml": BOT.replace("300", '"300"')})
     diag = only(problems(root), "S103")
