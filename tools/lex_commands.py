@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import uuid
@@ -15,6 +16,7 @@ import bot_spec
 DEFAULT_BOT_DIR = Path(bot_spec.__file__).resolve().parent / "chatbot"
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_SERVICE_ERROR = 3
 
 
 def register(subparsers: Any) -> None:
@@ -62,7 +64,21 @@ def run_lex_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     runtime, deployment = local_runtime_for(args.bot_dir)
     print(f"botId={deployment.bot_id} botAliasId={deployment.alias_id} localeId={deployment.locale_ids[0]}", flush=True)
-    uvicorn.run(create_lex_http_app(runtime), host=args.host, port=args.port, log_level="warning")
+    # Request logs are JSON lines on stderr; stdout carries only the ids line above.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    started = {
+        "event": "lex_serve_started",
+        "backend": "local Lex V2 engine",
+        "bot": deployment.definition.name,
+        "locales": deployment.locale_ids,
+        "endpoint_url": f"http://{args.host}:{args.port}",
+    }
+    logging.getLogger("chat_lex.lex_serve").info(json.dumps(started))
+    try:
+        uvicorn.run(create_lex_http_app(runtime), host=args.host, port=args.port, log_level="warning")
+    except SystemExit as exc:  # uvicorn exits when it cannot bind; it has already said why
+        print(f"error: could not serve on {args.host}:{args.port} (is the port in use?)", file=sys.stderr)
+        return EXIT_SERVICE_ERROR if exc.code else EXIT_OK
     return EXIT_OK
 
 

@@ -102,3 +102,13 @@ def test_lex_serve_prints_its_ids_and_answers_boto3(seed_bot_dir: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_lex_serve_on_a_busy_port_fails_clearly(seed_bot_dir: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        done = _chat_lex("lex-serve", str(seed_bot_dir), "--port", str(busy.getsockname()[1]))
+    assert done.returncode == 3
+    assert "is the port in use?" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout.startswith("botId=")
