@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from bot_spec.formats.cloudformation import load_template
+from bot_spec.formats.yaml_spec import load_spec
+from tools.publish.stacks import template_text
 
 INFRA = Path(__file__).resolve().parents[2] / "infrastructure"
 TEMPLATES = ("dynamodb", "cognito", "iam", "fulfillment", "runtime")
@@ -92,12 +94,14 @@ def wildcard_violations(template: dict[str, Any]) -> list[str]:
 # ---------------------------------------------------------------- lint and least privilege
 
 
-def test_every_template_passes_cfn_lint_which_does_catch_errors(tmp_path: Path) -> None:
-    # One cfn-lint run (it takes seconds to start) over our templates and a broken one, so the
-    # check is shown to fail on errors.
+def test_every_template_passes_cfn_lint_which_does_catch_errors(tmp_path: Path, seed_bot_dir: Path) -> None:
+    # One cfn-lint run (it takes seconds to start) over our templates, the bot template deploy
+    # generates, and a broken one, so the check is shown to fail on errors.
+    generated = tmp_path / "lexbot.json"
+    generated.write_text(template_text("lexbot", load_spec(seed_bot_dir)), encoding="utf-8")
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: FREE\n", encoding="utf-8")
-    files = [str(INFRA / f"{name}.yaml") for name in TEMPLATES]
+    files = [str(INFRA / f"{name}.yaml") for name in TEMPLATES] + [str(generated)]
     done = subprocess.run(
         [str(CFN_LINT), "--format", "parseable", *files, str(broken)], capture_output=True, text=True, timeout=300, check=False
     )
