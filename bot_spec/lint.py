@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -59,6 +59,7 @@ LINT_CODES: dict[str, tuple[Severity, str]] = {
     "L154": ("error", "a feature Lex offers only in some locales"),
     "L160": ("error", "a reply template that is not valid Jinja2"),
     "L161": ("error", "an AMAZON.FreeFormInput slot in sample utterances"),
+    "L199": ("warning", "a check stopped early on a very large bot"),
 }
 
 BUILTIN_SLOT_TYPES = frozenset(
@@ -125,6 +126,7 @@ MAX_BLOCK_SIZE = 300
 NEAR_JACCARD = 0.8
 NEAR_RATIO = 0.9
 MIN_JACCARD_FOR_RATIO = 0.5
+MAX_COMPARISONS = 1_000_000  # bounds the search on a huge bot (CLINC150 needs about 170,000)
 
 NAME_PATTERN = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -571,7 +573,16 @@ class _Linter:
             if utt.key:
                 unique.setdefault(utt.key, utt)
         records = list(unique.values())
-        for a, b, score in near_duplicate_pairs([(r.intent, r.key) for r in records]):
+        search = near_duplicate_pairs([(r.intent, r.key) for r in records], MAX_COMPARISONS)
+        if not search.complete:
+            self.emit(
+                "L199",
+                _Where("bot", None, ("locales", lid)),
+                f"{lid} is so large that the near-duplicate check stopped after {MAX_COMPARISONS:,} comparisons; "
+                "look-alike utterances beyond that are not reported",
+                "split the bot, or review look-alikes with a smaller subset of intents",
+            )
+        for a, b, score in search.pairs:
             first, second = records[a], records[b]
             self.emit(
                 "L103",
@@ -617,13 +628,22 @@ class _Linter:
 _NAME_FIX = "use letters and digits, optionally separated by single `_` or `-`, at most 100 characters"
 
 
-def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, int, float]]:
-    """Pairs ``(i, j, similarity)`` of near-identical texts from different groups, ``i < j``.
+@dataclass
+class NearDuplicates:
+    """What the near-duplicate search found, and whether it finished within its budget."""
+
+    pairs: list[tuple[int, int, float]]  # (i, j, similarity), i < j, sorted by j
+    complete: bool
+
+
+def near_duplicate_pairs(records: list[tuple[str, str]], max_comparisons: int = 1_000_000) -> NearDuplicates:
+    """Pairs of near-identical texts from different groups.
 
     ``records`` are ``(group, normalised text)`` with distinct texts. No all-pairs
     comparison: texts are blocked on their BLOCKING_TOKENS rarest (stemmed) tokens, and
     only texts of different groups that share a block are compared. Each ``j`` comes
-    once, with the first near neighbour found, so a report stays readable.
+    once, with the first near neighbour found, so a report stays readable. After
+    ``max_comparisons`` the search stops and says so (``complete`` is False).
     """
     token_sets = [frozenset(_stem(t) for t in text.split()) for _, text in records]
     frequency = Counter(t for tokens in token_sets for t in tokens)
@@ -636,6 +656,8 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
     checked: set[tuple[int, int]] = set()
     found: dict[int, tuple[int, float]] = {}
     for by_group in blocks.values():
+        if len(checked) >= max_comparisons:
+            break
         groups = list(by_group.values())
         for x, first_group in enumerate(groups):
             for second_group in groups[x + 1 :]:
@@ -655,8 +677,8 @@ def near_duplicate_pairs(records: list[tuple[str, str]]) -> Iterator[tuple[int, 
                         score = _similarity(token_sets[a], token_sets[b], records[a][1], records[b][1])
                         if score is not None:
                             found[pair[1]] = (pair[0], score)
-    for later in sorted(found):
-        yield found[later][0], later, found[later][1]
+    pairs = [(found[later][0], later, found[later][1]) for later in sorted(found)]
+    return NearDuplicates(pairs=pairs, complete=len(checked) < max_comparisons)
 
 
 def _similarity(a: frozenset[str], b: frozenset[str], text_a: str, text_b: str) -> float | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot_spec import lint
 from bot_spec.definition import (
     BotDefinition,
     BotLocale,
@@ -137,15 +138,24 @@ def test_near_duplicate_pairs_skip_same_group_and_find_typos() -> None:
         ("B", "book a table for two"),
         ("C", "cancel my order"),
     ]
-    pairs = {(i, j) for i, j, _ in near_duplicate_pairs(records)}
+    pairs = {(i, j) for i, j, _ in near_duplicate_pairs(records).pairs}
     assert pairs == {(0, 2)}
 
 
 def test_near_duplicate_pairs_report_each_text_once() -> None:
     records = [("A", "reset my password"), ("B", "reset my passwords"), ("C", "reset my password now please")]
-    found = list(near_duplicate_pairs(records))
+    found = near_duplicate_pairs(records).pairs
     assert [j for _, j, _ in found] == sorted({j for _, j, _ in found})
     assert (0, 1) in {(i, j) for i, j, _ in found}
+
+
+def test_near_duplicate_search_is_bounded(tmp_path: Path, seed_bot_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [(f"G{n}", f"reset my password number {n}") for n in range(50)]
+    assert not near_duplicate_pairs(records, max_comparisons=10).complete
+    assert near_duplicate_pairs(records).complete
+    monkeypatch.setattr(lint, "MAX_COMPARISONS", 0)
+    diag = only(lint_folder(seed_bot_dir), "L199")
+    assert at(diag) == ("bot.yaml", 7)
 
 
 # ---------------------------------------------------------------- references
