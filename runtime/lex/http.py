@@ -48,6 +48,8 @@ async def _read_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationException(f"the request body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ValidationException("the request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ValidationException("the request body must be a JSON object")
     return body

@@ -55,7 +55,10 @@ def check_request(operation: str, params: dict[str, Any]) -> None:
     """Raise ValidationException naming the first bad field of a runtime request."""
     shape = _operation(operation).input_shape
     assert shape is not None  # every runtime operation has an input
-    report = ParamValidator().validate(_without_null_slots(params), shape)
+    try:
+        report = ParamValidator().validate(_without_null_slots(params), shape)
+    except RecursionError:
+        raise ValidationException("the request is nested too deeply") from None
     if report.has_errors():
         first = report.generate_report().splitlines()[0]
         raise ValidationException(f"1 validation error detected: {first}")

@@ -168,6 +168,8 @@ def test_dependency_failed_over_http(seed_bot_dir: Path) -> None:
         (b"{}", "text is required"),
         (b'{"text": "' + b"a" * 300_000 + b'"}', "bytes"),
         (b'{"text": "hi", "sessionState": {"dialogAction": {"type": "Explode"}}}', "dialogAction.type"),
+        (b'{"text": "hi", "requestAttributes": ' + b'{"a": ' * 20_000 + b'"x"' + b"}" * 20_001, "nested too deeply"),
+        (b'{"text": "hi", "sessionState": {"sessionAttributes": ' + b"[" * 5 + b"]" * 5 + b"}}", "sessionAttributes"),
     ],
 )
 def test_malformed_raw_requests_get_lex_validation_errors(served: tuple[Server, LocalLexRuntime, str], body: bytes, problem: str) -> None:
