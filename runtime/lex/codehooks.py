@@ -68,6 +68,8 @@ def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
         size = len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
     except (TypeError, ValueError) as exc:
         raise invalid_response(f"the response is not JSON-serialisable ({exc})") from None
+    except RecursionError:
+        raise invalid_response("the response is nested too deeply") from None
     if size > MAX_RESPONSE_BYTES:
         raise invalid_response(f"the response is {size} bytes; Lex accepts at most {MAX_RESPONSE_BYTES}")
     problem = _response_validator().first_problem(response)
@@ -213,6 +215,8 @@ def lambda_invoker(lambda_client: Any, function_arn: str) -> Invoker:
             parsed = json.loads(body)
         except ValueError as exc:
             raise invalid_response(f"the payload is not JSON ({exc})") from None
+        except RecursionError:
+            raise invalid_response("the payload is nested too deeply") from None
         if not isinstance(parsed, dict):
             raise invalid_response(f"the response must be a JSON object, got {type(parsed).__name__}")
         return parsed

@@ -79,6 +79,18 @@ def test_each_invalid_response_kind_is_dependency_failed_section_4(kind: str) ->
     assert err.value.http_status == 424
 
 
+def test_deeply_nested_response_is_dependency_failed() -> None:
+    nested: dict[str, Any] = {}
+    node = nested
+    for _ in range(5000):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(DependencyFailedException, match="nested too deeply"):
+        validate_response({"sessionState": {"dialogAction": {"type": "Delegate"}}, "deep": nested}, LOCALE)
+    with pytest.raises(DependencyFailedException, match="nested too deeply"):
+        lambda_invoker(FakeLambda(b'{"a":' * 3000 + b"1" + b"}" * 3000), ARN)({})
+
+
 def test_response_that_is_not_json_serialisable() -> None:
     with pytest.raises(DependencyFailedException, match="JSON"):
         validate_response({"sessionState": {"dialogAction": {"type": "Delegate"}}, "x": object()}, LOCALE)
