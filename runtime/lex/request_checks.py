@@ -82,6 +82,26 @@ def check_request(operation: str, params: dict[str, Any]) -> None:
         _check_attributes("requestAttributes", params["requestAttributes"])
     if params.get("sessionState") is not None:
         check_session_state(params["sessionState"])
+    if params.get("messages") is not None:
+        check_messages(params["messages"])
+
+
+def check_messages(messages: list[dict[str, Any]]) -> None:
+    """PutSession messages: at most 10, each with content (1-1024) or a card, as the model bounds them."""
+    if len(messages) > 10:
+        raise ValidationException(f"messages holds {len(messages)} messages; at most 10 are allowed")
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if message["contentType"] not in ("PlainText", "SSML", "CustomPayload", "ImageResponseCard"):
+            raise ValidationException(f"{where}.contentType must be PlainText, SSML, CustomPayload or ImageResponseCard")
+        if message["contentType"] == "ImageResponseCard":
+            card = message.get("imageResponseCard")
+            if card is None:
+                raise ValidationException(f"{where}.imageResponseCard is required for an ImageResponseCard message")
+            if len(card["title"]) > 250 or len(card.get("buttons") or []) > 5:
+                raise ValidationException(f"{where}.imageResponseCard: title at most 250 characters, at most 5 buttons")
+        elif not 1 <= len(message.get("content") or "") <= 1024:
+            raise ValidationException(f"{where}.content must be 1-1024 characters")
 
 
 def _check_attributes(field: str, attributes: dict[str, str]) -> None:

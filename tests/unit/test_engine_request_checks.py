@@ -86,3 +86,20 @@ def test_bad_requests_are_validation_errors_naming_the_field(case: str) -> None:
 
 def test_null_slots_are_accepted_as_lex_returns_them() -> None:
     check_request("RecognizeText", _rt(sessionState={"intent": {"name": "A", "slots": {"S": None}}}))
+
+
+@pytest.mark.parametrize(
+    ("messages", "problem"),
+    [
+        ([{"contentType": "PlainText", "content": "x"}] * 11, "at most 10"),
+        ([{"contentType": "Hologram", "content": "x"}], "contentType"),
+        ([{"contentType": "PlainText", "content": "x" * 1025}], "1-1024"),
+        ([{"contentType": "PlainText"}], "1-1024"),
+        ([{"contentType": "ImageResponseCard"}], "imageResponseCard is required"),
+        ([{"contentType": "ImageResponseCard", "imageResponseCard": {"title": "t" * 251}}], "250"),
+    ],
+)
+def test_put_session_messages_are_bounded(messages: list[dict[str, Any]], problem: str) -> None:
+    params = {**BASE, "sessionState": {"dialogAction": {"type": "Close"}}, "messages": messages}
+    with pytest.raises(ValidationException, match=problem):
+        check_request("PutSession", params)
