@@ -115,7 +115,7 @@ def test_missing_required_key(tmp_path: Path, seed_bot_dir: Path) -> None:
     diag = only(problems(root), "S102")
     assert "`child_directed` is missing" in diag.message
     assert diag.fix is not None and "COPPA" in diag.fix
-    assert diag.line == 1
+    assert (diag.line, diag.column) == (1, 1)
 
 
 def test_missing_key_in_a_list_item_points_at_the_item(tmp_path: Path, seed_bot_dir: Path) -> None:
