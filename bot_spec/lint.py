@@ -477,6 +477,13 @@ class _Linter:
     def check_reply(self, intent: Intent, lid: str, reply_name: str, template: str) -> None:
         try:
             self.jinja.parse(template)
+        except RecursionError:  # Jinja's parser recurses per nesting level
+            self.emit(
+                "L160",
+                _Where("intent", intent.name, ("replies", lid, reply_name)),
+                f"reply `{reply_name}` of intent {intent.name} nests too deeply for Jinja2 to read",
+                "flatten the template: fewer nested {% if %}/{% for %} blocks and parentheses",
+            )
         except TemplateSyntaxError as exc:
             line_note = f" (template line {exc.lineno})" if template.count("\n") else ""
             self.emit(

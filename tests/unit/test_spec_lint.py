@@ -364,6 +364,13 @@ def test_reply_template_that_does_not_parse(tmp_path: Path, seed_bot_dir: Path) 
     assert "not a valid Jinja2 template" in diag.message
 
 
+def test_reply_template_nested_too_deeply(seed_bot_dir: Path) -> None:
+    defn = load_spec(seed_bot_dir)
+    defn.locales[0].intents[1].replies["deep"] = "{{" + "(" * 1900 + "1" + ")" * 1900 + "}}"
+    diag = only(lint_spec(defn), "L160")
+    assert "nests too deeply" in diag.message
+
+
 def test_free_form_slot_in_sample_utterances(tmp_path: Path, seed_bot_dir: Path) -> None:
     intent = """
         name: Feedback
