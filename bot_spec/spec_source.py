@@ -27,6 +27,7 @@ from bot_spec.schema.messages import JsonPath, Position, dotted, schema_diagnost
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_SPEC_FILES = 5000
 MAX_SPEC_BYTES = 50 * 1024 * 1024  # the whole folder; bounds a run even when every file is under its cap
+MAX_EVENTS_PER_FILE = 500_000  # parser events (values, starts and ends of lists and mappings)
 MAX_NODES_PER_FILE = 500_000
 MAX_ALIAS_EXPANSION = 10_000  # values repeated through `*alias`; a billion-laughs bomb stops here
 MAX_DEPTH = 40
@@ -172,8 +173,8 @@ class _TreeBuilder:
             raise self._refuse(
                 TOO_COMPLEX,
                 node,
-                f"the file expands to more than {MAX_NODES_PER_FILE:,} values (aliases `*name` repeat whole subtrees)",
-                "write the content out without nested aliases, or split it into several files",
+                f"the file expands to more than {MAX_NODES_PER_FILE:,} values",
+                "split the content over several files",
             )
         if depth > MAX_DEPTH:
             raise self._refuse(
@@ -330,6 +331,35 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
     return _error(YAML_SYNTAX, message, file, None if mark is None else mark.line + 1, None if mark is None else mark.column + 1, fix)
 
 
+def _count_events(text: str, file: str) -> None:
+    """Refuse a file with too many YAML values before any node tree is built.
+
+    Composing builds a Python object (with two position marks) per value, so a 5 MB
+    file of `[a,a,a,...]` would take most of a gigabyte; counting parser events first
+    keeps memory flat and stops early.
+    """
+    loader = _SafeLoader(text)
+    try:
+        events = 0
+        while loader.check_event():
+            event = loader.get_event()
+            events += 1
+            if events > MAX_EVENTS_PER_FILE:
+                mark = event.start_mark
+                raise _Refused(
+                    _error(
+                        TOO_COMPLEX,
+                        f"the file holds more than {MAX_EVENTS_PER_FILE:,} YAML values and brackets; spec files are far smaller",
+                        file,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "split the content over several files, or check that this is the right file",
+                    )
+                )
+    finally:
+        loader.dispose()
+
+
 def read_spec_file(path: Path, display: str | None = None) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Parse one YAML file safely: its data (None when unreadable), source map and problems."""
     file = display or str(path)
@@ -357,15 +387,17 @@ def _read_checked(path: Path, source: SourceMap) -> tuple[Any, SourceMap, list[D
     if len(data) > MAX_FILE_BYTES:
         raise _Refused(_too_large(file, len(data)))
     text = _decode(data, file)
-    loader = _SafeLoader(text)
     try:
-        root = loader.get_single_node()
+        _count_events(text, file)
+        loader = _SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise _Refused(_yaml_problem(exc, text, file)) from None
     except RecursionError:
         raise _Refused(_error(TOO_COMPLEX, f"the file nests deeper than {MAX_DEPTH} levels", file, 1, 1, "flatten the structure")) from None
-    finally:
-        loader.dispose()
     if root is None:
         raise _Refused(
             _error(NOT_A_MAPPING, "the file is empty", file, 1, 1, "write the mapping this file should hold, starting with `name:`")

@@ -12,7 +12,15 @@ import pytest
 
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats.yaml_spec import load_spec
-from bot_spec.spec_source import MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_FILE_BYTES, MAX_SPEC_BYTES, read_spec_file, read_spec_folder
+from bot_spec.spec_source import (
+    MAX_ALIAS_EXPANSION,
+    MAX_DEPTH,
+    MAX_EVENTS_PER_FILE,
+    MAX_FILE_BYTES,
+    MAX_SPEC_BYTES,
+    read_spec_file,
+    read_spec_folder,
+)
 
 
 def make_bot(tmp_path: Path, seed_bot_dir: Path, files: dict[str, str | bytes]) -> Path:
@@ -108,6 +116,15 @@ def test_folder_over_the_total_cap_is_refused_before_parsing(tmp_path: Path, see
     diags = problems(root)
     assert codes(diags) == ["S003"]
     assert "a bot folder may hold at most 50 MB" in diags[0].message
+
+
+def test_file_with_too_many_values_is_refused_before_composing(tmp_path: Path, seed_bot_dir: Path) -> None:
+    flat = "name: Help\nlex_extras: [" + ",".join(["a"] * MAX_EVENTS_PER_FILE) + "]\n"
+    root = make_bot(tmp_path, seed_bot_dir, {"intents/Help.yaml": flat})
+    diags = problems(root)
+    assert codes(diags) == ["S005"]
+    assert f"more than {MAX_EVENTS_PER_FILE:,} YAML values" in diags[0].message
+    assert diags[0].line == 2
 
 
 def test_binary_garbage(tmp_path: Path, seed_bot_dir: Path) -> None:
