@@ -210,8 +210,13 @@ class Step:
     closed: int
 
     @property
+    def complete(self) -> bool:
+        """Every frame arrived and no socket was closed."""
+        return self.closed == 0 and self.received >= self.expected
+
+    @property
     def ok(self) -> bool:
-        return self.closed == 0 and self.received >= self.expected and self.p99 < P99_TARGET_MS
+        return self.complete and self.p99 < P99_TARGET_MS
 
     @property
     def deliveries_per_s(self) -> float:
@@ -250,10 +255,33 @@ async def fanout_steps(conns: list[Conn], make_frame: Any, rates: list[float], s
         )
         while sender.acks.qsize():
             sender.acks.get_nowait()
-        if not step.ok:
+        if not step.complete or step.p99 > 2000:  # past saturation: stop climbing
             break
         await asyncio.sleep(0.3)
     return steps
+
+
+def fanout_rows(label: str, steps: list[Step], receivers: int, note: str) -> list[tuple[str, str, str]]:
+    passing = [s for s in steps if s.ok]
+    complete = [s for s in steps if s.complete and s.p99 < 500]
+    best = max(passing, key=lambda s: s.rate) if passing else None
+    most = max(complete, key=lambda s: s.rate) if complete else None
+    low = steps[0]
+    return [
+        (
+            f"{label} deliveries/s at p99 < 50 ms",
+            f"{best.rate * receivers:,.0f}" if best else "none passed",
+            f"{best.rate:.0f} msg/s x {receivers} receivers; {note}"
+            if best
+            else f"even {low.rate:.0f} msg/s had p99 {low.p99:.1f} ms; {note}",
+        ),
+        (
+            f"{label} deliveries/s at p99 < 500 ms, nothing lost",
+            f"{most.rate * receivers:,.0f}" if most else "none",
+            f"p50 {most.p50:.1f} ms, p99 {most.p99:.1f} ms" if most else "",
+        ),
+        (f"{label} send-to-receive p50 / p99", f"{low.p50:.1f} / {low.p99:.1f} ms", f"at {low.rate:.0f} msg/s"),
+    ]
 
 
 async def persisted_rate(conns: list[Conn], rooms: list[str], per_sender: int) -> tuple[float, int, list[float]]:
@@ -351,17 +379,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
 
             print("fan-out, 1 room of 1000 ...", flush=True)
             steps = await fanout_steps(conns, lambda s: chat_frame(world.big_room, s), rates, seconds)
-            passing = [s for s in steps if s.ok]
-            best = max(passing, key=lambda s: s.rate) if passing else None
-            rows.append(
-                (
-                    "fan-out deliveries/s at p99 < 50 ms (1 room x 1000)",
-                    f"{best.rate * len(conns):,.0f}" if best else "none passed",
-                    f"{best.rate:.0f} msg/s persisted + fanned out" if best else f"lowest step p99 {steps[0].p99:.1f} ms",
-                )
-            )
-            low = steps[0]
-            rows.append(("send-to-receive p50 / p99 (1000 receivers)", f"{low.p50:.1f} / {low.p99:.1f} ms", f"at {low.rate:.0f} msg/s"))
+            rows += fanout_rows("runtime: fan-out (1 room x 1000)", steps, len(conns), "each message validated, stored, then fanned out")
 
             print("persisted messages, 100 rooms of 10 ...", flush=True)
             rate, acked, latencies = await persisted_rate(conns, world.small_rooms, per_sender)
@@ -376,7 +394,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
                 (
                     "  delivery p50 / p99 under that load",
                     f"{pct(latencies, 0.5):.1f} / {pct(latencies, 0.99):.1f} ms",
-                    "10 receivers per message",
+                    "10 receivers per message; 1000 senders each waiting for its ACK, so mostly queueing",
                 )
             )
             await close_conns(conns)
@@ -412,7 +430,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
             req = urllib.request.Request(f"http://{HOST}:{port}/api/conversations", headers={"authorization": f"Bearer {world.tokens[0]}"})
             with urllib.request.urlopen(req, timeout=10) as response:
                 private = next(c["conversationId"] for c in json.load(response)["conversations"] if c["kind"] == "private")
-            for n in range(bot_turns):
+            for n in range(-1, bot_turns):  # turn -1 warms the engine up (its NLU model loads on first use) and is not timed
                 t0 = time.perf_counter()
                 conn.ws.send_text(
                     json.dumps({"action": "sendmessage", "conversationId": private, "message": "help", "clientMessageId": f"bot-{n}"})
@@ -420,7 +438,8 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
                 while True:
                     text = await asyncio.wait_for(conn.ws.recv(), 30)
                     if text.startswith('{"type":"BOT_RESPONSE"'):
-                        latencies.append((time.perf_counter() - t0) * 1000)
+                        if n >= 0:
+                            latencies.append((time.perf_counter() - t0) * 1000)
                         break
             rows.append(
                 (
@@ -449,17 +468,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
                 await asyncio.sleep(0.1)
             conns = await open_conns(port, [""], users, welcome=False)
             steps = await fanout_steps(conns, baseline_frame, rates, seconds)
-            passing = [s for s in steps if s.ok]
-            best = max(passing, key=lambda s: s.rate) if passing else None
-            rows.append(
-                (
-                    "baseline: websockets.broadcast() deliveries/s at p99 < 50 ms",
-                    f"{best.rate * len(conns):,.0f}" if best else "none passed",
-                    "same load; no auth, no validation, no store" + ("" if best else f"; lowest step p99 {steps[0].p99:.1f} ms"),
-                )
-            )
-            low = steps[0]
-            rows.append(("baseline: send-to-receive p50 / p99", f"{low.p50:.1f} / {low.p99:.1f} ms", f"at {low.rate:.0f} msg/s"))
+            rows += fanout_rows("baseline: websockets.broadcast()", steps, len(conns), "no auth, no validation, no store")
             await close_conns(conns)
         finally:
             baseline.stop()
