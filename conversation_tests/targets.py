@@ -163,6 +163,15 @@ def _lex_target_factory(endpoint_name: str) -> TargetFactory:
 TARGET_FACTORIES: dict[str, TargetFactory] = {name: _lex_target_factory(name) for name in ("engine", "http", "aws")}
 
 
+def _open_chat_target(options: EndpointOptions) -> ConversationTarget:
+    from conversation_tests.targets_chat import open_chat_target  # imported late: it needs TargetCannotDo from here
+
+    return open_chat_target(options)
+
+
+TARGET_FACTORIES["chat"] = _open_chat_target
+
+
 def open_target(name: str, options: EndpointOptions) -> ConversationTarget:
     """Open the target called ``name``; EndpointError lists the known names when it is unknown."""
     factory = TARGET_FACTORIES.get(name)

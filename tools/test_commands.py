@@ -23,7 +23,7 @@ DEFAULT_FEATURES = PROJECT_ROOT / "conversation_tests" / "features"
 DEFAULT_TRANSCRIPTS = Path("test-results") / "transcripts"
 PLUGIN = "conversation_tests.plugin"
 MAX_FEATURE_BYTES = 1024 * 1024  # a feature file is prose; a megabyte is a mistake (or an attack)
-KNOWN_TARGETS = ("engine", "http", "aws")  # the plugin's registry may hold more; pytest checks the name too
+KNOWN_TARGETS = ("engine", "http", "aws", "chat")  # the plugin's registry may hold more; pytest checks the name too
 
 EXIT_OK = 0
 EXIT_FAILED = 1

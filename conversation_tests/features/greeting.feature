@@ -2,6 +2,7 @@ Feature: Greeting
   The bot greets the user for the time of day in the user's own time zone,
   and by name when the session knows the customer.
 
+  @local-clock
   Scenario Outline: A greeting in each part of the day
     Given a new conversation
     And the time is "<time>" in "<zone>"
@@ -20,6 +21,7 @@ Feature: Greeting
       | 18:00 | Australia/Sydney | good evening  | evening     |
       | 02:30 | America/Chicago  | howdy         | evening     |
 
+  @local-clock
   Scenario: The time-zone request attribute decides the part of day
     Given a new conversation
     And the time is "13:00" in "UTC"
@@ -27,6 +29,7 @@ Feature: Greeting
     When I say "hello"
     Then the bot says "Good evening! How can I help you today?"
 
+  @local-clock @session-attributes
   Scenario: Greeting by name
     Given a new conversation as "ana-42"
     And the time is "09:00" in "Europe/Lisbon"

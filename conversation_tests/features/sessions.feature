@@ -1,8 +1,8 @@
 Feature: Sessions
   A session ends after 300 seconds idle (the bot's idle_session_ttl) and keeps its attributes until then.
 
-  # Idle steps jump the engine's clock; on a real alias they really wait, hence @slow.
-  @slow
+  # Idle steps jump the engine's clock; on a real alias they really wait, hence @slow; the chat target skips @local-clock.
+  @slow @local-clock
   Scenario: A session expires after being idle too long
     Given a new conversation
     When I say "check my status"
@@ -12,7 +12,7 @@ Feature: Sessions
     Then the intent is "FallbackIntent"
     And the bot says "I'm sorry, I couldn't understand that."
 
-  @slow
+  @slow @local-clock
   Scenario: A session within its idle time keeps its state
     Given a new conversation
     When I say "check my status"
@@ -23,7 +23,7 @@ Feature: Sessions
     When I say "order"
     Then the slot "StatusType" is "order"
 
-  @slow
+  @slow @local-clock @session-attributes
   Scenario: Session attributes are forgotten when the session expires
     Given a new conversation
     And the session attribute "customer" is "Ana"

@@ -1,6 +1,7 @@
 Feature: Status
   The user checks the status of an order, their account or a delivery.
 
+  @session-attributes
   Scenario Outline: The status type given up front
     Given a new conversation
     When I say "<utterance>"
@@ -19,6 +20,7 @@ Feature: Status
       | track my shipment                 | delivery | Your delivery is scheduled for tomorrow between 2-4 PM.              |
       | what's the status of my purchase  | order    | Your last order #12345 is being processed and will be shipped soon.  |
 
+  @session-attributes
   Scenario: The status type is asked for when missing
     Given a new conversation
     When I say "check my status"
@@ -77,6 +79,7 @@ Feature: Status
     And the bot says something containing "I can help you with"
     And the intent state is "Fulfilled"
 
+  @session-attributes
   Scenario: The last status type persists across turns
     Given a new conversation
     When I say "where is my order"
