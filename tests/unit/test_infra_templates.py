@@ -153,7 +153,8 @@ def test_runtime_role_reaches_only_its_tables_indexes_pool_and_bot_alias() -> No
         "${UsersTableArn}",
         "${MessagesTableArn}/index/bySender",
         "${ConversationsTableArn}/index/byMember",
-        "${UsersTableArn}/index/byUsername",
+        "${UsersTableArn}/index/refreshByUser",
+        "${UsersTableArn}/index/refreshByFamily",
         "${UserPoolArn}",
         "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/${BotId}/${BotAliasId}",
     }
@@ -192,14 +193,17 @@ def test_tables_use_the_agreed_key_design() -> None:
         ("bySender", [("senderId", "HASH"), ("messageId", "RANGE")])
     ]
     c = resources["ConversationsTable"]["Properties"]
-    assert _keys(c) == [("conversationId", "HASH")]
+    assert _keys(c) == [("conversationId", "HASH"), ("sk", "RANGE")]
     assert [(g["IndexName"], _keys(g)) for g in c["GlobalSecondaryIndexes"]] == [
         ("byMember", [("memberId", "HASH"), ("conversationId", "RANGE")])
     ]
     assert _keys(resources["ConnectionsTable"]["Properties"]) == [("connectionId", "HASH")]
     u = resources["UsersTable"]["Properties"]
-    assert _keys(u) == [("userId", "HASH")]
-    assert [(g["IndexName"], _keys(g)) for g in u["GlobalSecondaryIndexes"]] == [("byUsername", [("username", "HASH")])]
+    assert _keys(u) == [("pk", "HASH")]
+    assert [(g["IndexName"], _keys(g)) for g in u["GlobalSecondaryIndexes"]] == [
+        ("refreshByUser", [("tokenUser", "HASH")]),
+        ("refreshByFamily", [("tokenFamily", "HASH")]),
+    ]
     for table in resources.values():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
