@@ -29,6 +29,7 @@ MAX_SPEC_FILES = 5000
 MAX_SPEC_BYTES = 50 * 1024 * 1024  # the whole folder; bounds a run even when every file is under its cap
 MAX_EVENTS_PER_FILE = 500_000  # parser events (values, starts and ends of lists and mappings)
 MAX_NODES_PER_FILE = 500_000
+MAX_EVENTS_PER_SPEC = 2_000_000  # the whole folder; bounds memory (CLINC150's 15,000 utterances: ~16,000)
 MAX_ALIAS_EXPANSION = 10_000  # values repeated through `*alias`; a billion-laughs bomb stops here
 MAX_DEPTH = 40
 
@@ -71,7 +72,8 @@ class SourceMap:
     file: str
     keys: dict[JsonPath, Position] = field(default_factory=dict)
     values: dict[JsonPath, Position] = field(default_factory=dict)
-    texts: dict[JsonPath, str] = field(default_factory=dict)  # scalars as written, for messages
+    texts: dict[JsonPath, str] = field(default_factory=dict)  # non-text scalars as written (`yes`, `2:30`)
+    events: int = 0  # YAML parser events of the file: a measure of its size
 
     def key_position(self, path: JsonPath) -> Position | None:
         """The position of the key that holds ``path`` (None for list items and the root)."""
@@ -82,7 +84,7 @@ class SourceMap:
         return self.values.get(path)
 
     def source_text(self, path: JsonPath) -> str | None:
-        """The scalar at ``path`` exactly as written, or None."""
+        """How a scalar YAML read as a number, boolean or null was written; None for text."""
         return self.texts.get(path)
 
     def position(self, path: JsonPath) -> Position | None:
@@ -224,13 +226,14 @@ class _TreeBuilder:
             )
 
     def _scalar(self, node: ScalarNode, path: JsonPath) -> Any:
-        self.source.texts[path] = node.value
         if node.tag not in _PLAIN_TAGS:
             raise self._refuse(
                 UNSUPPORTED_YAML, node, f"YAML tag `{node.tag}` is not supported in spec files", "remove the `!tag` and write plain text"
             )
         if node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value  # a date written in an utterance stays the text it was written as
+        # Only values YAML turned into something else need their text kept (`yes` -> true).
+        self.source.texts[path] = node.value
         try:
             return SafeConstructor.yaml_constructors[node.tag](self._scalars, node)
         except (ValueError, ConstructorError) as exc:  # e.g. an integer with more digits than Python converts
@@ -331,7 +334,7 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
     return _error(YAML_SYNTAX, message, file, None if mark is None else mark.line + 1, None if mark is None else mark.column + 1, fix)
 
 
-def _count_events(text: str, file: str) -> None:
+def _count_events(text: str, file: str) -> int:
     """Refuse a file with too many YAML values before any node tree is built.
 
     Composing builds a Python object (with two position marks) per value, so a 5 MB
@@ -358,6 +361,7 @@ def _count_events(text: str, file: str) -> None:
                 )
     finally:
         loader.dispose()
+    return events
 
 
 def read_spec_file(path: Path, display: str | None = None) -> tuple[Any, SourceMap, list[Diagnostic]]:
@@ -388,7 +392,7 @@ def _read_checked(path: Path, source: SourceMap) -> tuple[Any, SourceMap, list[D
         raise _Refused(_too_large(file, len(data)))
     text = _decode(data, file)
     try:
-        _count_events(text, file)
+        source.events = _count_events(text, file)
         loader = _SafeLoader(text)
         try:
             root = loader.get_single_node()
@@ -580,12 +584,24 @@ def read_spec_folder(root: Path) -> SpecDocuments:
             )
         )
         raise SpecError(problems)
+    total_events = bot_source.events
     for folder, paths in spec_files.items():
         kind = FOLDERS[folder]
         target = docs.intents if kind == "intent" else docs.slot_types
         for path in paths:
             doc, source, found = read_spec_file(path)
             problems += found
+            total_events += source.events
+            if total_events > MAX_EVENTS_PER_SPEC:
+                problems.append(
+                    _error(
+                        TOO_LARGE,
+                        f"the spec files under {root} hold more than {MAX_EVENTS_PER_SPEC:,} YAML values; reading stopped at {path.name}",
+                        str(root),
+                        fix="remove generated or copied files, or check that this is the right folder",
+                    )
+                )
+                raise SpecError(problems)
             if not isinstance(doc, dict):
                 continue
             problems += schema_diagnostics(doc, kind, source)

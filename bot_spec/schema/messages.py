@@ -180,6 +180,8 @@ class _Explainer:
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
         got = _instance(error)
         raw = self.loc.source_text(path)
+        if raw is None and isinstance(got, str):
+            raw = got
         message = f"{self._field(path)} must be {wanted}; you wrote {kind_of(got)}"
         if raw is not None and got is not None:
             message += f" `{_shown(raw)}`"
@@ -331,6 +333,8 @@ class _Explainer:
         hint = _schema(error).get("x-hint", "one of the allowed shapes")
         message = f"{self._field(path)} must be {hint}; you wrote {kind_of(_instance(error))}"
         raw = self.loc.source_text(path)
+        if raw is None and isinstance(_instance(error), str):
+            raw = _instance(error)
         if raw is not None and _instance(error) is not None:
             message += f" `{_shown(raw)}`"
         fix = "see docs/spec-format.md for examples"

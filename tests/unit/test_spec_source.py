@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot_spec import spec_source
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from bot_spec.spec_source import (
@@ -125,6 +126,14 @@ def test_file_with_too_many_values_is_refused_before_composing(tmp_path: Path, s
     assert codes(diags) == ["S005"]
     assert f"more than {MAX_EVENTS_PER_FILE:,} YAML values" in diags[0].message
     assert diags[0].line == 2
+
+
+def test_folder_with_too_many_values_stops_reading(tmp_path: Path, seed_bot_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spec_source, "MAX_EVENTS_PER_SPEC", 300)
+    root = make_bot(tmp_path, seed_bot_dir, {})
+    diags = problems(root)
+    assert codes(diags) == ["S003"]
+    assert "more than 300 YAML values; reading stopped at" in diags[0].message
 
 
 def test_binary_garbage(tmp_path: Path, seed_bot_dir: Path) -> None:
