@@ -42,8 +42,9 @@ def test_an_unknown_locale_is_shown_as_the_service_error(seed_bot_dir: Path) -> 
 
 
 def test_unknown_target_and_missing_bot_folder(tmp_path: Path) -> None:
-    with pytest.raises(EndpointError, match="unknown target 'carrier-pigeon'; choose one of: aws, engine, http"):
+    with pytest.raises(EndpointError, match="unknown target 'carrier-pigeon'; choose one of: ") as caught:
         open_target("carrier-pigeon", EndpointOptions())
+    assert {"aws", "engine", "http"} <= set(str(caught.value).split(": ")[-1].split(", "))  # the registry may hold more
     with pytest.raises(EndpointError, match="does not exist"):
         open_target("engine", EndpointOptions(bot_dir=tmp_path / "nowhere"))
     with pytest.raises(EndpointError, match=r"has no bot\.yaml"):
