@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
-from runtime.chat.bot_participant import mentions_bot, replies_from_response, strip_mention
+from runtime.chat.bot_participant import BotParticipant, BotTarget, BotUnavailable, mentions_bot, replies_from_response, strip_mention
 from runtime.chat.lex_session import is_time_zone, lex_session_id
 from runtime.chat.metrics import MetricsRegistry
 from runtime.chat.rate_limit import LocalTokenBucket
+from runtime.lex.errors import DependencyFailedException
 
 LEX_SESSION = re.compile(r"[0-9a-zA-Z._:-]{2,100}")
 
@@ -116,3 +118,41 @@ def test_metrics_render_prometheus_text() -> None:
     assert "open 7\n" in text and "# TYPE open gauge" in text
     with pytest.raises(ValueError):
         registry.gauge("x_total", "again")
+
+
+class _Raising:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def recognize_text(self, **kwargs: object) -> dict[str, object]:
+        raise self.exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "RecognizeText"), "ThrottlingException"),
+        (
+            ClientError({"Error": {"Code": "DependencyFailedException", "Message": "Invalid Lambda Response"}}, "RecognizeText"),
+            "DependencyFailedException",
+        ),
+        (DependencyFailedException("Invalid Lambda Response"), "DependencyFailedException"),
+        (EndpointConnectionError(endpoint_url="https://runtime-v2-lex.us-east-1.amazonaws.com"), None),
+    ],
+)
+async def test_boto3_and_local_engine_errors_become_bot_unavailable(exc: Exception, code: str | None) -> None:
+    participant = BotParticipant(_Raising(exc), BotTarget("B", "A", "en_US"), timeout=1.0)
+    with pytest.raises(BotUnavailable) as caught:
+        await participant.ask(conversation_id="c", user_id="u", display_name="U", text="hi", time_zone=None)
+    assert caught.value.lex_code == code
+
+
+async def test_a_non_dict_response_is_bot_unavailable() -> None:
+    class Odd:
+        def recognize_text(self, **kwargs: object) -> str:
+            return "nope"
+
+    with pytest.raises(BotUnavailable):
+        await BotParticipant(Odd(), BotTarget("B", "A", "en_US")).ask(
+            conversation_id="c", user_id="u", display_name="U", text="hi", time_zone=None
+        )
