@@ -557,7 +557,8 @@ def read_spec_folder(root: Path) -> SpecDocuments:
     root = Path(root)
     bot_file = root / "bot.yaml"
     if not root.is_dir():
-        raise SpecError([_error(NO_SPEC, f"{root} is not a folder", str(root), fix="point at a bot folder holding bot.yaml")])
+        fix = f"give the folder instead: {root.parent}" if root.name == "bot.yaml" else "point at a bot folder holding bot.yaml"
+        raise SpecError([_error(NO_SPEC, f"{root} is not a folder", str(root), fix=fix)])
     if not bot_file.exists():
         raise SpecError([_error(NO_SPEC, f"no bot.yaml in {root}", str(root), fix="point at a bot folder holding bot.yaml")])
     problems: list[Diagnostic] = []

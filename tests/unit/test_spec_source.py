@@ -252,6 +252,8 @@ def test_missing_folder_and_missing_bot_yaml(tmp_path: Path) -> None:
     assert codes(problems(tmp_path / "nope")) == ["S000"]
     tmp_path.joinpath("empty").mkdir()
     assert codes(problems(tmp_path / "empty")) == ["S000"]
+    (tmp_path / "empty" / "bot.yaml").write_text("name: X\n")
+    assert problems(tmp_path / "empty" / "bot.yaml")[0].fix == f"give the folder instead: {tmp_path / 'empty'}"
 
 
 def test_bot_without_intents_folder_reads(tmp_path: Path, seed_bot_dir: Path) -> None:
