@@ -34,6 +34,8 @@ async def login_page(request: Request[Any, Any, Any]) -> File:
 @get("/static/{asset_path:path}", include_in_schema=False)
 async def static_asset(request: Request[Any, Any, Any], asset_path: FromPath[str]) -> File:
     static_dir: Path = request.app.state.chat.settings.static_dir.resolve()
+    if "\x00" in asset_path:  # resolve() raises on NUL: answer as for any other bad path
+        raise ApiError(404, "NotFound", "no static file with a NUL in its name")
     target = (static_dir / asset_path.lstrip("/")).resolve()
     # Refuse anything that resolves outside the folder (../, symlinks out).
     if not target.is_relative_to(static_dir) or not target.is_file():
