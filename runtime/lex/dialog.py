@@ -11,7 +11,15 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
 - a declined confirmation ends the intent ``Failed`` with the declination response;
 - the dialog code hook runs once per user input at most: on the initial response, or
   after a slot capture or a confirmation answer; a hook's ``Delegate`` then lets the
-  engine pick the next step without calling the dialog hook again.
+  engine pick the next step without calling the dialog hook again;
+- while a slot or a yes/no is pending, the engine switches intent only when the NLU's
+  top intent is another real intent scoring at or above the locale threshold AND the
+  input did not resolve as the slot value (fact sheet 3.3's practical rule);
+- an ambiguous value (``interpretedValue`` null, e.g. "10 o'clock") is not captured;
+- not interpreted yet: conditional branches and explicit next steps
+  (``initialResponseSetting``, ``slotCaptureSetting``, ``postFulfillmentStatusSpecification``,
+  which the definition keeps in ``extras``), elicitation code hooks, multi-value and
+  composite slots.
 """
 
 from __future__ import annotations
