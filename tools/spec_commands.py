@@ -249,6 +249,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     failed = False
     for defn in bots:
         target = out if len(bots) == 1 else out / defn.name
+        clash = _check_empty_folder(target)
+        if clash is not None:  # two bots of one name in the source
+            return _refuse(f"cannot import {defn.name}: {clash}", "rename one of the bots in the source")
         try:
             write_spec(defn, target)
         except OSError as exc:
