@@ -199,6 +199,17 @@ def test_import_several_bots_into_one_folder_each(tmp_path: Path, seed_bot_dir: 
     assert load_spec(out / "OtherBot").name == "OtherBot"
 
 
+def test_import_refuses_two_bots_of_one_name(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = cloudformation.to_template(load_spec(seed_bot_dir))
+    resources = template["Resources"]
+    logical = next(k for k, r in resources.items() if r["Type"] == "AWS::Lex::Bot")
+    resources[logical + "Copy"] = json.loads(json.dumps(resources[logical]))
+    path = tmp_path / "twins.json"
+    path.write_text(json.dumps(template))
+    assert main(["import", str(path), "-o", str(tmp_path / "out")]) == 1
+    assert "cannot import ChatBot" in capsys.readouterr().err
+
+
 def test_import_rejects_what_is_not_a_bot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"PK\x03\x04 not really a zip")
