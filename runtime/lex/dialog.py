@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
+from bot_spec.formats.lex_shapes import ShapeError, response_from_api
 from runtime.lex.codehooks import Invoker, build_event, validate_response
 from runtime.lex.lex_shapes import (
     LexIntent,
@@ -350,7 +351,7 @@ class Dialog:
 
     def _fulfill(self, intent: LexIntent, intent_def: Intent) -> None:
         self.state["intent"] = intent
-        if intent_def.fulfillment_code_hook and self._hooks_on():
+        if intent_def.fulfillment_code_hook and _fulfillment_active(intent_def) and self._hooks_on():
             self.turn.note("fulfillment-code-hook", intent=intent["name"])
             response = self._invoke("FulfillmentCodeHook", intent, proposed=None, label=None)
             self._apply_hook_response(response, source="FulfillmentCodeHook")
@@ -473,13 +474,36 @@ class Dialog:
         else:  # Close
             self.state["dialogAction"] = {"type": "Close"}
             self._add(messages)
-            if not messages and intent_def is not None and intent.get("state") == "Fulfilled":
+            if (
+                not messages
+                and intent_def is not None
+                and source == "FulfillmentCodeHook"
+                and intent.get("state") in ("Fulfilled", "Failed")
+            ):
+                self._play_post_fulfillment(intent, intent_def)
+            elif not messages and intent_def is not None and intent.get("state") == "Fulfilled":
                 self._close_with_closing_response(intent, intent_def)
 
     def _after_fulfillment(self, intent: LexIntent, intent_def: Intent) -> None:
         self.state["dialogAction"] = {"type": "Close"}
         if intent.get("state") != "Failed":
             intent["state"] = "Fulfilled"
+        self._play_post_fulfillment(intent, intent_def)
+
+    def _play_post_fulfillment(self, intent: LexIntent, intent_def: Intent) -> None:
+        """postFulfillmentStatusSpecification's success or failure response, then (on success) the closing one."""
+        failed = intent.get("state") == "Failed"
+        key = "failureResponse" if failed else "successResponse"
+        spec = ((intent_def.extras.get("fulfillmentCodeHook") or {}).get("postFulfillmentStatusSpecification") or {}).get(key)
+        if isinstance(spec, dict):
+            try:
+                response = response_from_api(spec, f"{intent_def.name}.fulfillmentCodeHook.postFulfillmentStatusSpecification.{key}")
+            except ShapeError as exc:
+                self.turn.note("post-fulfillment-response-unreadable", response=key, problem=str(exc))
+            else:
+                self.turn.note("post-fulfillment-response", response=key)
+                self._play_response(response, intent)
+        if not failed:
             self._close_with_closing_response(intent, intent_def)
 
     # ------------------------------------------------------------ messages
@@ -513,6 +537,11 @@ class Dialog:
     def _add(self, messages: list[LexMessage]) -> None:
         room = MAX_MESSAGES - len(self.turn.messages)
         self.turn.messages.extend(messages[: max(room, 0)])
+
+
+def _fulfillment_active(intent: Intent) -> bool:
+    """``fulfillmentCodeHook.active`` (kept in extras): False turns the hook off without disabling it."""
+    return (intent.extras.get("fulfillmentCodeHook") or {}).get("active") is not False
 
 
 def _clean_message(message: dict[str, Any]) -> LexMessage:

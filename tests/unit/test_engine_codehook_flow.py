@@ -243,3 +243,49 @@ def test_lambda_code_hook_through_a_lambda_client() -> None:
     fake.function = failing
     with pytest.raises(DependencyFailedException, match="Unhandled"):
         runtime.recognize_text(**ids, text="large")
+
+
+POST_FULFILLMENT = {
+    "postFulfillmentStatusSpecification": {
+        "successResponse": {"messageGroups": [{"message": {"plainTextMessage": {"value": "Order placed for a {Size} pizza."}}}]},
+        "failureResponse": {"messageGroups": [{"message": {"plainTextMessage": {"value": "The kitchen is closed."}}}]},
+    }
+}
+
+
+def _hooked_chat(answer: Any, *, active: bool = True) -> Any:
+    from runtime.lex.clock import ManualClock
+    from runtime.lex.engine import LocalLexRuntime
+    from tests.unit.test_engine_fixtures import Chat
+
+    definition = pizza_bot(fulfillment_hook=True)
+    definition.locales[0].intents[0].extras["fulfillmentCodeHook"] = {**POST_FULFILLMENT, "active": active}
+    hook = Recorder(answer)
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    chat = Chat(runtime, runtime.register_bot(definition, code_hook=hook))
+    chat.say("order a large pizza with thin crust")
+    return chat, hook
+
+
+def test_post_fulfillment_success_response_then_closing_section_3_2_step_6() -> None:
+    chat, _ = _hooked_chat(delegate)
+    done = chat.say("yes")
+    assert intent(done)["state"] == "Fulfilled"
+    assert texts(done) == ["Order placed for a large pizza.", "Your large pizza is on its way."]
+
+
+def test_post_fulfillment_failure_response_when_the_hook_fails_the_intent_section_3_2_step_6() -> None:
+    def fail(event: Event) -> dict[str, Any]:
+        return {"sessionState": {"dialogAction": {"type": "Close"}, "intent": dict(event["sessionState"]["intent"], state="Failed")}}
+
+    chat, _ = _hooked_chat(fail)
+    done = chat.say("yes")
+    assert intent(done)["state"] == "Failed"
+    assert texts(done) == ["The kitchen is closed."]
+
+
+def test_inactive_fulfillment_hook_is_not_called_section_3_2_step_6() -> None:
+    chat, hook = _hooked_chat(delegate, active=False)
+    done = chat.say("yes")
+    assert hook.events == []
+    assert intent(done)["state"] == "ReadyForFulfillment"
