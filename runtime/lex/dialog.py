@@ -16,10 +16,11 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
   top intent is another real intent scoring at or above the locale threshold AND the
   input did not resolve as the slot value (fact sheet 3.3's practical rule);
 - an ambiguous value (``interpretedValue`` null, e.g. "10 o'clock") is not captured;
-- not interpreted yet: conditional branches and explicit next steps
-  (``initialResponseSetting``, ``slotCaptureSetting``, ``postFulfillmentStatusSpecification``,
-  which the definition keeps in ``extras``), elicitation code hooks, multi-value and
-  composite slots.
+- from the settings the definition keeps API-shaped in ``extras``, the engine plays the
+  initial response, a slot's capture and failure responses and the post-fulfillment
+  success/failure responses, and honours ``fulfillmentCodeHook.active``; it does not
+  interpret conditional branches, explicit next steps, elicitation code hooks, or
+  multi-value and composite slots.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ class Dialog:
         self.turn.captured = True
         intent["slots"][slot_name] = value
         self.turn.note("slot-captured", slot=slot_name, value=value.get("value"))
+        self._play_extras_response(intent, slot.extras, "valueElicitationSetting", "slotCaptureSetting", "captureResponse")
         if nlu_top is not None and nlu_top.intent_name == intent["name"]:
             self._fill_empty_slots(intent, nlu_top)
         self.turn.session.attempt = 0
@@ -231,6 +233,7 @@ class Dialog:
         attempt = self.turn.session.attempt + 1
         if attempt > max_retries:
             self.turn.note("retries-exhausted", slot=slot.name, maxRetries=max_retries)
+            self._play_extras_response(intent, slot.extras, "valueElicitationSetting", "slotCaptureSetting", "failureResponse")
             self._fallback()
             return
         self.turn.session.attempt = attempt
@@ -260,6 +263,7 @@ class Dialog:
         self.state["intent"] = intent
         self.turn.note("intent-recognised", intent=intent_def.name, score=score.score)
         self._apply_default_values(intent, intent_def)
+        self._play_extras_response(intent, intent_def.extras, "initialResponseSetting", "initialResponse")
         if intent_def.dialog_code_hook and self._hooks_on():
             self._dialog_hook(intent, intent_def, label="InitialResponse")
         else:
@@ -494,17 +498,25 @@ class Dialog:
         """postFulfillmentStatusSpecification's success or failure response, then (on success) the closing one."""
         failed = intent.get("state") == "Failed"
         key = "failureResponse" if failed else "successResponse"
-        spec = ((intent_def.extras.get("fulfillmentCodeHook") or {}).get("postFulfillmentStatusSpecification") or {}).get(key)
-        if isinstance(spec, dict):
-            try:
-                response = response_from_api(spec, f"{intent_def.name}.fulfillmentCodeHook.postFulfillmentStatusSpecification.{key}")
-            except ShapeError as exc:
-                self.turn.note("post-fulfillment-response-unreadable", response=key, problem=str(exc))
-            else:
-                self.turn.note("post-fulfillment-response", response=key)
-                self._play_response(response, intent)
+        self._play_extras_response(intent, intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification", key)
         if not failed:
             self._close_with_closing_response(intent, intent_def)
+
+    def _play_extras_response(self, intent: LexIntent, extras: dict[str, Any], *keys: str) -> None:
+        """Play a Lex ResponseSpecification the definition keeps API-shaped in ``extras`` (when present)."""
+        node: Any = extras
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return
+        where = ".".join(keys)
+        try:
+            response = response_from_api(node, where)
+        except ShapeError as exc:
+            self.turn.note("response-unreadable", response=where, problem=str(exc))
+            return
+        self.turn.note("response", response=where)
+        self._play_response(response, intent)
 
     # ------------------------------------------------------------ messages
 

@@ -159,3 +159,34 @@ def test_same_inputs_give_the_same_outputs() -> None:
     script = ["order a pizza", "large", "thick", "yes", "zxqv", "leave a note", "hi"]
     a, b = new_chat(), new_chat()
     assert [a.say(t) for t in script] == [b.say(t) for t in script]
+
+
+def _say(groups_text: str) -> dict[str, object]:
+    return {"messageGroups": [{"message": {"plainTextMessage": {"value": groups_text}}}]}
+
+
+def test_initial_capture_and_failure_responses_from_lex_settings_section_3_2() -> None:
+    from runtime.lex.clock import ManualClock
+    from runtime.lex.engine import LocalLexRuntime
+    from tests.unit.test_engine_fixtures import START, Chat, pizza_bot
+
+    definition = pizza_bot()
+    order = definition.locales[0].intents[0]
+    order.extras["initialResponseSetting"] = {"initialResponse": _say("Pizza time!")}
+    size = order.slot("Size")
+    assert size is not None
+    size.extras["valueElicitationSetting"] = {
+        "slotCaptureSetting": {"captureResponse": _say("A {Size} one, nice."), "failureResponse": _say("Sizes confuse me.")}
+    }
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    chat = Chat(runtime, runtime.register_bot(definition))
+    first = chat.say("order a pizza")
+    assert texts(first)[0] == "Pizza time!" and len(texts(first)) == 2  # then the Size prompt
+    captured = chat.say("small")
+    assert texts(captured) == ["A small one, nice.", "Which crust for your small pizza?"]
+    chat.session_id = "other"
+    chat.say("order a pizza")
+    chat.say("purple")
+    failed = chat.say("purple")
+    assert texts(failed) == ["Sizes confuse me.", "Sorry, I did not get that."]
+    assert intent(failed)["name"] == "FallbackIntent"
