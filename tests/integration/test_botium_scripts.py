@@ -290,3 +290,34 @@ def test_botium_script_passes_on_the_imported_bot(script: str, external_dir: Pat
     convo_file = convo_dir / f"{name}.convo.txt"
     convo = parse_convo(convo_file.read_text(encoding="utf-8"), convo_file.name)
     assert play(convo, runtime, ids, utterances, f"botium-{name}") == []
+
+
+def _bot_sources(external_dir: Path) -> list[Path]:
+    root = external_dir / "lex_bots"
+    return [p for p in sorted(root.rglob("*")) if p.suffix in (".yaml", ".zip") or (p.is_dir() and (p / "Manifest.json").exists())]
+
+
+def test_every_external_bot_holds_a_dialogue_with_a_delegating_code_hook(external_dir: Path) -> None:
+    """Each real bot, every locale, starts each intent and answers follow-ups without an engine failure."""
+    from bot_spec.importer import import_bots
+
+    def delegate(event: dict[str, Any]) -> dict[str, Any]:
+        return {"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": event["sessionState"]["intent"]}}
+
+    sources = _bot_sources(external_dir)
+    assert len(sources) >= 10
+    turns = 0
+    for source in sources:
+        for definition in import_bots(source):
+            runtime = LocalLexRuntime(clock=ManualClock(START))
+            deployment = runtime.register_bot(definition, code_hook=delegate)
+            for locale in definition.locales:
+                ids = {"botId": deployment.bot_id, "botAliasId": "TSTALIASID", "localeId": locale.locale_id}
+                for n, intent in enumerate(locale.intents):
+                    opening = intent.sample_utterances[0].replace("{", "").replace("}", "") if intent.sample_utterances else "hello"
+                    for text in (opening, "yes", "tomorrow", "10", "no"):
+                        response = runtime.recognize_text(**ids, sessionId=f"{locale.locale_id}-{n}", text=text)
+                        turns += 1
+                        assert response["sessionState"]["dialogAction"]["type"] in ("Close", "ElicitSlot", "ConfirmIntent", "ElicitIntent")
+                        assert len(response["interpretations"]) <= 5
+    assert turns > 100
