@@ -130,8 +130,6 @@ def _relative(words: Sequence[str], today: date) -> date | None:
     simple = {
         "today": today,
         "tonight": today,
-        "now": today,
-        "right now": today,
         "this morning": today,
         "this afternoon": today,
         "this evening": today,
