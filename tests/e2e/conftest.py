@@ -27,13 +27,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+RATE_PER_MINUTE = 40
 # Short timers so a dead socket is noticed in about a second instead of half a minute.
 FAST_UI = "window.chatLexConfig = {heartbeatMs: 700, connectTimeoutMs: 3000, reconnectBaseMs: 200, reconnectMaxMs: 1500};"
 
 
 @pytest.fixture(scope="package")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
-    process = RuntimeProcess(tmp_path_factory.mktemp("e2e-runtime"))
+    # A small rate budget, so one test can run out of it; no other test sends 40 frames a minute as one user.
+    process = RuntimeProcess(tmp_path_factory.mktemp("e2e-runtime"), "--rate-per-minute", str(RATE_PER_MINUTE))
     yield process
     process.stop()
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_helpers import api_login, api_messages, private_conversation_id, send_in_ui, signed_in_page
+from tests.e2e.conftest import RATE_PER_MINUTE
+from tests.e2e.ui_helpers import api_login, api_messages, create_room_in_ui, private_conversation_id, send_in_ui, signed_in_page
 
 pytestmark = pytest.mark.e2e
 
@@ -150,3 +151,28 @@ def test_the_chat_works_from_the_keyboard_alone(page: Page, base_url: str) -> No
     assert page.evaluate("document.activeElement.getAttribute('aria-label') || document.activeElement.textContent") != ""
     assert page.locator("label[for='message-input']").count() == 1
     assert page.locator(".message-list").get_attribute("role") == "log"
+
+
+def test_a_rate_limited_message_says_why_and_is_sent_by_retry(page: Page, base_url: str) -> None:
+    signed_in_page(page, base_url)
+    create_room_in_ui(page, "burst room", bot_mode="never")
+    # One more message than the per-minute budget (the e2e runtime runs with 40), written as fast as the page can.
+    page.evaluate(
+        """count => {
+          const form = document.querySelector('.message-form');
+          const box = document.querySelector('.message-input');
+          for (let i = 0; i < count; i++) { box.value = `burst ${i}`; form.requestSubmit(); }
+        }""",
+        RATE_PER_MINUTE + 1,
+    )
+    failed = page.locator(".message-bubble.failed")
+    expect(failed.first).to_be_visible()
+    refused = failed.count()  # the page's own history requests spent part of the budget too
+    assert 1 <= refused <= 3
+    expect(failed.locator(".error-message")).to_have_text([re.compile("^Rate limited")] * refused)
+    first = failed.first.get_attribute("data-client-message-id")
+    page.wait_for_timeout(2000)  # the bucket refills 40 a minute: one more message after 1.5 s
+    failed.first.locator(".retry-button").click()
+    retried = page.locator(f'.own-message[data-client-message-id="{first}"]')
+    expect(retried).to_have_attribute("data-message-id", re.compile(r"^[0-9a-f-]{36}$"))  # stored, under the same client id
+    expect(page.locator(".message-bubble.failed")).to_have_count(refused - 1)
