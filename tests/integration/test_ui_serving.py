@@ -22,7 +22,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 def test_the_pages(client: TestClient) -> None:
     chat = client.get("/")
-    assert chat.status_code == 200 and chat.headers["content-type"].startswith("text/html")
+    assert chat.status_code == 200 and chat.headers["content-type"] == "text/html; charset=utf-8"
     assert 'class="chat-container"' in chat.text
     login = client.get("/login")
     assert login.status_code == 200 and 'id="signin-template"' in login.text
