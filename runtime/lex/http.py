@@ -148,4 +148,5 @@ def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
         exception_handlers={HTTPException: http_error},
         request_max_body_size=MAX_BODY_BYTES * 4,
         debug=False,
+        logging_config=None,  # the host process configures logging; Litestar must not reconfigure the root logger
     )
