@@ -294,6 +294,8 @@ def open_chat_target(options: EndpointOptions) -> ChatTarget:
     """The chat target: a runtime at $CHAT_LEX_TEST_CHAT_URL, or a fresh ``chat-lex serve`` on ``options.bot_dir``."""
     url = os.environ.get(URL_ENV)
     if url:
+        if not url.startswith(("http://", "https://")) or len(url) > 2000:
+            raise ChatTargetError(f"{URL_ENV}={url[:100]!r} is not a runtime URL; give one like http://127.0.0.1:8000")
         return ChatTarget(url, options.locale_id)
     if not (options.bot_dir / "bot.yaml").is_file():
         raise ChatTargetError(f"bot folder {options.bot_dir} has no bot.yaml; give --bot-dir a bot spec folder")

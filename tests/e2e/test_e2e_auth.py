@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, WebSocket, expect
 
-from tests.e2e.ui_helpers import PASSWORD, api_sign_up, sign_in_in_ui, signed_in_page, unique_username
+from tests.e2e.ui_helpers import PASSWORD, api_sign_up, send_in_ui, sign_in_in_ui, signed_in_page, unique_username
 
 pytestmark = pytest.mark.e2e
 
@@ -162,3 +162,18 @@ def test_sign_out_closes_the_socket_and_revokes_the_refresh_token(new_context: C
     page.goto(f"{base_url}/")
     page.wait_for_url(f"{base_url}/login")
     sign_in_in_ui(page, base_url, username)  # and back in with the password
+
+
+def test_damaged_browser_storage_means_signing_in_again_not_a_broken_page(page: Page, base_url: str) -> None:
+    username = signed_in_page(page, base_url)
+    page.evaluate(
+        "user => { localStorage.setItem('chat-lex.session', '{not json');"
+        " localStorage.setItem('chat-lex.outbox.' + user, '[{\"clientMessageId\": 5}, \"x\", null]'); }",
+        username,
+    )
+    page.goto(f"{base_url}/")
+    page.wait_for_url(f"{base_url}/login")
+    sign_in_in_ui(page, base_url, username)  # the damaged outbox is dropped, the chat works
+    send_in_ui(page, "still fine")
+    expect(page.locator(".own-message", has_text="still fine")).to_have_count(1)
+    assert page.script_errors == []  # type: ignore[attr-defined]

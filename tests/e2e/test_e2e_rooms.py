@@ -69,4 +69,10 @@ def test_joining_an_unknown_room_says_why(new_context: Callable[..., BrowserCont
     page.fill('input[name="roomId"]', "room-that-does-not-exist")
     page.click(".join-room-form button[type='submit']")
     expect(page.locator(".notice")).to_contain_text("Cannot join room room-that-does-not-exist")
+    hostile = "<img src=x onerror=alert(2)>" + "z" * 300  # markup, and longer than an id may be
+    page.fill('input[name="roomId"]', hostile)
+    page.click(".join-room-form button[type='submit']")
+    expect(page.locator(".notice")).to_contain_text("Cannot join room <img src=x onerror=alert(2)>")
+    assert page.locator(".notice img").count() == 0
     expect(page.locator(".conversation-button")).to_have_count(1)
+    assert page.dialogs == []  # type: ignore[attr-defined]

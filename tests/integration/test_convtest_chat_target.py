@@ -98,3 +98,10 @@ def test_an_unreachable_runtime_url_is_a_clear_error(monkeypatch: pytest.MonkeyP
 def test_a_folder_without_a_bot_is_refused_before_starting_anything(tmp_path: Path) -> None:
     with pytest.raises(ChatTargetError, match=re.escape("has no bot.yaml")):
         open_chat_target(EndpointOptions(bot_dir=tmp_path))
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000", "file:///etc/passwd", "ftp://example.com", "http://" + "a" * 3000])
+def test_a_malformed_runtime_url_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv(URL_ENV, url)
+    with pytest.raises(ChatTargetError, match=f"{URL_ENV}=.* is not a runtime URL"):
+        open_chat_target(EndpointOptions(bot_dir=SEED_BOT_DIR))

@@ -3,13 +3,18 @@
 const PREFIX = "chat-lex.outbox.";
 const MAX_ITEMS = 200;
 
+// Storage is editable by anything on this origin: keep only well-formed entries.
+function isItem(item) {
+  return Boolean(item) && ["clientMessageId", "conversationId", "message"].every((key) => typeof item[key] === "string");
+}
+
 export class Outbox {
   constructor(userId) {
     this.key = PREFIX + userId;
     this.items = [];
     try {
       const saved = JSON.parse(localStorage.getItem(this.key) ?? "[]");
-      if (Array.isArray(saved)) this.items = saved.filter((i) => i && typeof i.clientMessageId === "string").slice(0, MAX_ITEMS);
+      if (Array.isArray(saved)) this.items = saved.filter(isItem).slice(0, MAX_ITEMS);
     } catch {
       this.items = [];
     }
