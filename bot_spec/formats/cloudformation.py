@@ -1,7 +1,8 @@
 """The CloudFormation spoke: ``AWS::Lex::Bot`` templates to and from the definition.
 
 ``to_template`` writes the bot, the IAM role Lex needs and an optional ``LambdaArn`` parameter
-for the test alias code hook (with the Lambda permission Lex needs to call it). ``from_template`` reads every ``AWS::Lex::Bot`` of a template;
+for the test alias code hook (with the Lambda permission Lex needs to call it).
+``from_template`` reads every ``AWS::Lex::Bot`` of a template;
 ``load_template`` parses YAML with the short-form intrinsics (``!Ref``, ``!GetAtt``, ``!Sub``...).
 Deployment wiring (``RoleArn`` intrinsics, ``AutoBuildBotLocales``, ``TestBotAliasSettings``) is
 not bot content: chat-lex generates its own, so reading ignores it.
@@ -19,6 +20,7 @@ from bot_spec.definition import BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import lex_shapes
 from bot_spec.formats.lex_shapes import ShapeError, input_shape
+from bot_spec.formats.yaml_text import dump_yaml
 
 Doc = dict[str, Any]
 
@@ -89,7 +91,7 @@ def load_template(text: str, source: str = "<template>") -> Doc:
 
 def dump_template(doc: Doc) -> str:
     """A template as YAML (long-form intrinsics, so any YAML parser reads it)."""
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    return dump_yaml(doc, width=120)
 
 
 def _diag(source: str, message: str, fix: str, *, line: int | None = None, path: str | None = None) -> Diagnostic:

@@ -11,8 +11,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot_spec.definition import (
     BotDefinition,
     BotLocale,
@@ -31,6 +29,7 @@ from bot_spec.definition import (
     VoiceSettings,
 )
 from bot_spec.diagnostics import Diagnostic, SpecError
+from bot_spec.formats.yaml_text import dump_yaml
 
 Doc = dict[str, Any]
 
@@ -507,6 +506,6 @@ def write_spec(defn: BotDefinition, out_dir: str | Path) -> list[Path]:
     for rel, doc in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        path.write_text(dump_yaml(doc), encoding="utf-8")
         written.append(path)
     return written
