@@ -77,6 +77,7 @@ def test_a_message_of_1001_characters_is_refused_with_the_reason_and_can_be_edit
     failed = page.locator(".message-bubble.failed")
     expect(failed.locator(".error-message")).to_contain_text("Too long")
     expect(failed.locator(".error-message")).to_contain_text("1001 characters; the limit is 1000")
+    expect(failed.locator(".retry-button")).to_have_text("Edit")
     failed.locator(".retry-button").click()  # too long: the text goes back to the box to be shortened
     expect(page.locator(".message-bubble.failed")).to_have_count(0)
     expect(page.locator(".message-input")).to_have_value(text)
@@ -172,6 +173,7 @@ def test_a_rate_limited_message_says_why_and_is_sent_by_retry(page: Page, base_u
     expect(failed.locator(".error-message")).to_have_text([re.compile("^Rate limited")] * refused)
     first = failed.first.get_attribute("data-client-message-id")
     page.wait_for_timeout(2000)  # the bucket refills 40 a minute: one more message after 1.5 s
+    expect(failed.first.locator(".retry-button")).to_have_text("Retry")
     failed.first.locator(".retry-button").click()
     retried = page.locator(f'.own-message[data-client-message-id="{first}"]')
     expect(retried).to_have_attribute("data-message-id", re.compile(r"^[0-9a-f-]{36}$"))  # stored, under the same client id

@@ -262,6 +262,7 @@ function fail(entry, code, message) {
   entry.status = "failed";
   entry.errorCode = code;
   entry.error = reasonFor(code, message);
+  entry.retryLabel = EDIT_TO_RETRY.has(code) ? "Edit" : "Retry";
   entry.dirty = true;
   if (entry.clientMessageId) state.outbox.remove(entry.clientMessageId);
 }

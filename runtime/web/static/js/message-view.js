@@ -51,7 +51,7 @@ export function renderMessage(entry, myUserId, handlers) {
   if (card && Array.isArray(card.buttons) && card.buttons.length) parts.push(renderCard(card, entry, handlers));
   if (entry.status === "failed") {
     parts.push(element("p", "error-message", entry.error || "Not sent."));
-    const retry = element("button", "retry-button", "Retry");
+    const retry = element("button", "retry-button", entry.retryLabel || "Retry");
     retry.type = "button";
     retry.addEventListener("click", () => handlers.retry(entry));
     parts.push(retry);
