@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -23,6 +24,8 @@ log = logging.getLogger("chat_lex.fanout")
 SendText = Callable[[str], Coroutine[Any, Any, None]]
 CloseSocket = Callable[[int, str], Awaitable[None]]
 
+# Envelopes on this pseudo-conversation carry membership changes to every process, not frames for clients.
+MEMBERSHIP_CHANNEL = "\x00membership"
 CLOSE_SLOW_CONSUMER = 1008
 CLOSE_GOING_AWAY = 1001
 
@@ -232,6 +235,19 @@ class Fanout:
             if not members:
                 del self._by_conversation[conversation_id]
 
+    async def change_membership(self, user_id: str, conversation_id: str, *, member: bool) -> None:
+        """(Un)subscribe every socket of `user_id`: here at once, on other processes through the channel."""
+        self._apply_membership(user_id, conversation_id, member)
+        text = json.dumps({"userId": user_id, "conversationId": conversation_id, "member": member})
+        await self._channel.publish(Envelope(MEMBERSHIP_CHANNEL, text))
+
+    def _apply_membership(self, user_id: str, conversation_id: str, member: bool) -> None:
+        for connection in self.local_connections_of(user_id):
+            if member:
+                self.subscribe(connection, conversation_id)
+            else:
+                self.unsubscribe(connection, conversation_id)
+
     def local_connections_of(self, user_id: str) -> list[LocalConnection]:
         return list(self._by_user.get(user_id, ()))
 
@@ -241,6 +257,10 @@ class Fanout:
 
     def deliver_local(self, envelope: Envelope) -> None:
         """Write the envelope's text to every local subscriber; synchronous, so one event is delivered atomically."""
+        if envelope.conversation_id == MEMBERSHIP_CHANNEL:
+            change = json.loads(envelope.text)
+            self._apply_membership(str(change["userId"]), str(change["conversationId"]), bool(change["member"]))
+            return
         subscribers = self._by_conversation.get(envelope.conversation_id)
         if not subscribers:
             return

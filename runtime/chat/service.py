@@ -189,7 +189,7 @@ class ChatService:
         finally:
             connection.release(conversation_id, replayed)
 
-    async def join(self, sender: Sender, connection: LocalConnection | None, conversation_id: str) -> Conversation:
+    async def join(self, sender: Sender, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is None:
             raise ChatError(errors.NOT_FOUND, f"no conversation {conversation_id!r}", conversation_id=conversation_id)
@@ -197,9 +197,8 @@ class ChatService:
             raise ChatError(errors.NOT_A_MEMBER, "private conversations cannot be joined", conversation_id=conversation_id)
         if sender.user_id not in conversation.members:
             conversation = await self.store.add_member(conversation_id, sender.user_id)
-        for local in self.fanout.local_connections_of(sender.user_id):
-            if local is connection or connection is None:
-                self.fanout.subscribe(local, conversation_id)
+        # Every socket of this user, on every process, starts receiving the room's events.
+        await self.fanout.change_membership(sender.user_id, conversation_id, member=True)
         if announces_presence(conversation):
             await self.announce_presence(sender, conversation_id, "online")
         return conversation
@@ -211,8 +210,7 @@ class ChatService:
         await self.store.remove_member(conversation_id, sender.user_id)
         if announces_presence(conversation):
             await self.announce_presence(sender, conversation_id, "offline")
-        for local in self.fanout.local_connections_of(sender.user_id):
-            self.fanout.unsubscribe(local, conversation_id)
+        await self.fanout.change_membership(sender.user_id, conversation_id, member=False)
 
     async def announce_presence(self, sender: Sender, conversation_id: str, status: str) -> None:
         frame = presence_event(conversation_id, sender.user_id, sender.display_name, status)

@@ -82,7 +82,7 @@ async def create_room(request: Request[Any, Any, Any]) -> dict[str, Any]:
     try:
         room = await context.backends.store.create_room(title, sender.user_id, bot_mode=bot_mode)
         # The owner's open sockets start receiving the room's events at once.
-        room = await context.service.join(sender, None, room.conversation_id)
+        room = await context.service.join(sender, room.conversation_id)
     except InvalidArgument as exc:
         raise ApiError(400, "InvalidParameter", str(exc)) from None
     return conversation_payload(room)
@@ -92,7 +92,7 @@ async def create_room(request: Request[Any, Any, Any]) -> dict[str, Any]:
 async def join_room(request: Request[Any, Any, Any], conversation_id: FromPath[str]) -> dict[str, Any]:
     sender = await _sender(request)
     try:
-        room = await _context(request).service.join(sender, None, _conversation_id(conversation_id))
+        room = await _context(request).service.join(sender, _conversation_id(conversation_id))
     except ChatError as exc:
         raise _chat_error(exc) from None
     except ConversationNotFound:

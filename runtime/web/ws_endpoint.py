@@ -213,7 +213,7 @@ class _SocketSession:
         elif action == "resume":
             await service.resume(self.sender, self.connection, conversation_id, frame["afterMessageId"])
         elif action == "join":
-            conversation = await service.join(self.sender, self.connection, conversation_id)
+            conversation = await service.join(self.sender, conversation_id)
             if announces_presence(conversation) and conversation_id not in self.rooms:
                 self.rooms.append(conversation_id)
             self._reply(joined_event(conversation_payload(conversation)), request_id)

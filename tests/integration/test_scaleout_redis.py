@@ -187,6 +187,16 @@ async def test_members_on_two_processes_see_each_others_messages_once_and_in_ord
     await bob.send({"action": "history", "conversationId": room_id, "limit": 100})
     page = await bob.until_type("HISTORY")
     assert len(page["messages"]) == 40
+    # Carol is connected to process B, then joins the room through process A: her socket on B gets the room at once.
+    async with httpx.AsyncClient(base_url=a.url, timeout=10) as http_a:
+        carol_token = await tokens_for(http_a, "carol")
+        carol = await Client.open(b.ws_url(carol_token))
+        joined = await http_a.post(f"/api/rooms/{room_id}/members", headers={"authorization": f"Bearer {carol_token}"})
+        assert joined.status_code == 200, joined.text
+    await alice.send({"action": "sendmessage", "conversationId": room_id, "message": "welcome carol", "clientMessageId": "w1"})
+    greeting = await carol.until_type("USER_MESSAGE", timeout=10)
+    assert greeting["message"]["content"] == "welcome carol"
+    await carol.close()
     # Graceful shutdown: SIGTERM to one process closes its sockets with 1001; the other keeps serving.
     a.process.send_signal(signal.SIGTERM)
     with pytest.raises(ConnectionClosed) as closed:

@@ -7,7 +7,7 @@ from typing import Any
 
 from runtime.chat.channels import MemoryChannel, pack, unpack
 from runtime.chat.events import Envelope
-from runtime.chat.fanout import CLOSE_SLOW_CONSUMER, Fanout, LocalConnection
+from runtime.chat.fanout import CLOSE_SLOW_CONSUMER, MEMBERSHIP_CHANNEL, Fanout, LocalConnection
 from runtime.chat.metrics import ChatMetrics
 
 
@@ -157,3 +157,20 @@ async def test_a_send_that_fails_marks_the_connection_closed() -> None:
     connection.offer("x")
     assert connection.closed
     assert not connection.offer("y")
+
+
+async def test_membership_changes_published_by_another_process_subscribe_local_sockets() -> None:
+    fanout = Fanout(MemoryChannel(), ChatMetrics())
+    await fanout.start()
+    sink = Sink()
+    connection = LocalConnection("a", "carol", "Carol", sink.send, sink.close)
+    fanout.register(connection)
+    # What another process publishes when Carol joins there (see Fanout.change_membership).
+    fanout.deliver_local(Envelope(MEMBERSHIP_CHANNEL, '{"userId": "carol", "conversationId": "room", "member": true}'))
+    await fanout.publish(Envelope("room", "hello", "m1"))
+    fanout.deliver_local(Envelope(MEMBERSHIP_CHANNEL, '{"userId": "carol", "conversationId": "room", "member": false}'))
+    await fanout.publish(Envelope("room", "after leaving", "m2"))
+    await flush()
+    assert sink.texts == ["hello"]
+    await fanout.change_membership("carol", "other", member=True)
+    assert "other" in connection.subscriptions

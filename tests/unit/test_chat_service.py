@@ -208,13 +208,13 @@ async def test_unknown_conversation_and_non_member_are_refused(harness: Harness)
         await harness.service.send_message(BOB, room.conversation_id, "hi", "c", reply=lambda e: None)
     assert outsider.value.code == errors.NOT_A_MEMBER
     with pytest.raises(ChatError) as private:
-        await harness.service.join(BOB, None, f"private-{ALICE.user_id}")
+        await harness.service.join(BOB, f"private-{ALICE.user_id}")
     assert private.value.code in (errors.NOT_A_MEMBER, errors.NOT_FOUND)
 
 
 async def test_room_bot_answers_only_mentions(harness: Harness) -> None:
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="mention")
-    await harness.service.join(BOB, None, room.conversation_id)
+    await harness.service.join(BOB, room.conversation_id)
     alice = harness.socket(ALICE, room.conversation_id)
     bob = harness.socket(BOB, room.conversation_id)
     await harness.send(BOB, room.conversation_id, "no bot here", "b1")
@@ -260,7 +260,7 @@ async def test_bot_failure_is_a_friendly_error_and_the_message_is_kept(tmp_path:
 async def test_concurrent_senders_are_delivered_in_store_order_to_everyone(harness: Harness) -> None:
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
     for s in (BOB, CAROL):
-        await harness.service.join(s, None, room.conversation_id)
+        await harness.service.join(s, room.conversation_id)
     socks = [harness.socket(s, room.conversation_id) for s in (ALICE, BOB, CAROL)]
 
     async def burst(sender: Sender) -> None:
@@ -280,7 +280,7 @@ async def test_resume_replays_missed_messages_once_and_in_order(harness: Harness
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
     ids = [await harness.send(ALICE, room.conversation_id, f"m{i}", f"c{i}") for i in range(6)]
     # Bob reconnects having seen m1; m4 and m5 also reached his new socket live before he resumed.
-    await harness.service.join(BOB, None, room.conversation_id)
+    await harness.service.join(BOB, room.conversation_id)
     bob = Socket(harness.fanout, BOB)
     harness.fanout.subscribe(bob.connection, room.conversation_id)
     live = [await harness.send(ALICE, room.conversation_id, f"live{i}", f"l{i}") for i in range(2)]
@@ -323,7 +323,7 @@ async def test_join_and_leave_change_membership_and_announce_presence(harness: H
     room = await harness.store.create_room("r", ALICE.user_id)
     alice = harness.socket(ALICE, room.conversation_id)
     bob = Socket(harness.fanout, BOB)
-    joined = await harness.service.join(BOB, bob.connection, room.conversation_id)
+    joined = await harness.service.join(BOB, room.conversation_id)
     assert BOB.user_id in joined.members
     assert room.conversation_id in bob.connection.subscriptions
     await harness.service.leave(BOB, room.conversation_id)
@@ -368,7 +368,7 @@ async def test_presence_is_not_announced_in_large_rooms(harness: Harness) -> Non
     for i in range(100):
         await harness.store.add_member(room.conversation_id, f"member-{i}")
     alice = harness.socket(ALICE, room.conversation_id)
-    await harness.service.join(BOB, None, room.conversation_id)  # 102 members now
+    await harness.service.join(BOB, room.conversation_id)  # 102 members now
     await harness.service.leave(BOB, room.conversation_id)
     await settle()
     assert alice.of_type("PRESENCE") == []

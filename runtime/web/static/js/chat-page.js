@@ -224,7 +224,7 @@ function addServerMessage(message) {
   const log = state.logs.get(message.conversationId);
   if (!log || !state.me) return;
   const { entry, added } = log.upsert(message, state.me.userId);
-  if (entry.clientMessageId) state.outbox.remove(entry.clientMessageId);
+  if (message.senderId === state.me.userId && entry.clientMessageId) state.outbox.remove(entry.clientMessageId);
   if (added && message.senderId !== state.me.userId && (log.id !== state.activeId || document.hidden)) {
     log.unread += 1;
     renderConversationList();
@@ -497,6 +497,14 @@ dom.scroller.addEventListener("scroll", () => {
 dom.loadEarlier.addEventListener("click", requestOlder);
 
 dom.signOut.addEventListener("click", signOutNow);
+
+document.addEventListener("visibilitychange", () => {
+  const log = activeLog();
+  if (!document.hidden && log && log.unread) {
+    log.unread = 0;
+    renderConversationList();
+  }
+});
 
 dom.createRoom.addEventListener("submit", async (event) => {
   event.preventDefault();
