@@ -105,3 +105,26 @@ def send_over_socket(socket: ClientConnection, conversation_id: str, text: str) 
         if frame["type"] == "ACK" and frame["clientMessageId"] == client_id:
             return
         assert frame["type"] != "ERROR", frame
+
+
+def test_a_message_queued_offline_survives_closing_the_tab(page: Page, base_url: str, proxy: TcpProxy) -> None:
+    username = signed_in_page(page, base_url)
+    page.context.set_offline(True)
+    proxy.blackhole()
+    expect(page.locator(".error-message", has_text="Connection lost")).to_be_visible()
+    send_in_ui(page, "queued, then the tab closed")
+    expect(page.locator(".own-message.pending")).to_have_count(1)
+    context = page.context
+    page.close()  # never sent: it waits in this browser's storage
+
+    context.set_offline(False)
+    proxy.restore()
+    later = context.new_page()
+    later.goto(f"{base_url}/")
+    expect(later.locator(".status-message")).to_have_text("Connected")
+    delivered = later.locator(".own-message", has_text="queued, then the tab closed")
+    expect(delivered).to_have_count(1)
+    expect(delivered).not_to_have_class(PENDING)
+    token = api_login(base_url, username)["accessToken"]
+    stored = api_messages(base_url, token, private_conversation_id(base_url, token))
+    assert [m["content"] for m in stored if m["role"] == "user"] == ["queued, then the tab closed"]
