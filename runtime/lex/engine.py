@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot_spec.definition import BotDefinition, BotLocale
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
 from runtime.lex.dialog import Dialog, Turn
-from runtime.lex.errors import LexError, ResourceNotFoundException, ValidationException
+from runtime.lex.errors import ResourceNotFoundException, ValidationException
 from runtime.lex.lex_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.messages import LexMessage, accepted_messages
 from runtime.lex.request_checks import check_request
@@ -204,9 +204,9 @@ class LocalLexRuntime:
         ttl = served.deployment.definition.idle_session_ttl_in_seconds
         with self._sessions.open(SessionKey(botId, botAliasId, localeId, sessionId), ttl, create=True) as session:
             assert session is not None
-            now = self._now(requestAttributes)
             saved = _snapshot(session)
             try:
+                now = self._now(requestAttributes)
                 session.turn += 1
                 session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
                 self._age_contexts(session)
@@ -217,8 +217,8 @@ class LocalLexRuntime:
                 turn = self._turn(served, loc, session, text, requestAttributes, now, nlu)
                 Dialog(turn).recognize()
                 return self._finish(served, loc, session, turn, "RecognizeText", requestAttributes)
-            except LexError:
-                _restore(session, saved)
+            except BaseException:
+                self._undo_turn(session, saved)
                 raise
 
     def put_session(
@@ -247,9 +247,9 @@ class LocalLexRuntime:
         ttl = served.deployment.definition.idle_session_ttl_in_seconds
         with self._sessions.open(SessionKey(botId, botAliasId, localeId, sessionId), ttl, create=True) as session:
             assert session is not None
-            now = self._now(requestAttributes)
             saved = _snapshot(session)
             try:
+                now = self._now(requestAttributes)
                 session.turn += 1
                 session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
                 self._apply_client_state(session, sessionState, loc.locale)
@@ -262,8 +262,8 @@ class LocalLexRuntime:
                 elif not messages:
                     dialog.play_configured_prompt()
                 result = self._finish(served, loc, session, turn, "PutSession", requestAttributes)
-            except LexError:
-                _restore(session, saved)
+            except BaseException:
+                self._undo_turn(session, saved)
                 raise
         out: dict[str, Any] = {"contentType": TEXT_CONTENT_TYPE}
         if "messages" in result:
@@ -312,6 +312,12 @@ class LocalLexRuntime:
             return explanation
 
     # ------------------------------------------------------------ turn plumbing
+
+    def _undo_turn(self, session: Session, saved: _Saved) -> None:
+        """A failed turn leaves the session as it was (as on Lex); a session it created is dropped."""
+        _restore(session, saved)
+        if session.turn == 0:
+            self._sessions.discard(session)
 
     def _now(self, request_attributes: dict[str, str] | None) -> datetime:
         zone_name = (request_attributes or {}).get(TIME_ZONE)
@@ -489,12 +495,15 @@ def _public_state(session: Session) -> dict[str, Any]:
     return out
 
 
-def _snapshot(session: Session) -> tuple[dict[str, Any], int, int, dict[str, ContextLife]]:
+_Saved = tuple[dict[str, Any], int, int, dict[str, ContextLife]]
+
+
+def _snapshot(session: Session) -> _Saved:
     contexts = {name: ContextLife(life.expires_at, life.turns_left) for name, life in session.contexts.items()}
     return clone(session.state), session.attempt, session.turn, contexts
 
 
-def _restore(session: Session, saved: tuple[dict[str, Any], int, int, dict[str, ContextLife]]) -> None:
+def _restore(session: Session, saved: _Saved) -> None:
     # A failed turn (e.g. DependencyFailed) leaves the session as it was, as on Lex.
     session.state, session.attempt, session.turn, session.contexts = saved
 

@@ -129,6 +129,12 @@ class SessionStore:
             del self._sessions[key]
             return True
 
+    def discard(self, session: Session) -> None:
+        """Forget ``session`` if it is still the stored one for its key (a first turn that failed)."""
+        with self._guard:
+            if self._sessions.get(session.key) is session:
+                del self._sessions[session.key]
+
     def stats(self) -> SessionStats:
         """Live sessions (including not yet noticed expired ones), evictions and expiries."""
         with self._guard:

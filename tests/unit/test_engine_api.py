@@ -249,3 +249,12 @@ def test_concurrent_requests_on_one_session_are_serialised() -> None:
         t.join()
     assert errors == []
     assert chat.explain()["turn"] == 60  # every turn ran, one at a time
+
+
+def test_a_failed_first_turn_leaves_no_session() -> None:
+    chat = new_chat()
+    with pytest.raises(ValidationException):
+        chat.say("hi", sessionState={"intent": {"name": "NoSuchIntent"}})
+    with pytest.raises(ResourceNotFoundException):
+        chat.runtime.get_session(**chat.ids, sessionId=chat.session_id)
+    assert chat.runtime.stats()["sessions"] == 0
