@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.runtime_process import RuntimeProcess
 from tests.e2e.tcp_proxy import TcpProxy
@@ -29,7 +29,11 @@ CHROMIUM_ARGS = [
 ]
 RATE_PER_MINUTE = 40
 # Short timers so a dead socket is noticed in about a second instead of half a minute.
-FAST_UI = "window.chatLexConfig = {heartbeatMs: 700, connectTimeoutMs: 3000, reconnectBaseMs: 200, reconnectMaxMs: 1500};"
+FAST_UI = "window.chatLexConfig = {heartbeatMs: 1000, connectTimeoutMs: 3000, reconnectBaseMs: 200, reconnectMaxMs: 1500};"
+
+
+# Generous waits for a loaded 2-core CI machine; a passing test does not wait for them.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="package")
