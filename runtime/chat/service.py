@@ -44,6 +44,7 @@ HISTORY_MAX_LIMIT = 200
 # Presence is announced only in rooms up to this size: in a room of N members, N sockets connecting would
 # otherwise cost N*N frames (a million for a 1000-member room).
 PRESENCE_MAX_MEMBERS = 100
+MEMBERS_LISTED = 100
 
 Reply = Callable[[dict[str, Any]], object]
 
@@ -68,12 +69,14 @@ def announces_presence(conversation: Conversation) -> bool:
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:
+    """A conversation for clients; big rooms list only their first members, so WELCOME stays small."""
     return {
         "conversationId": conversation.conversation_id,
         "kind": conversation.kind,
         "title": conversation.title,
         "ownerId": conversation.owner_id,
-        "members": list(conversation.members),
+        "members": list(conversation.members[:MEMBERS_LISTED]),
+        "memberCount": len(conversation.members),
         "botMode": conversation.bot_mode,
     }
 

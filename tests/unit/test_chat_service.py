@@ -18,7 +18,7 @@ from runtime.chat.errors import ChatError
 from runtime.chat.fanout import Fanout, LocalConnection
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
-from runtime.chat.service import ChatService, Sender
+from runtime.chat.service import ChatService, Sender, conversation_payload
 from runtime.lex.errors import DependencyFailedException, ThrottlingException
 from runtime.store.base import Store, open_store
 
@@ -372,3 +372,11 @@ async def test_presence_is_not_announced_in_large_rooms(harness: Harness) -> Non
     await harness.service.leave(BOB, room.conversation_id)
     await settle()
     assert alice.of_type("PRESENCE") == []
+
+
+async def test_big_rooms_list_only_their_first_members(harness: Harness) -> None:
+    room = await harness.store.create_room("big", ALICE.user_id)
+    for i in range(150):
+        await harness.store.add_member(room.conversation_id, f"member-{i:03d}")
+    payload = conversation_payload(await harness.store.get_conversation(room.conversation_id))  # type: ignore[arg-type]
+    assert payload["memberCount"] == 151 and len(payload["members"]) == 100
