@@ -321,3 +321,40 @@ def test_every_external_bot_holds_a_dialogue_with_a_delegating_code_hook(externa
                         assert response["sessionState"]["dialogAction"]["type"] in ("Close", "ElicitSlot", "ConfirmIntent", "ElicitIntent")
                         assert len(response["interpretations"]) <= 5
     assert turns > 100
+
+
+def _key_paths(node: Any, prefix: str = "") -> set[str]:
+    """Every key path of a JSON document, list items folded together ("interpretations[].intent.name")."""
+    paths: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{prefix}.{key}" if prefix else key
+            paths.add(here)
+            paths |= _key_paths(value, here)
+    elif isinstance(node, list):
+        for item in node:
+            paths |= _key_paths(item, f"{prefix}[]")
+    return paths
+
+
+def test_response_has_the_shape_of_a_real_booktrip_capture(external_dir: Path) -> None:
+    """Our RecognizeText answer carries every field of the real BookTrip capture (aws-samples test_event.json)."""
+    import json
+
+    from bot_spec.importer import import_bots
+
+    sample = json.loads((external_dir / "reference" / "booktrip-codehook-event.sample.json").read_text(encoding="utf-8"))
+    (definition,) = import_bots(external_dir / "lex_bots" / "cfn" / "BookTrip.cfn.yaml")
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    deployment = runtime.register_bot(definition)
+    ids = {"botId": deployment.bot_id, "botAliasId": "TSTALIASID", "localeId": "en_US", "sessionId": "shape-1"}
+    for text in ("Book a 4 night stay in New York", "tomorrow", "queen"):
+        ours = runtime.recognize_text(**ids, text=text)
+    assert ours["sessionState"]["dialogAction"] == sample["sessionState"]["dialogAction"] == {"type": "ConfirmIntent"}
+    # Slot values in the capture predate the "shape" field the runtime model now has; everything else must match.
+    missing = {p for p in _key_paths(sample) - _key_paths(ours) if not p.endswith(".shape")}
+    assert missing == set()
+    fallback = next(i for i in ours["interpretations"] if i["intent"]["name"] == "FallbackIntent")
+    assert fallback == {"intent": {"name": "FallbackIntent", "slots": {}}, "interpretationSource": "Lex"}  # no confidence
+    assert set(ours["interpretations"][0]["intent"]) == set(sample["interpretations"][0]["intent"])  # the top carries state
+    assert all(set(i["intent"]) == {"name", "slots"} for i in ours["interpretations"][1:])
