@@ -190,6 +190,8 @@ class Fanout:
         self._by_conversation: dict[str, set[LocalConnection]] = {}
         self._connections: dict[str, LocalConnection] = {}
         self._by_user: dict[str, set[LocalConnection]] = {}
+        # Called with a conversation id whenever its membership changes on any process.
+        self.membership_listeners: list[Callable[[str], None]] = []
 
     @property
     def connection_count(self) -> int:
@@ -242,6 +244,8 @@ class Fanout:
         await self._channel.publish(Envelope(MEMBERSHIP_CHANNEL, text))
 
     def _apply_membership(self, user_id: str, conversation_id: str, member: bool) -> None:
+        for listener in self.membership_listeners:
+            listener(conversation_id)
         for connection in self.local_connections_of(user_id):
             if member:
                 self.subscribe(connection, conversation_id)

@@ -45,6 +45,10 @@ HISTORY_MAX_LIMIT = 200
 # otherwise cost N*N frames (a million for a 1000-member room).
 PRESENCE_MAX_MEMBERS = 100
 MEMBERS_LISTED = 100
+# Membership checks read conversations from a short-lived cache: a message into a room of 1000 would otherwise
+# read 1000 member rows. Joins and leaves on any process evict the entry at once (through the channel).
+CONVERSATION_CACHE_SECONDS = 5.0
+CONVERSATION_CACHE_SIZE = 10_000
 
 Reply = Callable[[dict[str, Any]], object]
 
@@ -101,6 +105,8 @@ class ChatService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._bot_queues: dict[str, asyncio.Queue[_BotTurn]] = {}
         self._bot_workers: set[asyncio.Task[None]] = set()
+        self._conversations: dict[str, tuple[float, Conversation]] = {}
+        fanout.membership_listeners.append(self.forget_conversation)
 
     # -- the use cases ---------------------------------------------------------------------------
 
@@ -219,8 +225,23 @@ class ChatService:
         frame = presence_event(conversation_id, sender.user_id, sender.display_name, status)
         await self.fanout.publish(Envelope(conversation_id, encode(frame)))
 
-    async def member_conversation(self, sender: Sender, conversation_id: str, *, client_message_id: str | None = None) -> Conversation:
+    def forget_conversation(self, conversation_id: str) -> None:
+        self._conversations.pop(conversation_id, None)
+
+    async def _cached_conversation(self, conversation_id: str) -> Conversation | None:
+        now = time.monotonic()
+        hit = self._conversations.get(conversation_id)
+        if hit is not None and now - hit[0] < CONVERSATION_CACHE_SECONDS:
+            return hit[1]
         conversation = await self.store.get_conversation(conversation_id)
+        if conversation is not None:
+            if len(self._conversations) >= CONVERSATION_CACHE_SIZE:
+                self._conversations.clear()
+            self._conversations[conversation_id] = (now, conversation)
+        return conversation
+
+    async def member_conversation(self, sender: Sender, conversation_id: str, *, client_message_id: str | None = None) -> Conversation:
+        conversation = await self._cached_conversation(conversation_id)
         if conversation is None:
             raise ChatError(
                 errors.NOT_FOUND,

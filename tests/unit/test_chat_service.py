@@ -15,7 +15,8 @@ from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import MemoryChannel
 from runtime.chat.errors import ChatError
-from runtime.chat.fanout import Fanout, LocalConnection
+from runtime.chat.events import Envelope
+from runtime.chat.fanout import MEMBERSHIP_CHANNEL, Fanout, LocalConnection
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService, Sender, conversation_payload
@@ -380,3 +381,17 @@ async def test_big_rooms_list_only_their_first_members(harness: Harness) -> None
         await harness.store.add_member(room.conversation_id, f"member-{i:03d}")
     payload = conversation_payload(await harness.store.get_conversation(room.conversation_id))  # type: ignore[arg-type]
     assert payload["memberCount"] == 151 and len(payload["members"]) == 100
+
+
+async def test_a_leave_on_another_process_takes_effect_at_once_despite_the_cache(harness: Harness) -> None:
+    room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
+    await harness.service.join(BOB, room.conversation_id)
+    await harness.send(BOB, room.conversation_id, "cached now", "b1")  # membership is now cached
+    # Another process removes Bob and announces it on the channel.
+    await harness.store.remove_member(room.conversation_id, BOB.user_id)
+    harness.fanout.deliver_local(
+        Envelope(MEMBERSHIP_CHANNEL, json.dumps({"userId": BOB.user_id, "conversationId": room.conversation_id, "member": False}))
+    )
+    with pytest.raises(ChatError) as refused:
+        await harness.service.send_message(BOB, room.conversation_id, "still here?", "b2", reply=lambda e: None)
+    assert refused.value.code == errors.NOT_A_MEMBER
