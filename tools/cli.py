@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -42,8 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:  # INTEGRATION: removed once every module has landed
-            continue
         importlib.import_module(name).register(subparsers)
     return parser
 
