@@ -41,8 +41,12 @@ pytest: setup browser redis
 
 test: lint typecheck pytest
 
+# Every benchmark, each printing its table; record the figures with the commit in docs/benchmarks.md.
 bench: setup
 	$(BIN)/python benchmarks/spec_bench.py
+	$(BIN)/python benchmarks/nlu_bench.py
+	$(BIN)/python benchmarks/engine_bench.py
+	$(BIN)/python benchmarks/runtime_bench.py --no-append
 
 clean:
 	rm -rf $(VENV) dist var .pytest_cache .mypy_cache .ruff_cache
