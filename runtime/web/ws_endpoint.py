@@ -88,6 +88,8 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await context.fanout.unregister(connection)
         await socket.close(CLOSE_INTERNAL, "the server could not load your conversations; reconnect")
         return
+    # The socket lives no longer than its token: at `exp` it is closed with 4401 and the client reconnects with a fresh one.
+    expiry = _close_at_expiry(identity.claims.get("exp"), connection)
     try:
         while True:
             event = await socket.receive()
@@ -100,7 +102,17 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
     except Exception:
         log.debug("socket receive ended", extra={"connection_id": connection_id}, exc_info=True)
     finally:
+        if expiry is not None:
+            expiry.cancel()
         await session.shut()
+
+
+def _close_at_expiry(exp: object, connection: LocalConnection) -> asyncio.TimerHandle | None:
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    delay = max(0.0, float(exp) - time.time())
+    reason = "TokenExpired: the token expired; refresh it, reconnect and resume"
+    return asyncio.get_running_loop().call_later(delay, connection.close_soon, CLOSE_UNAUTHORIZED, reason)
 
 
 class _SocketSession:

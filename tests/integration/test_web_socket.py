@@ -339,3 +339,14 @@ async def test_connections_per_user_are_limited(tmp_path: Path) -> None:
             await client.close()
     finally:
         running.stop()
+
+
+async def test_a_socket_is_closed_4401_when_its_token_expires(server: RunningServer) -> None:
+    client = await Client.open(server.ws_url("soon.alice"))
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await client.next(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    assert closed.value.rcvd.reason.startswith("TokenExpired")
+    await asyncio.sleep(0.1)
+    assert server.context.fanout.connection_count == 0
