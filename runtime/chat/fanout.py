@@ -256,8 +256,16 @@ class Fanout:
         return list(self._by_user.get(user_id, ()))
 
     async def publish(self, envelope: Envelope) -> None:
-        """Hand an event to every process (including this one) through the channel."""
-        await self._channel.publish(envelope)
+        """Hand an event to every process (including this one) through the channel.
+
+        If the channel fails (Redis down), the event is still delivered to this process's sockets; the others
+        get it when their clients resume. The message itself is already stored.
+        """
+        try:
+            await self._channel.publish(envelope)
+        except Exception:
+            log.warning("event channel publish failed; delivered locally only", extra={"conversation_id": envelope.conversation_id})
+            self.deliver_local(envelope)
 
     def deliver_local(self, envelope: Envelope) -> None:
         """Write the envelope's text to every local subscriber; synchronous, so one event is delivered atomically."""

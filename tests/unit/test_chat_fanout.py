@@ -174,3 +174,18 @@ async def test_membership_changes_published_by_another_process_subscribe_local_s
     assert sink.texts == ["hello"]
     await fanout.change_membership("carol", "other", member=True)
     assert "other" in connection.subscriptions
+
+
+class BrokenChannel(MemoryChannel):
+    async def publish(self, envelope: Envelope) -> None:
+        raise ConnectionError("redis is down")
+
+
+async def test_when_the_channel_fails_local_sockets_still_get_the_event() -> None:
+    fanout = Fanout(BrokenChannel(), ChatMetrics())
+    await fanout.start()
+    sink = Sink()
+    connect(fanout, "a", sink, "room")
+    await fanout.publish(Envelope("room", "stored and delivered here", "m1"))
+    await flush()
+    assert sink.texts == ["stored and delivered here"]
