@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,29 +56,33 @@ class ChatTargetError(EndpointError):
     """The chat runtime could not be started or reached; the message says what happened and what to check."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
 
 
-def _chat_lex_command() -> list[str]:
+def chat_lex_command() -> list[str]:
+    """The installed `chat-lex` script beside this interpreter, else the module."""
     script = Path(sys.executable).with_name("chat-lex")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "tools.cli"]
 
 
 class RuntimeSubprocess:
-    """``chat-lex serve`` on a free loopback port with its own SQLite file and signing key, stopped on ``close``."""
+    """``chat-lex serve`` on a free loopback port with its own SQLite file and signing key, stopped on ``close``.
 
-    def __init__(self, bot_dir: Path) -> None:
+    ``extra_flags`` go after the target's own ``serve`` flags (the browser tests set a rate budget this way).
+    """
+
+    def __init__(self, bot_dir: Path, extra_flags: Sequence[str] = ()) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="chat-lex-chat-target-")
         folder = Path(self._folder.name)
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._log_path = folder / "serve.log"
         command = [
-            *_chat_lex_command(),
+            *chat_lex_command(),
             "serve",
             "--port",
             str(self.port),
@@ -89,6 +94,7 @@ class RuntimeSubprocess:
             f"local:{bot_dir.resolve()}",
             "--log-level",
             "warning",
+            *extra_flags,
         ]
         # The runtime's own CHAT_LEX_* settings of this shell must not leak into the test runtime.
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_LEX_")}

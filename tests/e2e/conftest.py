@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from tests.e2e.runtime_process import RuntimeProcess
+from conversation_tests.targets_chat import RuntimeSubprocess
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.e2e.ui_helpers import watched_page
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHAT_LEX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,15 +38,15 @@ expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="package")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeProcess]:
+def runtime() -> Iterator[RuntimeSubprocess]:
     # A small rate budget, so one test can run out of it; no other test sends 40 frames a minute as one user.
-    process = RuntimeProcess(tmp_path_factory.mktemp("e2e-runtime"), "--rate-per-minute", str(RATE_PER_MINUTE))
+    process = RuntimeSubprocess(PROJECT_ROOT / "bot_spec" / "chatbot", ["--rate-per-minute", str(RATE_PER_MINUTE)])
     yield process
-    process.stop()
+    process.close()
 
 
 @pytest.fixture(scope="package")
-def proxy(runtime: RuntimeProcess) -> Iterator[TcpProxy]:
+def proxy(runtime: RuntimeSubprocess) -> Iterator[TcpProxy]:
     tcp = TcpProxy(runtime.port)
     yield tcp
     tcp.close()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.runtime_process import RuntimeProcess
+from conversation_tests.targets_chat import RuntimeSubprocess
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.e2e.ui_helpers import (
     api_login,
@@ -70,7 +70,7 @@ def test_a_silently_dead_socket_is_found_by_the_heartbeat_and_replaced(page: Pag
     expect(page.locator(".bot-message", has_text="I can help you")).to_have_count(1)
 
 
-def test_messages_sent_while_away_arrive_by_resume_in_order(page: Page, base_url: str, proxy: TcpProxy, runtime: RuntimeProcess) -> None:
+def test_messages_sent_while_away_arrive_by_resume_in_order(page: Page, base_url: str, proxy: TcpProxy, runtime: RuntimeSubprocess) -> None:
     signed_in_page(page, base_url, "away")
     room_id = create_room_in_ui(page, "resume room", bot_mode="never")
 
