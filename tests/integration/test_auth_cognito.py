@@ -18,66 +18,33 @@ import gzip
 import hashlib
 import hmac
 import json
-import os
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import jwt
 import moto
 import pytest
 from jwt.algorithms import RSAAlgorithm
-from moto.server import ThreadedMotoServer
 
 from runtime.auth.base import AuthError
 from runtime.auth.cognito import CognitoIdentityProvider
+from tests.fakes import moto_cognito
+from tests.fakes.moto_cognito import SEED_POLICY, admin, moto_endpoint
 
 PASSWORD = "Sup3r-secret"
-SEED_POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True, "RequireSymbols": True}
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")  # never real ones
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
-_CLIENTS: dict[str, Any] = {}
-
-
-def admin(endpoint: str) -> Any:
-    """One boto3 client per endpoint: making one costs more than most calls."""
-    if endpoint not in _CLIENTS:
-        _CLIENTS[endpoint] = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
-    return _CLIENTS[endpoint]
+    with moto_endpoint() as url:
+        yield url
 
 
 def make_pool(endpoint: str, policy: dict[str, Any] | None = None) -> tuple[str, str]:
-    client = admin(endpoint)
-    pool = client.create_user_pool(
-        PoolName=f"pool-{uuid.uuid4().hex[:8]}", Policies={"PasswordPolicy": policy or SEED_POLICY}, AutoVerifiedAttributes=["email"]
-    )["UserPool"]["Id"]
-    app = client.create_user_pool_client(
-        UserPoolId=pool,
-        ClientName="web",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=["email", "name"],
-    )["UserPoolClient"]["ClientId"]
-    return pool, app
+    return moto_cognito.make_pool(endpoint, policy or SEED_POLICY, auto_verify_email=True, read_attributes=["email", "name"])
 
 
 @pytest.fixture

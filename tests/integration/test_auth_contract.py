@@ -6,51 +6,33 @@ on refresh, so the old one stays valid; the local provider rotates on every refr
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from runtime.auth.base import AuthError, IdentityProvider
 from runtime.auth.cognito import CognitoIdentityProvider
 from runtime.auth.local import LocalIdentityProvider
 from runtime.auth.signing_keys import load_or_create_signing_key
 from runtime.store.sqlite_store import SqliteStore
+from tests.fakes.moto_cognito import SEED_POLICY, admin, make_pool, moto_endpoint
 
 PASSWORD = "Sup3r-secret"
-SEED_POLICY = {"MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True, "RequireSymbols": True}
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing")  # never real ones
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with moto_endpoint() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def cognito_pool(endpoint: str) -> tuple[str, str, Any]:
     """One pool for the module (each test signs up its own usernames) and one client: both are slow to make."""
-    client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
-    pool = client.create_user_pool(PoolName=f"p-{uuid.uuid4().hex[:8]}", Policies={"PasswordPolicy": SEED_POLICY})["UserPool"]["Id"]
-    app = client.create_user_pool_client(
-        UserPoolId=pool, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    return pool, app, client
+    pool, app = make_pool(endpoint, SEED_POLICY)
+    return pool, app, admin(endpoint)
 
 
 @pytest.fixture(scope="module")

@@ -6,38 +6,26 @@ from the endpoint we give, which is what the app wires from the settings.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from runtime.web.settings import Settings
+from tests.fakes.moto_cognito import make_pool, moto_endpoint
 from tests.integration.test_web_harness import Client, RunningServer
 
 PASSWORD = "Correct-Horse-9"
 
 
 @pytest.fixture
-def cognito(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, str]]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")  # never real credentials
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint)
-    pool = client.create_user_pool(PoolName=f"p-{uuid.uuid4().hex[:8]}", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
-    app = client.create_user_pool_client(
-        UserPoolId=pool, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    yield endpoint, pool, app
-    server.stop()
+def cognito() -> Iterator[tuple[str, str, str]]:
+    with moto_endpoint() as endpoint:
+        pool, app = make_pool(endpoint, auto_verify_email=True)
+        yield endpoint, pool, app
 
 
 async def test_cognito_backed_app_signs_up_logs_in_and_chats(tmp_path: Path, cognito: tuple[str, str, str]) -> None:
