@@ -10,28 +10,13 @@ import asyncio
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from runtime.chat.lex_session import lex_session_id
+from runtime.lex.client import LexTextClient
 
 MAX_REMEMBERED_SESSIONS = 10_000
 MENTION = re.compile(r"(?<![\w@])@bot\b", re.IGNORECASE)
-
-
-class LexRuntimeClient(Protocol):
-    """The part of boto3's `lexv2-runtime` client (and of the local engine) the chat runtime uses."""
-
-    def recognize_text(
-        self,
-        *,
-        botId: str,
-        botAliasId: str,
-        localeId: str,
-        sessionId: str,
-        text: str,
-        sessionState: dict[str, Any] = ...,
-        requestAttributes: dict[str, str] = ...,
-    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +70,7 @@ def _error_code(exc: BaseException) -> str | None:
 class BotParticipant:
     """Asks the bot one message at a time; callers serialize per session."""
 
-    def __init__(self, client: LexRuntimeClient, target: BotTarget, *, timeout: float = 10.0, description: str = "bot") -> None:
+    def __init__(self, client: LexTextClient, target: BotTarget, *, timeout: float = 10.0, description: str = "bot") -> None:
         self._client = client
         self.target = target
         self.timeout = timeout

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, Protocol, cast
 
 
-class LexRuntimeClient(Protocol):
-    """The four Lex V2 runtime operations, with boto3's keyword arguments and answers."""
+class LexTextClient(Protocol):
+    """RecognizeText alone, with boto3's keyword arguments: all the chat runtime's bot participant asks of Lex."""
 
     def recognize_text(
         self,
@@ -24,6 +24,10 @@ class LexRuntimeClient(Protocol):
         sessionState: dict[str, Any] = ...,
         requestAttributes: dict[str, str] = ...,
     ) -> Any: ...
+
+
+class LexRuntimeClient(LexTextClient, Protocol):
+    """The four Lex V2 runtime operations, with boto3's keyword arguments and answers."""
 
     def put_session(
         self,
