@@ -15,7 +15,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timezone
 from pathlib import Path
@@ -201,25 +202,15 @@ class LocalLexRuntime:
         params.update(_given(sessionState=sessionState, requestAttributes=requestAttributes))
         check_request("RecognizeText", params)
         served, loc = self._served(botId, botAliasId, localeId)
-        ttl = served.deployment.definition.idle_session_ttl_in_seconds
-        with self._sessions.open(SessionKey(botId, botAliasId, localeId, sessionId), ttl, create=True) as session:
-            assert session is not None
-            saved = _snapshot(session)
-            try:
-                now = self._now(requestAttributes)
-                session.turn += 1
-                session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
-                self._age_contexts(session)
-                if sessionState is not None:
-                    self._apply_client_state(session, sessionState, loc.locale)
-                names = [c["name"] for c in session.state.get("activeContexts") or []]
-                nlu = loc.model().interpret(text, now=now, active_contexts=names)
-                turn = self._turn(served, loc, session, text, requestAttributes, now, nlu)
-                Dialog(turn).recognize()
-                return self._finish(served, loc, session, turn, "RecognizeText", requestAttributes)
-            except BaseException:
-                self._undo_turn(session, saved)
-                raise
+        with self._open_turn(served, SessionKey(botId, botAliasId, localeId, sessionId), requestAttributes) as (session, now):
+            self._age_contexts(session)
+            if sessionState is not None:
+                self._apply_client_state(session, sessionState, loc.locale)
+            names = [c["name"] for c in session.state.get("activeContexts") or []]
+            nlu = loc.model().interpret(text, now=now, active_contexts=names)
+            turn = self._turn(served, loc, session, text, requestAttributes, now, nlu)
+            Dialog(turn).recognize()
+            return self._finish(served, loc, session, turn, "RecognizeText", requestAttributes)
 
     def put_session(
         self,
@@ -244,27 +235,17 @@ class LocalLexRuntime:
         if responseContentType is not None and not responseContentType.startswith("text/plain"):
             raise ValidationException("responseContentType: the local engine answers text only (text/plain; charset=utf-8)")
         served, loc = self._served(botId, botAliasId, localeId)
-        ttl = served.deployment.definition.idle_session_ttl_in_seconds
-        with self._sessions.open(SessionKey(botId, botAliasId, localeId, sessionId), ttl, create=True) as session:
-            assert session is not None
-            saved = _snapshot(session)
-            try:
-                now = self._now(requestAttributes)
-                session.turn += 1
-                session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
-                self._apply_client_state(session, sessionState, loc.locale)
-                turn = self._turn(served, loc, session, "", requestAttributes, now, None)
-                turn.messages.extend(clone(messages or []))
-                dialog = Dialog(turn)
-                kind = (sessionState.get("dialogAction") or {}).get("type")
-                if kind == "Delegate":
-                    dialog.delegate(invoke_dialog_hook=True)
-                elif not messages:
-                    dialog.play_configured_prompt()
-                result = self._finish(served, loc, session, turn, "PutSession", requestAttributes)
-            except BaseException:
-                self._undo_turn(session, saved)
-                raise
+        with self._open_turn(served, SessionKey(botId, botAliasId, localeId, sessionId), requestAttributes) as (session, now):
+            self._apply_client_state(session, sessionState, loc.locale)
+            turn = self._turn(served, loc, session, "", requestAttributes, now, None)
+            turn.messages.extend(clone(messages or []))
+            dialog = Dialog(turn)
+            kind = (sessionState.get("dialogAction") or {}).get("type")
+            if kind == "Delegate":
+                dialog.delegate(invoke_dialog_hook=True)
+            elif not messages:
+                dialog.play_configured_prompt()
+            result = self._finish(served, loc, session, turn, "PutSession", requestAttributes)
         out: dict[str, Any] = {"contentType": TEXT_CONTENT_TYPE}
         if "messages" in result:
             out["messages"] = encode_header(result["messages"])
@@ -312,6 +293,22 @@ class LocalLexRuntime:
             return explanation
 
     # ------------------------------------------------------------ turn plumbing
+
+    @contextmanager
+    def _open_turn(self, served: _Served, key: SessionKey, request_attributes: dict[str, str] | None) -> Iterator[tuple[Session, datetime]]:
+        """The session (made if new) for one more turn, numbered, with the turn's clock; a failing turn is undone."""
+        ttl = served.deployment.definition.idle_session_ttl_in_seconds
+        with self._sessions.open(key, ttl, create=True) as session:
+            assert session is not None
+            saved = _snapshot(session)
+            try:
+                now = self._now(request_attributes)
+                session.turn += 1
+                session.state["originatingRequestId"] = self._request_id(session)  # code hooks see this turn's id
+                yield session, now
+            except BaseException:
+                self._undo_turn(session, saved)
+                raise
 
     def _undo_turn(self, session: Session, saved: _Saved) -> None:
         """A failed turn leaves the session as it was (as on Lex); a session it created is dropped."""
