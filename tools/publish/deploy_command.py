@@ -19,7 +19,7 @@ from tools.publish.cloudformation_runner import deploy_stack
 from tools.publish.errors import BuildFailed, PublishError, aws_step
 from tools.publish.pipeline import AwsClients, Publisher, PublishOptions
 from tools.publish.progress import Progress
-from tools.publish.publish_command import endpoint_url, region_name
+from tools.publish.publish_command import add_aws_arguments
 from tools.publish.retry import RetryPolicy
 from tools.publish.stacks import ENVIRONMENTS, MAX_INLINE_TEMPLATE_BYTES, STACK_ORDER, Stack, Wired, describe_plan, plan_stacks
 from tools.publish.waiters import WaitSettings
@@ -62,9 +62,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--stacks", type=_parts, default=list(STACK_ORDER), metavar="A,B", help="deploy only these stacks")
     parser.add_argument("--skip-publish", action="store_true", help="do not run publish after the bot stack")
     parser.add_argument("--bot-dir", default="bot_spec/chatbot", help="bot spec folder (default: bot_spec/chatbot)")
-    parser.add_argument("--region", type=region_name, help="AWS region (default: AWS_REGION / the profile's)")
+    add_aws_arguments(parser)
     parser.add_argument("--template-bucket", help="S3 bucket for templates larger than CloudFormation's 51,200-byte inline limit")
-    parser.add_argument("--endpoint-url", type=endpoint_url, help="send every AWS call to this endpoint (tests, emulators)")
     parser.set_defaults(func=run_deploy)
 
 

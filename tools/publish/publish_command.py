@@ -25,10 +25,16 @@ EXIT_SERVICE_ERROR = 3
 DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
 
 
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--region`` and ``--endpoint-url``: where the AWS calls go (publish and deploy)."""
+    parser.add_argument("--region", type=region_name, help="AWS region (default: AWS_REGION / the profile's)")
+    parser.add_argument("--endpoint-url", type=endpoint_url, help="send every AWS call to this endpoint (tests, emulators)")
+
+
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     """The publish flags (deploy reuses some of them)."""
     parser.add_argument("--alias", default="live", type=_alias_name, help="alias to point at the new version (default: live)")
-    parser.add_argument("--region", type=region_name, help="AWS region (default: AWS_REGION / the profile's)")
+    add_aws_arguments(parser)
     role = parser.add_mutually_exclusive_group()
     role.add_argument("--role-arn", type=_arn("role"), help="IAM role the bot runs as (trusted by lexv2.amazonaws.com)")
     role.add_argument("--create-role", action="store_true", help="create a least-privilege role for the bot")
@@ -46,7 +52,6 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prune-versions", type=_non_negative, metavar="N", help="keep the newest N versions no alias uses, delete older ones"
     )
-    parser.add_argument("--endpoint-url", type=_endpoint, help="send every AWS call to this endpoint (tests, emulators)")
     parser.add_argument("--yes", action="store_true", help="do not ask before applying a plan that deletes resources")
 
 
@@ -89,10 +94,6 @@ def region_name(text: str) -> str:
 
 def endpoint_url(text: str) -> str:
     """argparse type: an http(s) URL."""
-    return _endpoint(text)
-
-
-def _endpoint(text: str) -> str:
     if not re.match(r"^https?://[^\s/]+(/\S*)?$", text) or len(text) > 2048:
         raise argparse.ArgumentTypeError(f"{text[:120]!r} is not an http(s) URL")
     return text
