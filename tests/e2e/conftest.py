@@ -6,7 +6,6 @@ Everything is package-scoped so the browser and the runtime are gone before othe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from conversation_tests.targets_chat import RuntimeSubprocess
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.e2e.ui_helpers import watched_page
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHAT_LEX_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RATE_PER_MINUTE = 40
 # Short timers so a dead socket is noticed in about a second instead of half a minute.
 FAST_UI = "window.chatLexConfig = {heartbeatMs: 1000, connectTimeoutMs: 3000, reconnectBaseMs: 200, reconnectMaxMs: 1500};"

@@ -6,24 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 from tools.cli import main
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.e2e
 def test_html_report_renders_without_console_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert CHROMIUM.exists(), "Chromium is missing: run `make browser` (apt-get install chromium)"
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run `make browser` (apt-get install chromium)"
     data = tmp_path / "data.csv"
     data.write_text('text,intent,slots\nhello,Greeting,\n"<b>where</b> is my order",Status,StatusType=order\ni need help,Status,\n')
     html = tmp_path / "report.html"
@@ -32,7 +23,7 @@ def test_html_report_renders_without_console_errors(tmp_path: Path, capsys: pyte
     problems: list[str] = []
     requests: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page()
             page.on("console", lambda msg: problems.append(msg.text) if msg.type in ("error", "warning") else None)
