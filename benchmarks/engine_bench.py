@@ -11,7 +11,6 @@ import argparse
 import json
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ import boto3  # noqa: E402
 import uvicorn  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
+from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from bot_spec.definition import BotDefinition, BotLocale, Intent, ResponseSpecification, plain  # noqa: E402
 from runtime.lex.engine import LocalLexRuntime, local_runtime_for  # noqa: E402
 from runtime.lex.http import create_lex_http_app  # noqa: E402
@@ -146,16 +146,13 @@ def main() -> int:
     print(table)
     print(f"\nCLINC150 NLU build (first turn, 15,000 utterances): {build_s:.2f} s")
     if args.append_docs:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        docs = ROOT / "docs" / "benchmarks.md"
-        docs.parent.mkdir(exist_ok=True)
-        existing = docs.read_text(encoding="utf-8") if docs.exists() else "# Benchmarks\n"
+        commit = short_commit()
         section = (
             f"\n## Engine\n\nTurn latency per RecognizeText (`benchmarks/engine_bench.py`, commit {commit}, "
             f"Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}).\n\n{table}\n\n"
             f"CLINC150 NLU build (first turn, 15,000 utterances): {build_s:.2f} s.\n"
         )
-        docs.write_text(existing.rstrip("\n") + "\n" + section, encoding="utf-8")
+        append_section(section)
     return 0
 
 

@@ -19,7 +19,6 @@ import argparse
 import csv
 import json
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -31,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from bot_spec.definition import FALLBACK_SIGNATURE, BotLocale, Intent  # noqa: E402
 from runtime.lex.nlu import CALIBRATION, NluModel  # noqa: E402
 
@@ -230,15 +230,12 @@ def render(c: dict[str, float], b: dict[str, float] | None) -> str:
 
 
 def append_docs(table: str) -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    existing = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    commit = short_commit()
     section = (
         f"\n## NLU\n\nLocal engine NLU on CLINC150 (full, test split) and Banking77, measured at commit `{commit or 'unknown'}` "
         f"on {datetime.now(UTC):%Y-%m-%d} with `benchmarks/nlu_bench.py` (2-core CI-class machine, shared).\n\n{table}\n"
     )
-    path.write_text(existing.rstrip("\n") + "\n" + section, encoding="utf-8")
+    path = append_section(section)
     print(f"appended the NLU section to {path}")
 
 
