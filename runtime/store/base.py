@@ -146,6 +146,11 @@ def private_conversation_id(user_id: str) -> str:
     return f"private-{user_id}"
 
 
+def username_key(username: str) -> str:
+    """What makes two usernames the same one: usernames are case-insensitive (as in Cognito), so casefolded."""
+    return username.casefold()
+
+
 def check_id(value: object, what: str) -> str:
     """A non-empty id of at most ``MAX_ID_LENGTH`` characters without control characters."""
     if not isinstance(value, str) or not value:

@@ -38,6 +38,7 @@ from runtime.store.base import (
     check_new_message,
     private_conversation_id,
     too_large_text,
+    username_key,
 )
 from runtime.store.dynamodb_items import (
     MAX_UUID,
@@ -81,10 +82,6 @@ class _Append:
     message: NewMessage
     created_at: float
     expires_at: float
-
-
-def _username_key(username: str) -> str:
-    return username.casefold()
 
 
 class DynamoDbStore:
@@ -526,7 +523,7 @@ class DynamoDbStore:
     # -- users and refresh tokens ---------------------------------------------------------------
 
     def _claim_item(self, user: UserRecord) -> Item:
-        return {"pk": s(f"username#{_username_key(user.username)}"), "userId": s(user.user_id)}
+        return {"pk": s(f"username#{username_key(user.username)}"), "userId": s(user.user_id)}
 
     async def create_user(self, user: UserRecord) -> None:
         check_id(user.user_id, "user_id")
@@ -554,7 +551,7 @@ class DynamoDbStore:
 
     def _user_id_for(self, username: str) -> str | None:
         claim = self._client.get_item(
-            TableName=self._tables["users"], Key={"pk": s(f"username#{_username_key(username)}")}, ConsistentRead=True
+            TableName=self._tables["users"], Key={"pk": s(f"username#{username_key(username)}")}, ConsistentRead=True
         ).get("Item")
         return None if claim is None else claim["userId"]["S"]
 
@@ -576,11 +573,11 @@ class DynamoDbStore:
             if old is None:
                 raise UserNotFound(f"no user with id {user.user_id!r}")
             actions: list[Any] = [{"Put": {"TableName": table, "Item": user_item(user), "ConditionExpression": "attribute_exists(pk)"}}]
-            if _username_key(old.username) != _username_key(user.username):
+            if username_key(old.username) != username_key(user.username):
                 actions.append(
                     {"Put": {"TableName": table, "Item": self._claim_item(user), "ConditionExpression": "attribute_not_exists(pk)"}}
                 )
-                actions.append({"Delete": {"TableName": table, "Key": {"pk": s(f"username#{_username_key(old.username)}")}}})
+                actions.append({"Delete": {"TableName": table, "Key": {"pk": s(f"username#{username_key(old.username)}")}}})
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as exc:
@@ -601,7 +598,7 @@ class DynamoDbStore:
             self._client.transact_write_items(
                 TransactItems=[
                     {"Delete": {"TableName": table, "Key": {"pk": s(f"user#{user_id}")}}},
-                    {"Delete": {"TableName": table, "Key": {"pk": s(f"username#{_username_key(username)}")}}},
+                    {"Delete": {"TableName": table, "Key": {"pk": s(f"username#{username_key(username)}")}}},
                 ]
             )
             return True
@@ -625,7 +622,7 @@ class DynamoDbStore:
                 users.extend(user_from_item(i) for i in response.get("Items", []))
                 start = response.get("LastEvaluatedKey")
                 if not start:
-                    return sorted(users, key=lambda u: _username_key(u.username))
+                    return sorted(users, key=lambda u: username_key(u.username))
 
         return await self._call(run)
 

@@ -33,6 +33,7 @@ from runtime.store.base import (
     check_new_message,
     private_conversation_id,
     too_large_text,
+    username_key,
 )
 from runtime.store.errors import (
     ConversationNotFound,
@@ -102,10 +103,6 @@ def _user(row: tuple[Any, ...]) -> UserRecord:
         failed_logins=row[7],
         locked_until=row[8],
     )
-
-
-def _username_key(username: str) -> str:
-    return username.casefold()
 
 
 class SqliteStore:
@@ -486,7 +483,7 @@ class SqliteStore:
                         user.created_at,
                         user.failed_logins,
                         user.locked_until,
-                        _username_key(user.username),
+                        username_key(user.username),
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -495,7 +492,7 @@ class SqliteStore:
         await self._write(run)
 
     async def get_user_by_username(self, username: str) -> UserRecord | None:
-        key = _username_key(username)
+        key = username_key(username)
 
         def run(conn: sqlite3.Connection) -> UserRecord | None:
             row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE username_key = ?", (key,)).fetchone()
@@ -518,7 +515,7 @@ class SqliteStore:
                     "failed_logins = ?, locked_until = ? WHERE user_id = ?",
                     (
                         user.username,
-                        _username_key(user.username),
+                        username_key(user.username),
                         user.email,
                         user.display_name,
                         user.password_hash,
@@ -536,7 +533,7 @@ class SqliteStore:
         await self._write(run)
 
     async def delete_user(self, username: str) -> bool:
-        key = _username_key(username)
+        key = username_key(username)
 
         def run(conn: sqlite3.Connection) -> bool:
             row = conn.execute("SELECT user_id FROM users WHERE username_key = ?", (key,)).fetchone()
