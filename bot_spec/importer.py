@@ -16,7 +16,7 @@ from typing import Any
 from bot_spec.definition import FALLBACK_SIGNATURE, BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import cloudformation, lex_shapes, lexjson
-from bot_spec.formats.lex_shapes import ShapeError, input_shape
+from bot_spec.formats.lex_shapes import ShapeError, as_dict, as_list, input_shape
 
 Doc = dict[str, Any]
 
@@ -99,33 +99,19 @@ def _unprefixed(doc: Doc) -> Doc:
     return {k[len(_CR_PREFIX) :] if k.startswith(_CR_PREFIX) else k: v for k, v in doc.items()}
 
 
-def _list(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ShapeError(path, f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _dict(value: Any, path: str) -> Doc:
-    if not isinstance(value, dict):
-        raise ShapeError(path, f"expected an object, got {type(value).__name__}")
-    return value
-
-
 def _custom_slot(node: Any, path: str) -> Slot:
-    doc = _unprefixed(_dict(node, path))
+    doc = _unprefixed(as_dict(node, path))
     if "slotTypeName" in doc:
         doc["slotTypeId"] = doc.pop("slotTypeName")
     return lex_shapes.slot_from_api(lex_shapes.normalize(doc, input_shape("CreateSlot"), path), path)
 
 
 def _custom_intent(node: Any, path: str) -> Intent:
-    doc = _unprefixed(_dict(node, path))
-    slots = [_custom_slot(s, f"{path}.CR.slots[{i}]") for i, s in enumerate(_list(doc.pop("slots", None), f"{path}.CR.slots"))]
+    doc = _unprefixed(as_dict(node, path))
+    slots = [_custom_slot(s, f"{path}.CR.slots[{i}]") for i, s in enumerate(as_list(doc.pop("slots", None), f"{path}.CR.slots"))]
     pairs: list[tuple[int, str]] = []
-    for i, item in enumerate(_list(doc.pop("slotPriorities", None), f"{path}.slotPriorities")):
-        item = _dict(item, f"{path}.slotPriorities[{i}]")
+    for i, item in enumerate(as_list(doc.pop("slotPriorities", None), f"{path}.slotPriorities")):
+        item = as_dict(item, f"{path}.slotPriorities[{i}]")
         name = item.get("slotName", item.get("slotId"))
         if not isinstance(item.get("priority"), int) or not isinstance(name, str):
             raise ShapeError(f"{path}.slotPriorities[{i}]", "needs an integer priority and a slotName")
@@ -138,16 +124,16 @@ def _custom_intent(node: Any, path: str) -> Intent:
 
 
 def _custom_locale(node: Any, path: str) -> BotLocale:
-    doc = _unprefixed(_dict(node, path))
+    doc = _unprefixed(as_dict(node, path))
     types: list[SlotType] = []
-    for i, item in enumerate(_list(doc.pop("slotTypes", None), f"{path}.CR.slotTypes")):
+    for i, item in enumerate(as_list(doc.pop("slotTypes", None), f"{path}.CR.slotTypes")):
         where = f"{path}.CR.slotTypes[{i}]"
         types.append(
             lex_shapes.slot_type_from_api(
-                lex_shapes.normalize(_unprefixed(_dict(item, where)), input_shape("CreateSlotType"), where), where
+                lex_shapes.normalize(_unprefixed(as_dict(item, where)), input_shape("CreateSlotType"), where), where
             )
         )
-    intents = [_custom_intent(n, f"{path}.CR.intents[{i}]") for i, n in enumerate(_list(doc.pop("intents", None), f"{path}.CR.intents"))]
+    intents = [_custom_intent(n, f"{path}.CR.intents[{i}]") for i, n in enumerate(as_list(doc.pop("intents", None), f"{path}.CR.intents"))]
     if not any(i.is_fallback for i in intents):
         intents.append(Intent(name="FallbackIntent", parent_intent_signature=FALLBACK_SIGNATURE))
     api = lex_shapes.normalize(doc, input_shape("CreateBotLocale"), path)
@@ -163,7 +149,7 @@ def _custom_bot(logical_id: str, props: Doc, template: Doc, source: str) -> BotD
         name = cloudformation.resolve_name(props.get("botName"), defaults, logical_id)
         locales = [
             _custom_locale(n, f"{where}.CR.botLocales[{i}]")
-            for i, n in enumerate(_list(props.get(f"{_CR_PREFIX}botLocales"), f"{where}.CR.botLocales"))
+            for i, n in enumerate(as_list(props.get(f"{_CR_PREFIX}botLocales"), f"{where}.CR.botLocales"))
         ]
         content = {k: v for k, v in props.items() if not k.startswith(_CR_PREFIX) and k not in ("ServiceToken", "botName", "roleArn")}
         api = lex_shapes.normalize(content, input_shape("CreateBot"), where)

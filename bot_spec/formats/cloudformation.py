@@ -19,7 +19,7 @@ import yaml
 from bot_spec.definition import BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import lex_shapes
-from bot_spec.formats.lex_shapes import ShapeError, input_shape
+from bot_spec.formats.lex_shapes import ShapeError, as_dict, as_list, input_shape
 from bot_spec.formats.yaml_text import dump_yaml
 
 Doc = dict[str, Any]
@@ -301,33 +301,19 @@ def _renamed(doc: Doc, names: dict[str, str]) -> Doc:
     return {names.get(k, k): v for k, v in doc.items()}
 
 
-def _as_list(value: Any, path: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ShapeError(path, f"expected a list, got {type(value).__name__}")
-    return value
-
-
-def _as_dict(value: Any, path: str) -> Doc:
-    if not isinstance(value, dict):
-        raise ShapeError(path, f"expected an object, got {type(value).__name__}")
-    return value
-
-
 def slot_from_cfn(node: Any, path: str) -> Slot:
     """A slot from a CFN ``Slots[]`` item."""
-    doc = _renamed(_as_dict(node, path), {"Name": "slotName", "SlotTypeName": "slotTypeId"})
+    doc = _renamed(as_dict(node, path), {"Name": "slotName", "SlotTypeName": "slotTypeId"})
     return lex_shapes.slot_from_api(lex_shapes.normalize(doc, input_shape("CreateSlot"), path), path)
 
 
 def intent_from_cfn(node: Any, path: str) -> Intent:
     """An intent from a CFN ``Intents[]`` item."""
-    doc = dict(_as_dict(node, path))
-    slots = [slot_from_cfn(s, f"{path}.Slots[{i}]") for i, s in enumerate(_as_list(doc.pop("Slots", None), f"{path}.Slots"))]
+    doc = dict(as_dict(node, path))
+    slots = [slot_from_cfn(s, f"{path}.Slots[{i}]") for i, s in enumerate(as_list(doc.pop("Slots", None), f"{path}.Slots"))]
     pairs: list[tuple[int, str]] = []
-    for i, item in enumerate(_as_list(doc.pop("SlotPriorities", None), f"{path}.SlotPriorities")):
-        item = _as_dict(item, f"{path}.SlotPriorities[{i}]")
+    for i, item in enumerate(as_list(doc.pop("SlotPriorities", None), f"{path}.SlotPriorities")):
+        item = as_dict(item, f"{path}.SlotPriorities[{i}]")
         priority, slot_name = item.get("Priority"), item.get("SlotName")
         if not isinstance(priority, int) or not isinstance(slot_name, str):
             raise ShapeError(f"{path}.SlotPriorities[{i}]", "needs an integer Priority and a SlotName")
@@ -338,16 +324,16 @@ def intent_from_cfn(node: Any, path: str) -> Intent:
 
 def slot_type_from_cfn(node: Any, path: str) -> SlotType:
     """A slot type from a CFN ``SlotTypes[]`` item."""
-    doc = _renamed(_as_dict(node, path), {"Name": "slotTypeName"})
+    doc = _renamed(as_dict(node, path), {"Name": "slotTypeName"})
     return lex_shapes.slot_type_from_api(lex_shapes.normalize(doc, input_shape("CreateSlotType"), path), path)
 
 
 def locale_from_cfn(node: Any, path: str) -> BotLocale:
     """A locale from a CFN ``BotLocales[]`` item."""
-    doc = dict(_as_dict(node, path))
-    intents = [intent_from_cfn(n, f"{path}.Intents[{i}]") for i, n in enumerate(_as_list(doc.pop("Intents", None), f"{path}.Intents"))]
+    doc = dict(as_dict(node, path))
+    intents = [intent_from_cfn(n, f"{path}.Intents[{i}]") for i, n in enumerate(as_list(doc.pop("Intents", None), f"{path}.Intents"))]
     types = [
-        slot_type_from_cfn(n, f"{path}.SlotTypes[{i}]") for i, n in enumerate(_as_list(doc.pop("SlotTypes", None), f"{path}.SlotTypes"))
+        slot_type_from_cfn(n, f"{path}.SlotTypes[{i}]") for i, n in enumerate(as_list(doc.pop("SlotTypes", None), f"{path}.SlotTypes"))
     ]
     vocabulary = doc.pop("CustomVocabulary", None)
     api = lex_shapes.normalize(
@@ -367,7 +353,7 @@ def bot_from_cfn(logical_id: str, props: Doc, defaults: dict[str, str]) -> BotDe
         raise ShapeError(f"{where}.BotFileS3Location", "the bot's content is in S3, not in the template")
     name = resolve_name(props.get("Name"), defaults, logical_id)
     locales = [
-        locale_from_cfn(n, f"{where}.BotLocales[{i}]") for i, n in enumerate(_as_list(props.get("BotLocales"), f"{where}.BotLocales"))
+        locale_from_cfn(n, f"{where}.BotLocales[{i}]") for i, n in enumerate(as_list(props.get("BotLocales"), f"{where}.BotLocales"))
     ]
     content = {k: v for k, v in props.items() if k not in _WIRING and k not in ("Name", "BotLocales", "BotFileS3Location")}
     api = lex_shapes.normalize(content, input_shape("CreateBot"), where)

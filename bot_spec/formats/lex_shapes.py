@@ -84,6 +84,22 @@ class ShapeError(ValueError):
         super().__init__(f"{path}: {message}")
 
 
+def as_list(value: Any, path: str) -> list[Any]:
+    """``value`` as a list (``None`` as an empty one); ShapeError at ``path`` for anything else."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ShapeError(path, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def as_dict(value: Any, path: str) -> Doc:
+    """``value`` as an object; ShapeError at ``path`` for anything else."""
+    if not isinstance(value, dict):
+        raise ShapeError(path, f"expected an object, got {type(value).__name__}")
+    return value
+
+
 @contextlib.contextmanager
 def located(prefix: str) -> Iterator[None]:
     """Prefix the path of any ShapeError raised inside (``locales.en_US.intents.Order``)."""
