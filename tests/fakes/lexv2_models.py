@@ -63,7 +63,7 @@ import random
 import re
 import string
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import botocore.session
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError
@@ -72,6 +72,7 @@ from botocore.validate import ParamValidator
 
 _SERVICE: ServiceModel = botocore.session.get_session().get_service_model("lexv2-models")
 _VALIDATOR = ParamValidator()
+_T = TypeVar("_T")
 
 DRAFT = "DRAFT"
 TEST_ALIAS_ID = "TSTALIASID"
@@ -319,6 +320,13 @@ class FakeLexModelsV2:
                 raise AssertionError(f"fake {operation.name} response does not match the model:\n{report.generate_report()}")
         return copy.deepcopy(response)
 
+    @staticmethod
+    def _existing(items: dict[str, _T], key: str, what: str, op: str) -> _T:
+        """``items[key]``, or the ResourceNotFoundException Lex gives for a missing ``what`` (Slot, Alias, ...)."""
+        if key not in items:
+            raise _error("ResourceNotFoundException", f"{what} {key} does not exist", op)
+        return items[key]
+
     def _bot(self, bot_id: str, op: str) -> _Bot:
         bot = self._bots.get(bot_id)
         if bot is None:
@@ -501,24 +509,20 @@ class FakeLexModelsV2:
     def describe_slot_type(self, **p: Any) -> dict[str, Any]:
         op = self._enter("describe_slot_type", p)
         loc = self._locale(p, op.name)
-        params = loc.slot_types.get(p["slotTypeId"])
-        if params is None:
-            raise _error("ResourceNotFoundException", f"Slot type {p['slotTypeId']} does not exist", op.name)
+        params = self._existing(loc.slot_types, p["slotTypeId"], "Slot type", op.name)
         return self._leave(op, {**p, **params, "creationDateTime": _now(), "lastUpdatedDateTime": _now()})
 
     def update_slot_type(self, **p: Any) -> dict[str, Any]:
         op = self._enter("update_slot_type", p)
         loc = self._editable(p, op.name)
-        if p["slotTypeId"] not in loc.slot_types:
-            raise _error("ResourceNotFoundException", f"Slot type {p['slotTypeId']} does not exist", op.name)
+        self._existing(loc.slot_types, p["slotTypeId"], "Slot type", op.name)
         loc.slot_types[p["slotTypeId"]] = {k: v for k, v in p.items() if k not in ("botId", "botVersion", "localeId", "slotTypeId")}
         return self._leave(op, {**p, "creationDateTime": _now(), "lastUpdatedDateTime": _now()})
 
     def delete_slot_type(self, **p: Any) -> None:
         op = self._enter("delete_slot_type", p)
         loc = self._editable(p, op.name)
-        if p["slotTypeId"] not in loc.slot_types:
-            raise _error("ResourceNotFoundException", f"Slot type {p['slotTypeId']} does not exist", op.name)
+        self._existing(loc.slot_types, p["slotTypeId"], "Slot type", op.name)
         users = [
             s.params["slotName"] for i in loc.intents.values() for s in i.slots.values() if s.params.get("slotTypeId") == p["slotTypeId"]
         ]
@@ -615,17 +619,14 @@ class FakeLexModelsV2:
     def describe_slot(self, **p: Any) -> dict[str, Any]:
         op = self._enter("describe_slot", p)
         intent = self._intent(self._locale(p, op.name), p["intentId"], op.name)
-        slot = intent.slots.get(p["slotId"])
-        if slot is None:
-            raise _error("ResourceNotFoundException", f"Slot {p['slotId']} does not exist", op.name)
+        slot = self._existing(intent.slots, p["slotId"], "Slot", op.name)
         return self._leave(op, {**p, **slot.params, "creationDateTime": _now(), "lastUpdatedDateTime": _now()})
 
     def update_slot(self, **p: Any) -> dict[str, Any]:
         op = self._enter("update_slot", p)
         loc = self._editable(p, op.name)
         intent = self._intent(loc, p["intentId"], op.name)
-        if p["slotId"] not in intent.slots:
-            raise _error("ResourceNotFoundException", f"Slot {p['slotId']} does not exist", op.name)
+        self._existing(intent.slots, p["slotId"], "Slot", op.name)
         self._check_slot_type(loc, p, op.name)
         excluded = ("botId", "botVersion", "localeId", "intentId", "slotId")
         intent.slots[p["slotId"]].params = _with_prompt_defaults({k: v for k, v in p.items() if k not in excluded})
@@ -635,8 +636,7 @@ class FakeLexModelsV2:
         op = self._enter("delete_slot", p)
         loc = self._editable(p, op.name)
         intent = self._intent(loc, p["intentId"], op.name)
-        if p["slotId"] not in intent.slots:
-            raise _error("ResourceNotFoundException", f"Slot {p['slotId']} does not exist", op.name)
+        self._existing(intent.slots, p["slotId"], "Slot", op.name)
         del intent.slots[p["slotId"]]
         # Lex drops a deleted slot from the intent's priorities.
         intent.slot_priorities = [x for x in intent.slot_priorities if x["slotId"] != p["slotId"]]
@@ -682,9 +682,7 @@ class FakeLexModelsV2:
     def describe_bot_version(self, **p: Any) -> dict[str, Any]:
         op = self._enter("describe_bot_version", p)
         bot = self._bot(p["botId"], op.name)
-        version = bot.versions.get(p["botVersion"])
-        if version is None:
-            raise _error("ResourceNotFoundException", f"Version {p['botVersion']} does not exist", op.name)
+        version = self._existing(bot.versions, p["botVersion"], "Version", op.name)
         response: dict[str, Any] = {
             "botId": bot.bot_id,
             "botName": bot.params["botName"],
@@ -717,8 +715,7 @@ class FakeLexModelsV2:
     def delete_bot_version(self, **p: Any) -> dict[str, Any]:
         op = self._enter("delete_bot_version", p)
         bot = self._bot(p["botId"], op.name)
-        if p["botVersion"] not in bot.versions:
-            raise _error("ResourceNotFoundException", f"Version {p['botVersion']} does not exist", op.name)
+        self._existing(bot.versions, p["botVersion"], "Version", op.name)
         users = [a.params["botAliasName"] for a in bot.aliases.values() if a.params.get("botVersion") == p["botVersion"]]
         if users and not p.get("skipResourceInUseCheck"):
             raise _error("PreconditionFailedException", f"Version {p['botVersion']} is used by aliases {users}", op.name)
@@ -749,9 +746,7 @@ class FakeLexModelsV2:
     def describe_bot_alias(self, **p: Any) -> dict[str, Any]:
         op = self._enter("describe_bot_alias", p)
         bot = self._bot(p["botId"], op.name)
-        alias = bot.aliases.get(p["botAliasId"])
-        if alias is None:
-            raise _error("ResourceNotFoundException", f"Alias {p['botAliasId']} does not exist", op.name)
+        alias = self._existing(bot.aliases, p["botAliasId"], "Alias", op.name)
         response = {"botId": bot.bot_id, "botAliasId": alias.alias_id, **alias.params, "botAliasStatus": alias.status}
         alias.status = "Available"
         return self._leave(op, response)
@@ -759,9 +754,7 @@ class FakeLexModelsV2:
     def update_bot_alias(self, **p: Any) -> dict[str, Any]:
         op = self._enter("update_bot_alias", p)
         bot = self._bot(p["botId"], op.name)
-        alias = bot.aliases.get(p["botAliasId"])
-        if alias is None:
-            raise _error("ResourceNotFoundException", f"Alias {p['botAliasId']} does not exist", op.name)
+        alias = self._existing(bot.aliases, p["botAliasId"], "Alias", op.name)
         if alias.alias_id == TEST_ALIAS_ID and p.get("botVersion", DRAFT) != DRAFT:
             raise _error("ValidationException", "TestBotAlias always points at DRAFT", op.name)
         if alias.alias_id != TEST_ALIAS_ID:
