@@ -2,6 +2,7 @@
 and a bare `websockets.broadcast()` server under the same fan-out load as the baseline.
 
 Run: .venv/bin/python benchmarks/runtime_bench.py [--quick] [--no-append]
+     .venv/bin/python benchmarks/runtime_bench.py --only persisted [--rounds 3] [--server-wrap 'py-spy record -o x.svg --']
 
 The server runs in its own process pinned to CPU 0 (`taskset -c 0`); this process is the load client, pinned to
 CPU 1, speaking WebSocket through a lean asyncio client (benchmarks/ws_load_client.py). Loopback only. Every loop
@@ -12,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
+import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +61,12 @@ def free_port() -> int:
         s.bind((HOST, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:
@@ -311,10 +321,16 @@ async def persisted_rate(conns: list[Conn], rooms: list[str], per_sender: int) -
 
 
 class Server:
-    def __init__(self, argv: list[str], env: dict[str, str], ready_url: str | None, log: Path) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], ready_url: str | None, log: Path, *, wrapped: bool = False) -> None:
         self.log = log
+        self.wrapped = wrapped
         self.process = subprocess.Popen(
-            ["taskset", "-c", "0", *argv], cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            ["taskset", "-c", "0", *argv],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=wrapped,
         )
         if ready_url:
             try:
@@ -324,15 +340,21 @@ class Server:
                 raise RuntimeError(f"the server did not start; its log:\n{log.read_text()[-3000:]}") from None
 
     def stop(self) -> None:
-        self.process.terminate()
+        if self.wrapped:  # a profiler and the server: Ctrl-C both, so the profiler writes its output as the server exits
+            os.killpg(self.process.pid, signal.SIGINT)
+        else:
+            self.process.terminate()
         try:
             self.process.wait(20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
+        if self.wrapped:  # the server under the profiler must not outlive the run
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def runtime_server(tmp: Path, port: int, *, bot: str) -> Server:
+def runtime_server(tmp: Path, port: int, *, bot: str, wrap: list[str] | None = None) -> Server:
     env = {
         **os.environ,
         "CHAT_LEX_BOT": bot,
@@ -345,11 +367,49 @@ def runtime_server(tmp: Path, port: int, *, bot: str) -> Server:
         "CHAT_LEX_LOG_LEVEL": "warning",
         "CHAT_LEX_STATIC_DIR": str(tmp),
     }
-    argv = [sys.executable, "-m", "tools.serve_commands", "--port", str(port)]
-    return Server(argv, env, f"http://{HOST}:{port}/health", tmp / f"server-{port}.log")
+    argv = [*(wrap or []), sys.executable, "-m", "tools.serve_commands", "--port", str(port)]
+    return Server(argv, env, f"http://{HOST}:{port}/health", tmp / f"server-{port}.log", wrapped=bool(wrap))
 
 
 # -- the run -------------------------------------------------------------------------------------
+
+
+def persisted_rows(rate: float, acked: int, latencies: list[float]) -> list[tuple[str, str, str]]:
+    return [
+        ("persisted messages/s (100 rooms x 10, SQLite, bot off)", f"{rate:,.0f}", f"{acked} messages, 1000 senders, 1 in flight each"),
+        (
+            "  delivery p50 / p99 under that load",
+            f"{pct(latencies, 0.5):.1f} / {pct(latencies, 0.99):.1f} ms",
+            "10 receivers per message; 1000 senders each waiting for its ACK, so mostly queueing",
+        ),
+    ]
+
+
+async def run_persisted_only(per_sender: int, rounds: int, wrap: list[str] | None) -> list[tuple[str, str, str]]:
+    """Only the persisted-messages scenario (one server, `rounds` back-to-back runs): for profiling and tuning."""
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="chat-lex-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        print("setting up 1000 users, 100 rooms of 10 ...", flush=True)
+        world = await build_world(f"sqlite:{tmp / 'chat.db'}", tmp / "keys", 1000)
+        port = free_port()
+        server = runtime_server(tmp, port, bot="none", wrap=wrap)
+        try:
+            conns = await open_conns(port, world.tokens, 1000)
+            for n in range(rounds):
+                cpu_before = cpu_seconds(server.process.pid)
+                rate, acked, latencies = await persisted_rate(conns, world.small_rooms, per_sender)
+                cpu_us = (cpu_seconds(server.process.pid) - cpu_before) / max(acked, 1) * 1e6
+                print(
+                    f"  round {n + 1}: {rate:,.0f} persisted messages/s ({acked} acked), server CPU {cpu_us:.0f} us per message "
+                    f"(includes the 0.5 s settle), load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+                rows += persisted_rows(rate, acked, latencies)
+            await close_conns(conns)
+        finally:
+            server.stop()
+    return rows
 
 
 async def run(quick: bool) -> list[tuple[str, str, str]]:
@@ -383,20 +443,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
 
             print("persisted messages, 100 rooms of 10 ...", flush=True)
             rate, acked, latencies = await persisted_rate(conns, world.small_rooms, per_sender)
-            rows.append(
-                (
-                    "persisted messages/s (100 rooms x 10, SQLite, bot off)",
-                    f"{rate:,.0f}",
-                    f"{acked} messages, 1000 senders, 1 in flight each",
-                )
-            )
-            rows.append(
-                (
-                    "  delivery p50 / p99 under that load",
-                    f"{pct(latencies, 0.5):.1f} / {pct(latencies, 0.99):.1f} ms",
-                    "10 receivers per message; 1000 senders each waiting for its ACK, so mostly queueing",
-                )
-            )
+            rows += persisted_rows(rate, acked, latencies)
             await close_conns(conns)
 
             print(f"idle connections: {idle_target} ...", flush=True)
@@ -508,16 +555,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rates, 2,000 idle connections instead of 10,000")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/benchmarks.md")
+    parser.add_argument(
+        "--only", choices=("persisted",), help="run one scenario only (never appended to docs/benchmarks.md): for profiling and tuning"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="with --only persisted: back-to-back runs on one server")
+    parser.add_argument("--per-sender", type=int, default=10, help="with --only persisted: messages per sender per round")
+    parser.add_argument(
+        "--server-wrap",
+        type=shlex.split,
+        help="with --only: a command put before the server's python, e.g. 'py-spy record -r 200 -f raw -o server.txt --'",
+    )
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 10,000 sockets on each side; children inherit it
     if (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, {1})
-    rows = asyncio.run(run(args.quick))
+    if args.only == "persisted":
+        rows = asyncio.run(run_persisted_only(args.per_sender, args.rounds, args.server_wrap))
+    else:
+        rows = asyncio.run(run(args.quick))
     table = render(rows)
     print()
     print(table)
-    if not args.no_append:
+    if not args.no_append and args.only is None:
         append_section(table, args.quick)
     return 0
 
