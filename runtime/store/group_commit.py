@@ -1,19 +1,20 @@
 """Group commit: one writer thread takes queued jobs in batches and commits each batch at once.
 
 Callers await a future that resolves only after their batch is committed, so an
-acknowledged write is durable, while many concurrent writers share one commit.
+acknowledged write is durable, while many concurrent writers share one commit. The
+outcomes of a batch go back to each event loop in one ``call_soon_threadsafe`` (one
+wake-up of the loop per batch, not one per job).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from runtime.store.errors import StoreUnavailable
@@ -24,7 +25,29 @@ J = TypeVar("J")
 @dataclass
 class _Pending(Generic[J]):
     job: J
-    future: concurrent.futures.Future[Any] = field(default_factory=concurrent.futures.Future)
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """On the caller's event loop: resolve the futures of one batch (a caller that gave up is skipped)."""
+    for future, outcome in outcomes:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def _hand_back(settled: list[tuple[_Pending[Any], Any]]) -> None:
+    """From the writer thread: one call per event loop that has callers in this batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+    for pending, outcome in settled:
+        by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
+    for loop, outcomes in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle, outcomes)
 
 
 _STOP = object()
@@ -72,12 +95,13 @@ class GroupCommitWriter(Generic[J]):
 
     async def submit(self, job: J) -> Any:
         """Queue ``job`` and wait until its batch is committed."""
-        pending: _Pending[J] = _Pending(job)
+        loop = asyncio.get_running_loop()
+        pending: _Pending[J] = _Pending(job, loop, loop.create_future())
         with self._gate:
             if self._closed:
                 raise StoreUnavailable("the store is closed")
             self._queue.put(pending)
-        return await asyncio.wrap_future(pending.future)
+        return await pending.future
 
     def close(self) -> None:
         """Commit what is queued, then stop the thread."""
@@ -120,7 +144,9 @@ class GroupCommitWriter(Generic[J]):
             if first is _STOP:
                 break
             batch, stopping = self._take_batch(first)
-            live = [p for p in batch if p.future.set_running_or_notify_cancel()]
+            # A caller cancelled before its batch was taken is not committed (reading `cancelled()` from this
+            # thread is a plain attribute read; a cancellation after it only means nobody reads the outcome).
+            live = [p for p in batch if not p.future.cancelled()]
             if not live:
                 continue
             self.batches += 1
@@ -128,19 +154,16 @@ class GroupCommitWriter(Generic[J]):
             try:
                 outcomes = self._commit([p.job for p in live])
             except BaseException as exc:  # the whole batch failed: every caller hears it
-                for p in live:
-                    p.future.set_exception(exc)
+                _hand_back([(p, exc) for p in live])
                 continue
-            for p, outcome in zip(live, outcomes, strict=True):
-                if isinstance(outcome, BaseException):
-                    p.future.set_exception(outcome)
-                else:
-                    p.future.set_result(outcome)
+            _hand_back(list(zip(live, outcomes, strict=True)))
         # Whatever is still queued after close: refuse it rather than leave callers hanging.
+        refused: list[tuple[_Pending[Any], Any]] = []
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not _STOP and item.future.set_running_or_notify_cancel():
-                item.future.set_exception(StoreUnavailable("the store is closed"))
+            if item is not _STOP:
+                refused.append((item, StoreUnavailable("the store is closed")))
+        _hand_back(refused)
