@@ -17,7 +17,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from conversation_tests.targets import TargetCannotDo
 from conversation_tests.turns import Button, Interpretation, Turn
-from tools.evaluation.lex_endpoints import EndpointError, EndpointOptions
+from tools.evaluation.lex_endpoints import EndpointError, EndpointOptions, free_port
 
 TARGET_NAME = "chat"
 URL_ENV = "CHAT_LEX_TEST_CHAT_URL"
@@ -54,13 +53,6 @@ UNSUPPORTED_TAGS: dict[str, str] = {
 
 class ChatTargetError(EndpointError):
     """The chat runtime could not be started or reached; the message says what happened and what to check."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def chat_lex_command() -> list[str]:

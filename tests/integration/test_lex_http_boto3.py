@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,22 +18,16 @@ from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.engine import LocalLexRuntime, decode_header
 from runtime.lex.http import create_lex_http_app
+from tools.evaluation.lex_endpoints import free_port
 
 START = 1_800_000_000.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Server:
     """A uvicorn server in a thread; stopped by flag, not by killing."""
 
     def __init__(self, runtime: LocalLexRuntime) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         config = uvicorn.Config(create_lex_http_app(runtime), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -13,6 +13,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tools.evaluation.lex_endpoints import free_port
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,9 +63,7 @@ def test_converse_usage_errors_are_clear(args: list[str], problem: str) -> None:
 
 
 def test_lex_serve_prints_its_ids_and_answers_boto3(seed_bot_dir: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tools.cli", "lex-serve", str(seed_bot_dir), "--port", str(port)],
         stdout=subprocess.PIPE,

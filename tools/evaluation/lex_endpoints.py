@@ -77,7 +77,8 @@ def open_engine(options: EndpointOptions) -> LexEndpoint:
     return LexEndpoint("engine", runtime, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -96,7 +97,7 @@ def open_http(options: EndpointOptions) -> LexEndpoint:
     _check_bot_dir(options.bot_dir)
     clock = ManualClock(options.start_time)
     runtime, deployment = local_runtime_for(options.bot_dir, clock=clock, with_fulfillment=options.with_fulfillment)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_lex_http_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="chat-lex-lex-http", daemon=True)
