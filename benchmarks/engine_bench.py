@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,13 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
-import uvicorn  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from bot_spec.definition import BotDefinition, BotLocale, Intent, ResponseSpecification, plain  # noqa: E402
 from runtime.lex.engine import LocalLexRuntime, local_runtime_for  # noqa: E402
-from runtime.lex.http import create_lex_http_app  # noqa: E402
+from tools.evaluation.lex_endpoints import LexHttpServer  # noqa: E402
 
 CLINC = ROOT.parent / "shared" / "external" / "datasets" / "clinc150" / "data_full.json"
 SEED_DIALOGUE = ("hello", "check my status", "order")
@@ -76,22 +73,16 @@ def clinc_turns(client: Any, ids: dict[str, str], texts: list[str]) -> list[floa
 
 
 class Served:
-    """The runtime behind uvicorn in a thread, for the HTTP rows."""
+    """The runtime behind uvicorn in a thread, for the HTTP rows: a boto3 client while entered."""
 
     def __init__(self, runtime: LocalLexRuntime) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(create_lex_http_app(runtime), port=self.port, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = LexHttpServer(runtime)
 
     def __enter__(self) -> Any:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
+        self.server.start()
         return boto3.client(
             "lexv2-runtime",
-            endpoint_url=f"http://127.0.0.1:{self.port}",
+            endpoint_url=self.server.url,
             region_name="us-east-1",
             aws_access_key_id="x",
             aws_secret_access_key="x",
@@ -99,8 +90,7 @@ class Served:
         )
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        self.server.stop()
 
 
 def main() -> int:

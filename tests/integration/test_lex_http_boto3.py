@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,55 +9,27 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-import uvicorn
 from botocore.config import Config
 
 from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.engine import LocalLexRuntime, decode_header
-from runtime.lex.http import create_lex_http_app
-from tools.evaluation.lex_endpoints import free_port
+from tools.evaluation.lex_endpoints import LexHttpServer
 
 START = 1_800_000_000.0
-
-
-class Server:
-    """A uvicorn server in a thread; stopped by flag, not by killing."""
-
-    def __init__(self, runtime: LocalLexRuntime) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(create_lex_http_app(runtime), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+Served = tuple[LexHttpServer, LocalLexRuntime, str]  # the server, its runtime, the seed bot's id
 
 
 @pytest.fixture(scope="module")
-def served(seed_bot_dir: Path) -> Iterator[tuple[Server, LocalLexRuntime, str]]:
+def served(seed_bot_dir: Path) -> Iterator[Served]:
     runtime = LocalLexRuntime(clock=ManualClock(START))
     deployment = runtime.register_bot(load_spec(seed_bot_dir))  # Lex's own prompts, no fulfillment
-    with Server(runtime) as server:
+    with LexHttpServer(runtime) as server:
         yield server, runtime, deployment.bot_id
 
 
 @pytest.fixture(scope="module")
-def lex(served: tuple[Server, LocalLexRuntime, str]) -> Any:
+def lex(served: Served) -> Any:
     server, _, _ = served
     return boto3.client(
         "lexv2-runtime",
@@ -75,7 +45,7 @@ def _ids(bot_id: str, session_id: str) -> dict[str, str]:
     return {"botId": bot_id, "botAliasId": "TSTALIASID", "localeId": "en_US", "sessionId": session_id}
 
 
-def test_recognize_text_over_http_matches_in_process(served: tuple[Server, LocalLexRuntime, str], lex: Any) -> None:
+def test_recognize_text_over_http_matches_in_process(served: Served, lex: Any) -> None:
     _, runtime, bot_id = served
     over_http = lex.recognize_text(**_ids(bot_id, "http-1"), text="check my status", requestAttributes={"a": "b"})
     assert over_http["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -96,7 +66,7 @@ def test_recognize_text_over_http_matches_in_process(served: tuple[Server, Local
     assert answered["sessionState"]["intent"]["state"] == "ReadyForFulfillment"
 
 
-def test_put_get_delete_session_over_http(served: tuple[Server, LocalLexRuntime, str], lex: Any) -> None:
+def test_put_get_delete_session_over_http(served: Served, lex: Any) -> None:
     _, _, bot_id = served
     ids = _ids(bot_id, "http:put.1")  # ':' and '.' travel percent-encoded in the path
     put = lex.put_session(
@@ -122,7 +92,7 @@ def test_put_get_delete_session_over_http(served: tuple[Server, LocalLexRuntime,
         lex.get_session(**ids)
 
 
-def test_error_classes_over_http(served: tuple[Server, LocalLexRuntime, str], lex: Any) -> None:
+def test_error_classes_over_http(served: Served, lex: Any) -> None:
     _, _, bot_id = served
     with pytest.raises(lex.exceptions.ResourceNotFoundException) as not_found:
         lex.recognize_text(**_ids("ZZZZZZZZZZ", "e-1"), text="hi")
@@ -141,7 +111,7 @@ def test_error_classes_over_http(served: tuple[Server, LocalLexRuntime, str], le
 def test_dependency_failed_over_http(seed_bot_dir: Path) -> None:
     runtime = LocalLexRuntime(clock=ManualClock(START))
     deployment = runtime.register_bot(load_spec(seed_bot_dir), code_hook=lambda event: {"not": "a response"})
-    with Server(runtime) as server:
+    with LexHttpServer(runtime) as server:
         lex = boto3.client(
             "lexv2-runtime", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
         )
@@ -165,7 +135,7 @@ def test_dependency_failed_over_http(seed_bot_dir: Path) -> None:
         (b'{"text": "hi", "sessionState": {"sessionAttributes": ' + b"[" * 5 + b"]" * 5 + b"}}", "sessionAttributes"),
     ],
 )
-def test_malformed_raw_requests_get_lex_validation_errors(served: tuple[Server, LocalLexRuntime, str], body: bytes, problem: str) -> None:
+def test_malformed_raw_requests_get_lex_validation_errors(served: Served, body: bytes, problem: str) -> None:
     server, _, bot_id = served
     url = f"{server.url}/bots/{bot_id}/botAliases/TSTALIASID/botLocales/en_US/sessions/raw-1/text"
     answer = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
@@ -174,7 +144,7 @@ def test_malformed_raw_requests_get_lex_validation_errors(served: tuple[Server, 
     assert problem in answer.json()["message"]
 
 
-def test_unknown_path_is_an_unknown_operation(served: tuple[Server, LocalLexRuntime, str]) -> None:
+def test_unknown_path_is_an_unknown_operation(served: Served) -> None:
     server, _, _ = served
     answer = httpx.get(f"{server.url}/nothing/here")
     assert answer.status_code == 404
@@ -197,7 +167,7 @@ def test_every_lex_error_class_reaches_boto3_as_its_own_exception() -> None:
     from runtime.lex.errors import ERROR_CLASSES
 
     runtime = RaisingRuntime(clock=ManualClock(START))
-    with Server(runtime) as server:
+    with LexHttpServer(runtime) as server:
         lex = boto3.client(
             "lexv2-runtime",
             endpoint_url=server.url,
@@ -216,7 +186,7 @@ def test_every_lex_error_class_reaches_boto3_as_its_own_exception() -> None:
         assert "secret internals" not in bug.value.response["Error"]["Message"]  # a bug never leaks to the client
 
 
-def test_each_request_logs_one_json_line(served: tuple[Server, LocalLexRuntime, str], lex: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_each_request_logs_one_json_line(served: Served, lex: Any, caplog: pytest.LogCaptureFixture) -> None:
     import json
     import logging
 

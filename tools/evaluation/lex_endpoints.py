@@ -85,45 +85,64 @@ def free_port() -> int:
         return port
 
 
+class LexHttpServer:
+    """A runtime's Lex REST façade served by uvicorn in a daemon thread on a free loopback port; a context manager."""
+
+    def __init__(self, runtime: Any) -> None:
+        import uvicorn
+
+        from runtime.lex.http import create_lex_http_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_lex_http_app(runtime), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="chat-lex-lex-http", daemon=True)
+
+    def start(self) -> LexHttpServer:
+        """Serve, and return once uvicorn listens; EndpointError if it does not within SERVER_START_TIMEOUT."""
+        self._thread.start()
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self._server.should_exit = True
+                raise EndpointError(f"the local Lex HTTP server did not start on 127.0.0.1:{self.port}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(SERVER_START_TIMEOUT)
+
+    def __enter__(self) -> LexHttpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def open_http(options: EndpointOptions) -> LexEndpoint:
     """The local engine behind its Lex REST façade (uvicorn in a thread), called by an unmodified boto3 client."""
     import boto3
-    import uvicorn
     from botocore.config import Config
 
     from runtime.lex.engine import local_runtime_for
-    from runtime.lex.http import create_lex_http_app
 
     _check_bot_dir(options.bot_dir)
     clock = ManualClock(options.start_time)
     runtime, deployment = local_runtime_for(options.bot_dir, clock=clock, with_fulfillment=options.with_fulfillment)
-    port = free_port()
-    config = uvicorn.Config(create_lex_http_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="chat-lex-lex-http", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise EndpointError(f"the local Lex HTTP server did not start on 127.0.0.1:{port}")
-        time.sleep(0.01)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(SERVER_START_TIMEOUT)
-
+    server = LexHttpServer(runtime).start()
     # Fixed dummy keys: the local façade does not check signatures, and the credential chain must not be consulted.
     client: Any = boto3.client(
         "lexv2-runtime",
-        endpoint_url=f"http://127.0.0.1:{port}",
+        endpoint_url=server.url,
         region_name=options.region,
         aws_access_key_id="chat-lex-local",
         aws_secret_access_key="chat-lex-local",
         config=Config(retries={"max_attempts": 1}, read_timeout=60),
     )
     endpoint = LexEndpoint("http", client, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
-    endpoint._closers.append(stop)
+    endpoint._closers.append(server.stop)
     return endpoint
 
 
