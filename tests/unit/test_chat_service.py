@@ -277,6 +277,17 @@ async def test_concurrent_senders_are_delivered_in_store_order_to_everyone(harne
         assert [f["message"]["messageId"] for f in sock.of_type("USER_MESSAGE")] == expected
 
 
+def delivered_ids(frames: list[dict[str, Any]]) -> list[str]:
+    """The message ids a socket received, in arrival order: replayed in RESUMED frames or live as USER_MESSAGE."""
+    seen: list[str] = []
+    for frame in frames:
+        if frame["type"] == "RESUMED":
+            seen.extend(m["messageId"] for m in frame["messages"])
+        elif frame["type"] == "USER_MESSAGE":
+            seen.append(frame["message"]["messageId"])
+    return seen
+
+
 async def test_resume_replays_missed_messages_once_and_in_order(harness: Harness) -> None:
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
     ids = [await harness.send(ALICE, room.conversation_id, f"m{i}", f"c{i}") for i in range(6)]
@@ -289,12 +300,7 @@ async def test_resume_replays_missed_messages_once_and_in_order(harness: Harness
     await harness.service.resume(BOB, bob.connection, room.conversation_id, ids[1])
     await harness.send(ALICE, room.conversation_id, "after", "after")
     await settle()
-    seen: list[str] = []
-    for frame in bob.frames:
-        if frame["type"] == "RESUMED":
-            seen.extend(m["messageId"] for m in frame["messages"])
-        elif frame["type"] == "USER_MESSAGE":
-            seen.append(frame["message"]["messageId"])
+    seen = delivered_ids(bob.frames)
     stored = [m.message_id for m in await harness.store.messages_after(room.conversation_id, ids[1])]
     assert sorted(seen) == stored  # no gaps, no duplicates
     assert len(seen) == len(set(seen)) == len(ids) - 2 + len(live) + 1
@@ -310,12 +316,7 @@ async def test_resume_holds_live_events_arriving_during_the_replay(harness: Harn
     sends = asyncio.create_task(harness.send(ALICE, room.conversation_id, "during", "d"))
     await asyncio.gather(resume, sends)
     await settle()
-    seen: list[str] = []
-    for frame in bob.frames:
-        if frame["type"] == "RESUMED":
-            seen.extend(m["messageId"] for m in frame["messages"])
-        elif frame["type"] == "USER_MESSAGE":
-            seen.append(frame["message"]["messageId"])
+    seen = delivered_ids(bob.frames)
     stored = [m.message_id for m in await harness.store.messages_after(room.conversation_id, first)]
     assert seen == stored
 
