@@ -26,12 +26,11 @@ from websockets.exceptions import ConnectionClosed
 from runtime.auth.signing_keys import load_or_create_signing_key
 from runtime.chat.rate_limit import RedisTokenBucket
 from runtime.store.base import open_store
-from tests.integration.test_web_harness import Client
+from tests.integration.test_web_harness import Client, log_in, sign_up
 from tools.evaluation.lex_endpoints import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
-PASSWORD = "Correct-Horse-9"
 
 
 def require_redis() -> None:
@@ -120,11 +119,8 @@ def pair(tmp_path: Path, prefix: str) -> Iterator[tuple[ServeProcess, ServeProce
 
 
 async def tokens_for(http: httpx.AsyncClient, username: str) -> str:
-    signed = await http.post("/auth/signup", json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"})
-    assert signed.status_code == 201, signed.text
-    login = await http.post("/auth/login", json={"username": username, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    token: str = login.json()["accessToken"]
+    await sign_up(http, username)
+    token: str = (await log_in(http, username))["accessToken"]
     return token
 
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from runtime.auth.base import AuthError, Identity, IdentityProvider, SignUpResult, Tokens
@@ -30,6 +31,7 @@ from runtime.web.server import DrainingServer, uvicorn_config
 from runtime.web.settings import Settings
 
 T = TypeVar("T")
+PASSWORD = "Correct-Horse-9"  # meets the default password policy
 
 
 def check_server_frame(frame: dict[str, Any]) -> dict[str, Any]:
@@ -160,6 +162,22 @@ def fake_backends(
     store = open_store(f"sqlite:{tmp_path / 'chat.db'}")
     bot = BotParticipant(lex, BotTarget("BOT", "ALIAS", "en_US"), timeout=timeout, description="scripted") if lex else None
     return Backends(store, identity or TokenTable(), bot, MemoryChannel(), LocalTokenBucket(rate), {"bot": "scripted"})
+
+
+async def sign_up(http: httpx.AsyncClient, username: str) -> dict[str, Any]:
+    """POST /auth/signup for ``username`` (password PASSWORD, a made-up email); asserts 201, returns the answer."""
+    created = await http.post("/auth/signup", json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"})
+    assert created.status_code == 201, created.text
+    answer: dict[str, Any] = created.json()
+    return answer
+
+
+async def log_in(http: httpx.AsyncClient, username: str) -> dict[str, Any]:
+    """POST /auth/login for ``username`` with PASSWORD; asserts 200, returns the tokens."""
+    login = await http.post("/auth/login", json={"username": username, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    tokens: dict[str, Any] = login.json()
+    return tokens
 
 
 class Client:

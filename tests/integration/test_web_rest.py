@@ -15,9 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from runtime.auth.local import LocalIdentityProvider
 from runtime.store.base import open_store
 from runtime.web.settings import Settings
-from tests.integration.test_web_harness import Client, RunningServer
-
-PASSWORD = "Correct-Horse-9"
+from tests.integration.test_web_harness import PASSWORD, Client, RunningServer, log_in, sign_up
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +54,9 @@ async def http(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def sign_up_and_login(http: httpx.AsyncClient, username: str) -> dict[str, Any]:
-    created = await http.post("/auth/signup", json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"})
-    assert created.status_code == 201, created.text
-    assert created.json()["confirmed"] is True
-    login = await http.post("/auth/login", json={"username": username, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    tokens: dict[str, Any] = login.json()
+    created = await sign_up(http, username)
+    assert created["confirmed"] is True
+    tokens = await log_in(http, username)
     assert tokens["tokenType"] == "Bearer" and tokens["expiresIn"] > 0
     return tokens
 

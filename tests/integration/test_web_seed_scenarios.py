@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from runtime.web.settings import Settings
-from tests.integration.test_web_harness import Client, RunningServer
+from tests.integration.test_web_harness import Client, RunningServer, log_in
+from tests.integration.test_web_harness import sign_up as harness_sign_up
 
-PASSWORD = "Correct-Horse-9"
 SEED_BOT = Path(__file__).resolve().parents[2] / "bot_spec" / "chatbot"
 
 
@@ -29,11 +29,8 @@ def default_stack(tmp_path: Path, **changes: Any) -> Settings:
 async def login(server: RunningServer, username: str, *, sign_up: bool) -> str:
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         if sign_up:
-            created = await http.post("/auth/signup", json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"})
-            assert created.status_code == 201, created.text
-        response = await http.post("/auth/login", json={"username": username, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        token: str = response.json()["accessToken"]
+            await harness_sign_up(http, username)
+        token: str = (await log_in(http, username))["accessToken"]
         return token
 
 
