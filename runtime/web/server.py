@@ -1,4 +1,4 @@
-"""Run the app under uvicorn (sans-I/O websockets, no per-message deflate) with a draining shutdown."""
+"""Run the app under uvicorn (sans-I/O websockets with read-ahead, no per-message deflate) with a draining shutdown."""
 
 from __future__ import annotations
 
@@ -6,12 +6,37 @@ import socket
 
 import uvicorn
 from litestar import Litestar
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from runtime.web.app import drain
 from runtime.web.context import ChatContext
 from runtime.web.settings import Settings
 
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
+# Messages a socket may have queued for the app before its reads are paused.
+READ_AHEAD_MESSAGES = 4
+
+
+class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's sans-I/O WebSocket protocol, pausing reads only when READ_AHEAD_MESSAGES messages wait for the app.
+
+    The base class pauses reading after every received message and resumes it when the app takes that message:
+    two epoll_ctl system calls per frame. A client that waits for each ACK never has more than one message
+    queued, so here it never pauses; a client that floods is still paused, a few messages later.
+    """
+
+    def send_receive_event_to_app(self) -> None:
+        if self.read_paused:
+            super().send_receive_event_to_app()
+            return
+        self.read_paused = True  # the base class pauses whenever this is False; decide here instead
+        try:
+            super().send_receive_event_to_app()
+        finally:
+            self.read_paused = False
+        if self.queue.qsize() >= READ_AHEAD_MESSAGES:
+            self.read_paused = True
+            self.transport.pause_reading()
 
 
 def uvicorn_config(app: Litestar, settings: Settings) -> uvicorn.Config:
@@ -19,7 +44,7 @@ def uvicorn_config(app: Litestar, settings: Settings) -> uvicorn.Config:
         app,
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=ReadAheadWebSocketProtocol,
         ws_per_message_deflate=False,
         ws_max_size=MAX_WS_MESSAGE_BYTES,
         log_level=settings.log_level.lower(),
