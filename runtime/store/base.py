@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -151,13 +152,16 @@ def username_key(username: str) -> str:
     return username.casefold()
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
 def check_id(value: object, what: str) -> str:
     """A non-empty id of at most ``MAX_ID_LENGTH`` characters without control characters."""
     if not isinstance(value, str) or not value:
         raise InvalidArgument(f"{what} must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         raise InvalidArgument(f"{what} is {len(value)} characters long; the limit is {MAX_ID_LENGTH}")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL_CHARACTER.search(value) is not None:
         raise InvalidArgument(f"{what} contains control characters; use printable text")
     return value
 

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, cast
 
 from litestar import WebSocket, websocket
 from litestar.types.asgi_types import WebSocketSendEvent
@@ -73,8 +74,10 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return
     connection_id = uuid.uuid4().hex[:16]
 
-    async def send(text: str) -> None:
-        await socket.send(WebSocketSendEvent(type="websocket.send", bytes=None, text=text))
+    def send(text: str) -> Coroutine[Any, Any, None]:
+        # Litestar's send coroutine itself, not one of ours around it (this runs once per delivery); Litestar's
+        # `send` is an `async def`, so the Awaitable it is typed as is a coroutine.
+        return cast("Coroutine[Any, Any, None]", socket.send(WebSocketSendEvent(type="websocket.send", bytes=None, text=text)))
 
     async def close(code: int, reason: str) -> None:
         await socket.close(code, reason)
@@ -214,10 +217,11 @@ class _SocketSession:
                 time_zone=time_zone,
                 received_at=received_at,
             )
-            extra = {**self.ids, "conversation_id": conversation_id, "message_id": stored.message_id}
-            if self.context.settings.debug:
-                extra["content"] = stored.content
-            log.debug("message", extra=extra)
+            if log.isEnabledFor(logging.DEBUG):
+                extra = {**self.ids, "conversation_id": conversation_id, "message_id": stored.message_id}
+                if self.context.settings.debug:
+                    extra["content"] = stored.content
+                log.debug("message", extra=extra)
         elif action == "history":
             self._reply(
                 await service.history(self.sender, conversation_id, before=frame.get("before"), limit=frame.get("limit", 50)), request_id
