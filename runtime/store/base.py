@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from runtime.store.errors import InvalidArgument, InvalidStoreUrl, MessageTooLarge
@@ -20,8 +22,26 @@ DEFAULT_STORE_URL = "sqlite:var/chat.db"
 
 
 def iso_utc_ms(epoch_seconds: float) -> str:
-    """``2026-01-02T03:04:05.678Z``."""
-    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``2026-01-02T03:04:05.678Z``: what ``datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")`` gives.
+
+    Called for every event a message goes out in, so the date and time of day are formatted once per second:
+    the fraction is rounded to microseconds half-to-even, as datetime does, then truncated to milliseconds.
+    """
+    fraction, whole = math.modf(epoch_seconds)
+    micros = round(fraction * 1e6)
+    seconds = int(whole)
+    if micros >= 1_000_000:
+        seconds += 1
+        micros -= 1_000_000
+    elif micros < 0:
+        seconds -= 1
+        micros += 1_000_000
+    return f"{_iso_second(seconds)}.{micros // 1000:03d}Z"
+
+
+@lru_cache(maxsize=64)
+def _iso_second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
