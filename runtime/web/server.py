@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import uvicorn
 from litestar import Litestar
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 from runtime.web.app import drain
 from runtime.web.context import ChatContext
 from runtime.web.settings import Settings
+from runtime.web.ws_endpoint import RAW_SEND_EXTENSION
 
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
 # Messages a socket may have queued for the app before its reads are paused.
@@ -23,7 +26,16 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
     The base class pauses reading after every received message and resumes it when the app takes that message:
     two epoll_ctl system calls per frame. A client that waits for each ACK never has more than one message
     queued, so here it never pauses; a client that floods is still paused, a few messages later.
+
+    It also offers its own ASGI `send` in the scope's extensions (RAW_SEND_EXTENSION), so the fan-out can write
+    frames without the framework's per-call send wrappers.
     """
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope: Any = getattr(self, "scope", None)
+        if scope is not None:  # the app task has not started yet: it sees this in its scope
+            scope.setdefault("extensions", {})[RAW_SEND_EXTENSION] = self.send
 
     def send_receive_event_to_app(self) -> None:
         if self.read_paused:

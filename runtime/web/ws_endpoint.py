@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
 from litestar import WebSocket, websocket
@@ -30,6 +30,8 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
+# Scope extension under which the server may offer its own ASGI send (runtime.web.server.ReadAheadWebSocketProtocol).
+RAW_SEND_EXTENSION = "chat-lex.ws.send"
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -74,10 +76,16 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return
     connection_id = uuid.uuid4().hex[:16]
 
+    raw_send: Callable[[WebSocketSendEvent], Awaitable[None]] | None = (socket.scope.get("extensions") or {}).get(RAW_SEND_EXTENSION)  # type: ignore[assignment]
+
     def send(text: str) -> Coroutine[Any, Any, None]:
-        # Litestar's send coroutine itself, not one of ours around it (this runs once per delivery); Litestar's
-        # `send` is an `async def`, so the Awaitable it is typed as is a coroutine.
-        return cast("Coroutine[Any, Any, None]", socket.send(WebSocketSendEvent(type="websocket.send", bytes=None, text=text)))
+        # The send coroutine itself, not one of ours around it: this runs once per delivered frame. The server's own
+        # ASGI send when it offers it (runtime.web.server), else Litestar's; both are `async def`, so coroutines.
+        # Litestar's wrappers only add the disconnect check, which is kept by going through them once disconnected.
+        event = WebSocketSendEvent(type="websocket.send", bytes=None, text=text)
+        if raw_send is None or socket.connection_state == "disconnect":
+            return cast("Coroutine[Any, Any, None]", socket.send(event))
+        return cast("Coroutine[Any, Any, None]", raw_send(event))
 
     async def close(code: int, reason: str) -> None:
         await socket.close(code, reason)
