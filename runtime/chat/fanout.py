@@ -23,6 +23,9 @@ log = logging.getLogger("chat_lex.fanout")
 
 SendText = Callable[[str], Coroutine[Any, Any, None]]
 CloseSocket = Callable[[int, str], Awaitable[None]]
+# Writes an already serialized WebSocket text frame at once and returns True, or returns False (nothing written)
+# when the socket is not plainly open and writable; the frame then goes through SendText as usual.
+WriteFrame = Callable[[bytes], bool]
 
 # Envelopes on this pseudo-conversation carry membership changes to every process, not frames for clients.
 MEMBERSHIP_CHANNEL = "\x00membership"
@@ -47,6 +50,7 @@ class LocalConnection:
         close: CloseSocket,
         *,
         max_backlog: int = 256,
+        write_frame: WriteFrame | None = None,
     ) -> None:
         self.connection_id = connection_id
         self.user_id = user_id
@@ -54,6 +58,7 @@ class LocalConnection:
         self.subscriptions: set[str] = set()
         self.closed = False
         self._send = send
+        self._write_frame = write_frame
         self._close = close
         self._max_backlog = max_backlog
         self._backlog: deque[str] = deque()
@@ -82,13 +87,16 @@ class LocalConnection:
         self._write_now(text)
         return True
 
-    def deliver(self, envelope: Envelope) -> bool:
+    def deliver(self, envelope: Envelope, frame: bytes | None = None) -> bool:
+        """Deliver an event; `frame`, when given, is its text already serialized as a WebSocket frame."""
         held = self._held.get(envelope.conversation_id)
         if held is not None:
             held.append(envelope)
             return True
         if envelope.message_id is not None and envelope.conversation_id not in self.first_live:
             self.first_live[envelope.conversation_id] = envelope.message_id
+        if frame is not None and self._write_frame is not None and not self._busy and not self.closed and self._write_frame(frame):
+            return True  # written whole, in order (nothing of this socket's is queued)
         return self.offer(envelope.text)
 
     def hold(self, conversation_id: str) -> None:
@@ -154,6 +162,19 @@ class LocalConnection:
     async def _close_quietly(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await self._close(code, reason)
+
+
+def ws_text_frame(text: str) -> bytes:
+    """The RFC 6455 frame a server sends for a text message: FIN, opcode 1, unmasked, no extensions."""
+    payload = text.encode("utf-8")
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 0x10000:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
 
 
 class _Resumed:
@@ -278,8 +299,9 @@ class Fanout:
             return
         delivered = 0
         overflowed = 0
+        frame = ws_text_frame(envelope.text)  # serialized once for every socket that can take it as is
         for connection in tuple(subscribers):
-            if connection.deliver(envelope):
+            if connection.deliver(envelope, frame):
                 delivered += 1
             elif connection.closed:
                 overflowed += 1

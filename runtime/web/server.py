@@ -9,11 +9,12 @@ import uvicorn
 from litestar import Litestar
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from runtime.web.app import drain
 from runtime.web.context import ChatContext
 from runtime.web.settings import Settings
-from runtime.web.ws_endpoint import RAW_SEND_EXTENSION
+from runtime.web.ws_endpoint import RAW_SEND_EXTENSION, WRITE_FRAME_EXTENSION
 
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
 # Messages a socket may have queued for the app before its reads are paused.
@@ -28,14 +29,41 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
     queued, so here it never pauses; a client that floods is still paused, a few messages later.
 
     It also offers its own ASGI `send` in the scope's extensions (RAW_SEND_EXTENSION), so the fan-out can write
-    frames without the framework's per-call send wrappers.
+    frames without the framework's per-call send wrappers, and `write_frame` (WRITE_FRAME_EXTENSION), so an event
+    fanned out to many sockets is serialized as a WebSocket frame once, not once per socket.
     """
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         scope: Any = getattr(self, "scope", None)
         if scope is not None:  # the app task has not started yet: it sees this in its scope
-            scope.setdefault("extensions", {})[RAW_SEND_EXTENSION] = self.send
+            extensions = scope.setdefault("extensions", {})
+            extensions[RAW_SEND_EXTENSION] = self.send
+            extensions[WRITE_FRAME_EXTENSION] = self.write_frame
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write an unmasked text frame serialized by the caller, if the socket is plainly open; else False.
+
+        "Plainly open" is every condition under which `send` would serialize and write a text frame at once: the
+        handshake done, no close sent or received, the transport not paused for flow control, no fragmented
+        message or unsent bytes pending, and no extension (such as permessage-deflate) that would change the frame.
+        """
+        conn = self.conn
+        if (
+            self.handshake_complete
+            and self.initial_response is None
+            and not self.close_sent
+            and not self.disconnected
+            and self.writable.is_set()
+            and conn.state is State.OPEN
+            and not conn.expect_continuation_frame
+            and not conn.extensions
+            and not conn.writes
+            and not conn.debug
+        ):
+            self.transport.write(frame)
+            return True
+        return False
 
     def send_receive_event_to_app(self) -> None:
         if self.read_paused:

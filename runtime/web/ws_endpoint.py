@@ -16,7 +16,7 @@ from runtime.auth.base import AuthError
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
 from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
-from runtime.chat.fanout import LocalConnection
+from runtime.chat.fanout import LocalConnection, WriteFrame
 from runtime.chat.lex_session import is_time_zone
 from runtime.chat.service import Sender, announces_presence, conversation_payload
 from runtime.store.errors import InvalidArgument, StoreError
@@ -32,6 +32,8 @@ CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
 # Scope extension under which the server may offer its own ASGI send (runtime.web.server.ReadAheadWebSocketProtocol).
 RAW_SEND_EXTENSION = "chat-lex.ws.send"
+# ... and a function writing an already serialized text frame when the socket is plainly open (see there).
+WRITE_FRAME_EXTENSION = "chat-lex.ws.write_frame"
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -76,7 +78,13 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return
     connection_id = uuid.uuid4().hex[:16]
 
-    raw_send: Callable[[WebSocketSendEvent], Awaitable[None]] | None = (socket.scope.get("extensions") or {}).get(RAW_SEND_EXTENSION)  # type: ignore[assignment]
+    extensions: dict[str, Any] = socket.scope.get("extensions") or {}
+    raw_send: Callable[[WebSocketSendEvent], Awaitable[None]] | None = extensions.get(RAW_SEND_EXTENSION)
+    raw_write_frame: WriteFrame | None = extensions.get(WRITE_FRAME_EXTENSION)
+
+    def write_frame(frame: bytes) -> bool:
+        # Once Litestar saw the disconnect, frames go through its send (which raises), as in `send` below.
+        return raw_write_frame is not None and socket.connection_state != "disconnect" and raw_write_frame(frame)
 
     def send(text: str) -> Coroutine[Any, Any, None]:
         # The send coroutine itself, not one of ours around it: this runs once per delivered frame. The server's own
@@ -90,7 +98,15 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
     async def close(code: int, reason: str) -> None:
         await socket.close(code, reason)
 
-    connection = LocalConnection(connection_id, sender.user_id, sender.display_name, send, close, max_backlog=context.settings.send_backlog)
+    connection = LocalConnection(
+        connection_id,
+        sender.user_id,
+        sender.display_name,
+        send,
+        close,
+        max_backlog=context.settings.send_backlog,
+        write_frame=write_frame if raw_write_frame is not None else None,
+    )
     session = _SocketSession(context, connection, sender, socket.query_params.get("tz"))
     try:
         await session.open()
