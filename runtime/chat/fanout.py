@@ -84,6 +84,8 @@ class LocalConnection:
                 return False
             self._backlog.append(text)
             return True
+        if self._write_frame is not None and self._write_frame(ws_text_frame(text)):
+            return True  # written whole at once (ACKs and other replies to this socket alone)
         self._write_now(text)
         return True
 

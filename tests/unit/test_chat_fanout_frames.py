@@ -59,6 +59,18 @@ def test_frames_go_out_whole_when_the_socket_is_open_and_through_send_when_not()
     asyncio.run(run())
 
 
+def test_replies_to_one_socket_go_out_as_frames_too() -> None:
+    async def run() -> None:
+        socket = Socket()
+        connection = LocalConnection("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
+        assert connection.offer('{"type":"ACK"}')
+        socket.open = False
+        assert connection.offer('{"type":"PONG"}')
+        assert socket.wire == [("frame", ws_text_frame('{"type":"ACK"}')), ("text", '{"type":"PONG"}')]
+
+    asyncio.run(run())
+
+
 def test_a_socket_with_frames_queued_gets_the_next_ones_queued_too_in_order() -> None:
     async def run() -> None:
         fanout = Fanout(MemoryChannel(), ChatMetrics())
@@ -67,7 +79,9 @@ def test_a_socket_with_frames_queued_gets_the_next_ones_queued_too_in_order() ->
         connection = LocalConnection("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
         fanout.register(connection)
         fanout.subscribe(connection, "room")
-        connection.offer("first")  # suspends in send: the connection is busy
+        socket.open = False  # (paused for flow control, say) the frame goes through send, which suspends
+        connection.offer("first")
+        socket.open = True  # but the connection is busy until send finishes: the next one queues behind it
         fanout.deliver_local(Envelope("room", "second", "m2"))
         socket.block.set()
         for _ in range(10):
