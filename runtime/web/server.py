@@ -14,7 +14,7 @@ from websockets.protocol import State
 from runtime.web.app import drain
 from runtime.web.context import ChatContext
 from runtime.web.settings import Settings
-from runtime.web.ws_endpoint import RAW_SEND_EXTENSION, WRITE_FRAME_EXTENSION
+from runtime.web.ws_endpoint import SOCKET_EXTENSION
 
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
 # Messages a socket may have queued for the app before its reads are paused.
@@ -28,18 +28,16 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
     two epoll_ctl system calls per frame. A client that waits for each ACK never has more than one message
     queued, so here it never pauses; a client that floods is still paused, a few messages later.
 
-    It also offers its own ASGI `send` in the scope's extensions (RAW_SEND_EXTENSION), so the fan-out can write
-    frames without the framework's per-call send wrappers, and `write_frame` (WRITE_FRAME_EXTENSION), so an event
-    fanned out to many sockets is serialized as a WebSocket frame once, not once per socket.
+    It also offers itself in the scope's extensions (SOCKET_EXTENSION, see ws_endpoint.ServerSocket): its ASGI
+    `send`, so the fan-out can write frames without the framework's per-call send wrappers, and `write_frame`, so
+    an event fanned out to many sockets is serialized as a WebSocket frame once, not once per socket.
     """
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         scope: Any = getattr(self, "scope", None)
         if scope is not None:  # the app task has not started yet: it sees this in its scope
-            extensions = scope.setdefault("extensions", {})
-            extensions[RAW_SEND_EXTENSION] = self.send
-            extensions[WRITE_FRAME_EXTENSION] = self.write_frame
+            scope.setdefault("extensions", {})[SOCKET_EXTENSION] = self
 
     def write_frame(self, frame: bytes) -> bool:
         """Write an unmasked text frame serialized by the caller, if the socket is plainly open; else False.

@@ -6,8 +6,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, cast
+from collections.abc import Coroutine
+from typing import Any, Protocol, cast
 
 from litestar import WebSocket, websocket
 from litestar.types.asgi_types import WebSocketSendEvent
@@ -16,7 +16,7 @@ from runtime.auth.base import AuthError
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
 from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
-from runtime.chat.fanout import LocalConnection, WriteFrame
+from runtime.chat.fanout import LocalConnection
 from runtime.chat.lex_session import is_time_zone
 from runtime.chat.service import Sender, announces_presence, conversation_payload
 from runtime.store.errors import InvalidArgument, StoreError
@@ -30,10 +30,16 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
-# Scope extension under which the server may offer its own ASGI send (runtime.web.server.ReadAheadWebSocketProtocol).
-RAW_SEND_EXTENSION = "chat-lex.ws.send"
-# ... and a function writing an already serialized text frame when the socket is plainly open (see there).
-WRITE_FRAME_EXTENSION = "chat-lex.ws.write_frame"
+# Scope extension under which the server may offer its socket (runtime.web.server.ReadAheadWebSocketProtocol).
+SOCKET_EXTENSION = "chat-lex.ws.socket"
+
+
+class ServerSocket(Protocol):
+    """What runtime.web.server's WebSocket protocol offers the app under SOCKET_EXTENSION (one per socket)."""
+
+    def send(self, message: WebSocketSendEvent) -> Coroutine[Any, Any, None]: ...  # its ASGI send
+
+    def write_frame(self, frame: bytes) -> bool: ...  # an already serialized text frame, if the socket is plainly open
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -79,21 +85,16 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
     connection_id = uuid.uuid4().hex[:16]
 
     extensions: dict[str, Any] = socket.scope.get("extensions") or {}
-    raw_send: Callable[[WebSocketSendEvent], Awaitable[None]] | None = extensions.get(RAW_SEND_EXTENSION)
-    raw_write_frame: WriteFrame | None = extensions.get(WRITE_FRAME_EXTENSION)
-
-    def write_frame(frame: bytes) -> bool:
-        # Once Litestar saw the disconnect, frames go through its send (which raises), as in `send` below.
-        return raw_write_frame is not None and socket.connection_state != "disconnect" and raw_write_frame(frame)
+    server_socket: ServerSocket | None = extensions.get(SOCKET_EXTENSION)
 
     def send(text: str) -> Coroutine[Any, Any, None]:
         # The send coroutine itself, not one of ours around it: this runs once per delivered frame. The server's own
         # ASGI send when it offers it (runtime.web.server), else Litestar's; both are `async def`, so coroutines.
         # Litestar's wrappers only add the disconnect check, which is kept by going through them once disconnected.
         event = WebSocketSendEvent(type="websocket.send", bytes=None, text=text)
-        if raw_send is None or socket.connection_state == "disconnect":
+        if server_socket is None or socket.connection_state == "disconnect":
             return cast("Coroutine[Any, Any, None]", socket.send(event))
-        return cast("Coroutine[Any, Any, None]", raw_send(event))
+        return server_socket.send(event)
 
     async def close(code: int, reason: str) -> None:
         await socket.close(code, reason)
@@ -105,7 +106,8 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         send,
         close,
         max_backlog=context.settings.send_backlog,
-        write_frame=write_frame if raw_write_frame is not None else None,
+        # Whenever Litestar would see a disconnect, the socket is no longer plainly open: write_frame declines.
+        write_frame=server_socket.write_frame if server_socket is not None else None,
     )
     session = _SocketSession(context, connection, sender, socket.query_params.get("tz"))
     try:
