@@ -45,6 +45,8 @@ CLIENT_ID = "chat-lex-bench"
 P99_TARGET_MS = 50.0
 CONTENT_MARK = '"content":"b:'
 LOAD_AT_START = os.getloadavg()[0]
+OPEN_RATES = [1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 3500.0]  # total messages/s offered in the open-loop run
+OPEN_SECONDS = 4.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -317,6 +319,76 @@ async def persisted_rate(conns: list[Conn], rooms: list[str], per_sender: int) -
     return acked / elapsed, acked, delivery
 
 
+@dataclass
+class OpenStep(Step):
+    acked: int
+    acked_per_s: float
+
+
+async def persisted_open_steps(conns: list[Conn], rooms: list[str], rates: list[float], seconds: float) -> list[OpenStep]:
+    """Open loop: at each total rate, message k goes from sender k % n at start + k / rate, so each sender sends at
+    rate / n per second with its own phase offset, without waiting for ACKs. Each message should reach its room of 10."""
+    steps: list[OpenStep] = []
+    n = len(conns)
+    seq = 0
+    for rate in rates:
+        for c in conns:
+            c.latencies.clear()
+            while c.acks.qsize():
+                c.acks.get_nowait()
+        count = max(n, int(rate * seconds))
+        start = time.perf_counter()
+        for k in range(count):
+            delay = start + k / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            i = k % n
+            conns[i].ws.send_text(chat_frame(rooms[i // 10], seq))
+            seq += 1
+        await asyncio.gather(*(c.ws.drain() for c in conns), return_exceptions=True)
+        expected = count * 10
+        acks_done = None
+        deadline = time.perf_counter() + 5.0
+        while time.perf_counter() < deadline:
+            acked = sum(c.acks.qsize() for c in conns)
+            if acks_done is None and acked >= count:
+                acks_done = time.perf_counter()
+            if acks_done is not None and sum(len(c.latencies) for c in conns) >= expected:
+                break
+            await asyncio.sleep(0.02)
+        acked = sum(c.acks.qsize() for c in conns)
+        elapsed = (acks_done or time.perf_counter()) - start
+        latencies = [x for c in conns for x in c.latencies]
+        closed = sum(1 for c in conns if c.closed is not None)
+        step = OpenStep(rate, count, len(latencies), expected, pct(latencies, 0.5), pct(latencies, 0.99), closed, acked, acked / elapsed)
+        steps.append(step)
+        print(
+            f"    {rate:>6.0f} msg/s offered -> {step.acked_per_s:,.0f} acked/s ({acked}/{count} acked), "
+            f"{step.received}/{expected} deliveries, p50 {step.p50:.1f} ms, p99 {step.p99:.1f} ms, closed {closed}, "
+            f"{'all delivered' if step.complete and acked >= count else 'LOST'}",
+            flush=True,
+        )
+        if not step.complete or step.p99 > 2000:  # past saturation: stop climbing
+            break
+        await asyncio.sleep(0.5)
+    return steps
+
+
+def persisted_open_row(steps: list[OpenStep], seconds: float) -> tuple[str, str, str]:
+    passing = [s for s in steps if s.ok and s.acked >= s.sent]
+    best = max(passing, key=lambda s: s.rate) if passing else None
+    label = "persisted messages/s at delivery p99 < 50 ms (open loop)"
+    tried = ", ".join(f"{s.rate:.0f}: p99 {s.p99:.1f} ms{'' if s.complete else ' LOST'}" for s in steps)
+    if best is None:
+        return (label, "none passed", f"offered msg/s -> {tried}")
+    return (
+        label,
+        f"{best.acked_per_s:,.0f}",
+        f"offered {best.rate:.0f} msg/s for {seconds:g} s, 1000 senders on a fixed schedule, 10 receivers each; "
+        f"p50 {best.p50:.1f} ms, p99 {best.p99:.1f} ms; offered msg/s -> {tried}",
+    )
+
+
 # -- servers -------------------------------------------------------------------------------------
 
 
@@ -385,8 +457,9 @@ def persisted_rows(rate: float, acked: int, latencies: list[float]) -> list[tupl
     ]
 
 
-async def run_persisted_only(per_sender: int, rounds: int, wrap: list[str] | None) -> list[tuple[str, str, str]]:
-    """Only the persisted-messages scenario (one server, `rounds` back-to-back runs): for profiling and tuning."""
+async def run_persisted_only(per_sender: int, rounds: int, wrap: list[str] | None, open_loop: bool = False) -> list[tuple[str, str, str]]:
+    """Only the persisted-messages scenario (one server, `rounds` back-to-back closed-loop runs, or the open-loop
+    rate steps): for profiling and tuning."""
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="chat-lex-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -396,7 +469,10 @@ async def run_persisted_only(per_sender: int, rounds: int, wrap: list[str] | Non
         server = runtime_server(tmp, port, bot="none", wrap=wrap)
         try:
             conns = await open_conns(port, world.tokens, 1000)
-            for n in range(rounds):
+            if open_loop:
+                steps = await persisted_open_steps(conns, world.small_rooms, OPEN_RATES, OPEN_SECONDS)
+                rows.append(persisted_open_row(steps, OPEN_SECONDS))
+            for n in range(0 if open_loop else rounds):
                 cpu_before = cpu_seconds(server.process.pid)
                 rate, acked, latencies = await persisted_rate(conns, world.small_rooms, per_sender)
                 cpu_us = (cpu_seconds(server.process.pid) - cpu_before) / max(acked, 1) * 1e6
@@ -444,6 +520,12 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
             print("persisted messages, 100 rooms of 10 ...", flush=True)
             rate, acked, latencies = await persisted_rate(conns, world.small_rooms, per_sender)
             rows += persisted_rows(rate, acked, latencies)
+
+            print("persisted messages, open loop, 100 rooms of 10 ...", flush=True)
+            open_rates = OPEN_RATES[::2] if quick else OPEN_RATES
+            open_seconds = 2.0 if quick else OPEN_SECONDS
+            open_steps = await persisted_open_steps(conns, world.small_rooms, open_rates, open_seconds)
+            rows.append(persisted_open_row(open_steps, open_seconds))
             await close_conns(conns)
 
             print(f"idle connections: {idle_target} ...", flush=True)
@@ -556,7 +638,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer rates, 2,000 idle connections instead of 10,000")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/benchmarks.md")
     parser.add_argument(
-        "--only", choices=("persisted",), help="run one scenario only (never appended to docs/benchmarks.md): for profiling and tuning"
+        "--only",
+        choices=("persisted", "persisted-open"),
+        help="run one scenario only (never appended to docs/benchmarks.md): for profiling and tuning",
     )
     parser.add_argument("--rounds", type=int, default=3, help="with --only persisted: back-to-back runs on one server")
     parser.add_argument("--per-sender", type=int, default=10, help="with --only persisted: messages per sender per round")
@@ -570,8 +654,8 @@ def main() -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 10,000 sockets on each side; children inherit it
     if (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, {1})
-    if args.only == "persisted":
-        rows = asyncio.run(run_persisted_only(args.per_sender, args.rounds, args.server_wrap))
+    if args.only in ("persisted", "persisted-open"):
+        rows = asyncio.run(run_persisted_only(args.per_sender, args.rounds, args.server_wrap, args.only == "persisted-open"))
     else:
         rows = asyncio.run(run(args.quick))
     table = render(rows)
