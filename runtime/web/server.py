@@ -13,6 +13,7 @@ from websockets.protocol import State
 
 from runtime.web.app import drain
 from runtime.web.context import ChatContext
+from runtime.web.gc_tuning import tune_for_serving
 from runtime.web.settings import Settings
 from runtime.web.ws_endpoint import SOCKET_EXTENSION
 
@@ -110,4 +111,5 @@ class DrainingServer(uvicorn.Server):
 def serve(app: Litestar, settings: Settings) -> None:
     """Block serving `app` until SIGINT/SIGTERM."""
     context: ChatContext = app.state.chat
+    tune_for_serving()
     DrainingServer(uvicorn_config(app, settings), context).run()
