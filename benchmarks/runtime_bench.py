@@ -33,7 +33,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ws_load_client import ClosedError, LeanWebSocket  # noqa: E402
+from ws_load_client import LeanWebSocket  # noqa: E402
 
 from runtime.auth.local import LocalIdentityProvider  # noqa: E402
 from runtime.auth.password_hashing import hash_password  # noqa: E402
@@ -131,26 +131,25 @@ class Conn:
     ws: LeanWebSocket
     latencies: list[float] = field(default_factory=list)
     acks: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
-    closed: int | None = None
-    reader: asyncio.Task[None] | None = None
 
-    async def read_loop(self) -> None:
-        try:
-            while True:
-                text = await self.ws.recv()
-                if text.startswith('{"type":"ACK"'):
-                    self.acks.put_nowait(text)
-                    continue
-                i = text.find(CONTENT_MARK)
-                if i >= 0:
-                    start = i + len(CONTENT_MARK)
-                    end = text.find('"', start)
-                    sent_ns = int(text[start:end].split(":")[1])
-                    self.latencies.append((time.perf_counter_ns() - sent_ns) / 1e6)
-        except ClosedError as exc:
-            self.closed = exc.code
-        except (asyncio.IncompleteReadError, ConnectionError):
-            self.closed = -1
+    @property
+    def closed(self) -> int | None:
+        return self.ws.closed
+
+    def listen(self) -> None:
+        """Take every frame as it is parsed: ACKs are queued, delivered messages timed."""
+        self.ws.on_text = self.on_text
+
+    def on_text(self, text: str) -> None:
+        if text.startswith('{"type":"ACK"'):
+            self.acks.put_nowait(text)
+            return
+        i = text.find(CONTENT_MARK)
+        if i >= 0:
+            start = i + len(CONTENT_MARK)
+            end = text.find('"', start)
+            sent_ns = int(text[start:end].split(":")[1])
+            self.latencies.append((time.perf_counter_ns() - sent_ns) / 1e6)
 
 
 async def open_conns(
@@ -172,14 +171,11 @@ async def open_conns(
     await asyncio.gather(*(one(i) for i in range(count)))
     ready = [c for c in conns if c is not None]
     for conn in ready:
-        conn.reader = asyncio.create_task(conn.read_loop())
+        conn.listen()
     return ready
 
 
 async def close_conns(conns: list[Conn]) -> None:
-    for conn in conns:
-        if conn.reader is not None:
-            conn.reader.cancel()
     await asyncio.gather(*(c.ws.close() for c in conns), return_exceptions=True)
 
 
@@ -551,8 +547,7 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
         server = runtime_server(tmp, port, bot=f"local:{PROJECT_ROOT / 'bot_spec' / 'chatbot'}")
         try:
             (conn,) = await open_conns(port, world.tokens[:1], 1)
-            if conn.reader is not None:
-                conn.reader.cancel()  # this loop reads the socket itself
+            conn.ws.on_text = None  # this loop reads the socket itself
             private = None
             latencies = []
             # The private conversation's id is in WELCOME; ask the REST API instead of re-reading the socket.
