@@ -1,8 +1,10 @@
 """ChatService: one use case per method. A message is validated, stored idempotently, acknowledged and
 fanned out; then the bot is asked, in the background, and its reply is stored and fanned out.
 
-Delivery order within a conversation is store order: appends and their publication are serialized per
-conversation, and bot turns of a conversation run one after another.
+Delivery order within a conversation is store order: each append takes a turn in its conversation before it
+starts, and is acknowledged and published only after the turns before it (runtime/chat/turns.py), so appends of
+one room share group commits while their publication stays in id order. Bot turns of a conversation run one
+after another.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from runtime.chat.events import (
 from runtime.chat.fanout import Fanout, LocalConnection
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import RateLimiter
+from runtime.chat.turns import Turns
 from runtime.store.base import ChatStore, Conversation, NewMessage, StoredMessage
 
 log = logging.getLogger("chat_lex.chat")
@@ -102,7 +105,7 @@ class ChatService:
         self.metrics = metrics
         self.rate_limiter = rate_limiter
         self.max_message_chars = max_message_chars
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._turns = Turns()  # publication in store order, per conversation
         self._bot_queues: dict[str, asyncio.Queue[_BotTurn]] = {}
         self._bot_workers: set[asyncio.Task[None]] = set()
         self._conversations: dict[str, tuple[float, Conversation]] = {}
@@ -150,15 +153,19 @@ class ChatService:
             content=content,
             client_message_id=client_message_id,
         )
-        async with self._lock(conversation_id):
-            append_started = time.perf_counter()
+        append_started = time.perf_counter()
+        turn = self._turns.take(conversation_id)
+        try:
             stored, created = await self.store.append_message(new)
             self.metrics.store_latency.observe(time.perf_counter() - append_started)
+            await turn.wait()
             reply(ack_event(client_message_id, stored.message_id, conversation_id, duplicate=not created))
             if not created:
                 return stored
             self.metrics.messages_in.inc()
             await self._publish_message("USER_MESSAGE", stored)
+        finally:
+            turn.finish()
         self.metrics.end_to_end.observe(time.perf_counter() - started)
         if self.bot is not None and self._bot_answers(conversation, content):
             self._queue_bot_turn(_BotTurn(stored, sender, time_zone))
@@ -273,14 +280,6 @@ class ChatService:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            if len(self._locks) > 50_000:  # drop idle locks so memory stays bounded
-                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
-
     async def _publish_message(self, event_type: str, stored: StoredMessage) -> None:
         text = encode(message_event(event_type, stored.to_event_payload()))
         await self.fanout.publish(Envelope(stored.conversation_id, text, stored.message_id))
@@ -344,20 +343,24 @@ class ChatService:
             await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
             return
         self.metrics.bot_latency.observe(time.perf_counter() - started)
-        async with self._lock(conversation_id):
-            for index, bot_reply in enumerate(replies):
-                new = NewMessage(
-                    conversation_id=conversation_id,
-                    sender_id=BOT_SENDER_ID,
-                    sender_name=BOT_DISPLAY_NAME,
-                    role="bot",
-                    content=bot_reply.content,
-                    # Derived from the user's message so a replayed turn cannot store the reply twice.
-                    client_message_id=f"reply:{turn.message.message_id}:{index}",
-                    metadata={**bot_reply.metadata, "inReplyTo": turn.message.message_id},
-                )
+        for index, bot_reply in enumerate(replies):
+            new = NewMessage(
+                conversation_id=conversation_id,
+                sender_id=BOT_SENDER_ID,
+                sender_name=BOT_DISPLAY_NAME,
+                role="bot",
+                content=bot_reply.content,
+                # Derived from the user's message so a replayed turn cannot store the reply twice.
+                client_message_id=f"reply:{turn.message.message_id}:{index}",
+                metadata={**bot_reply.metadata, "inReplyTo": turn.message.message_id},
+            )
+            place = self._turns.take(conversation_id)
+            try:
                 stored, created = await self.store.append_message(new)
+                await place.wait()
                 if created:
                     self.metrics.messages_out.inc()
                     await self._publish_message("BOT_RESPONSE", stored)
+            finally:
+                place.finish()
         await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))

@@ -125,7 +125,15 @@ class UserRecord:
 class ChatStore(Protocol):
     """Messages and conversations. Every call is async; blocking drivers run in worker threads."""
 
-    async def append_message(self, message: NewMessage) -> tuple[StoredMessage, bool]: ...
+    async def append_message(self, message: NewMessage) -> tuple[StoredMessage, bool]:
+        """Store `message` once per (conversation, sender, clientMessageId); returns it and whether it is new.
+
+        Order: on one process, appends to a conversation get increasing ids in the order the calls started
+        (the append is queued before the call first suspends). ChatService relies on it to publish in store
+        order while appends of one room overlap (runtime/chat/turns.py).
+        """
+        ...
+
     async def history(self, conversation_id: str, *, before: str | None = None, limit: int = 50) -> Page: ...
     async def messages_after(self, conversation_id: str, after_message_id: str | None, *, limit: int = 500) -> list[StoredMessage]: ...
     async def get_message(self, conversation_id: str, message_id: str) -> StoredMessage | None: ...

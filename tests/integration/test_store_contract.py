@@ -163,6 +163,14 @@ async def test_concurrent_writers_all_stored_unique_and_ordered(store: Store) ->
     assert sorted(m.content for m in history) == sorted(f"t{i}" for i in range(150))
 
 
+async def test_appends_get_ids_in_the_order_they_started(store: Store) -> None:
+    # gather starts the calls in list order; each must be queued before its first suspension
+    results = await asyncio.gather(*(store.append_message(msg(f"o{i}", sender=f"u{i % 5}", client=f"c{i}")) for i in range(120)))
+    ids = [stored.message_id for stored, _ in results]
+    assert ids == sorted(ids)
+    assert [stored.content for stored, _ in results] == [f"o{i}" for i in range(120)]
+
+
 async def test_message_near_400_kb_is_kept_and_over_is_refused(store: Store) -> None:
     big = "x" * (MAX_ITEM_BYTES - 2048)
     stored, _ = await store.append_message(msg(big))

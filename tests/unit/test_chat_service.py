@@ -22,6 +22,7 @@ from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService, Sender, conversation_payload
 from runtime.lex.errors import DependencyFailedException, ThrottlingException
 from runtime.store.base import Store, open_store
+from runtime.store.errors import StoreError
 
 ALICE = Sender("user-alice", "Alice")
 BOB = Sender("user-bob", "Bob")
@@ -275,6 +276,91 @@ async def test_concurrent_senders_are_delivered_in_store_order_to_everyone(harne
     assert len(expected) == 45
     for sock in socks:
         assert [f["message"]["messageId"] for f in sock.of_type("USER_MESSAGE")] == expected
+
+
+class SlowChannel(MemoryChannel):
+    """An event channel whose publish suspends for a varying time, as a network hop (Redis) does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def publish(self, envelope: Envelope) -> None:
+        self.calls += 1
+        await asyncio.sleep((self.calls * 7 % 5) / 1000)  # 0-4 ms, not in call order
+        await super().publish(envelope)
+
+
+async def room_of(harness: Harness, senders: list[Sender]) -> str:
+    room = await harness.store.create_room("busy", senders[0].user_id, bot_mode="never")
+    for s in senders[1:]:
+        await harness.service.join(s, room.conversation_id)
+    return room.conversation_id
+
+
+async def test_one_rooms_concurrent_messages_share_commits_and_publish_in_store_order(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:{tmp_path / 'chat.db'}")
+    h = Harness(store, FakeLex())
+    h.fanout = Fanout(SlowChannel(), h.metrics)
+    h.service = ChatService(store, h.fanout, None, h.metrics, LocalTokenBucket(1000))
+    await h.fanout.start()
+    senders = [Sender(f"user-{i}", f"User {i}") for i in range(40)]
+    room = await room_of(h, senders)
+    watcher = h.socket(senders[0], room)
+    batches_before = store.writer.batches  # type: ignore[attr-defined]
+
+    acked: list[str] = []
+    await asyncio.gather(
+        *(h.service.send_message(s, room, f"hello {s.user_id}", "c1", reply=lambda e: acked.append(e["messageId"])) for s in senders)
+    )
+    await settle()
+
+    stored = [m.message_id for m in await store.messages_after(room, None, limit=500)]
+    assert len(stored) == 40
+    assert [f["message"]["messageId"] for f in watcher.of_type("USER_MESSAGE")] == stored  # despite the channel's jitter
+    assert acked == stored  # ACKs go out in store order too
+    # The appends of one room overlapped: far fewer commits than messages (a lock per room would make it 40).
+    assert store.writer.batches - batches_before < 20  # type: ignore[attr-defined]
+    assert h.service._turns.active == 0
+    await store.close()
+
+
+class FailingStore:
+    """The real store, except that appends of one content fail as a broken disk would."""
+
+    def __init__(self, store: Store, poison: str) -> None:
+        self._store = store
+        self._poison = poison
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def append_message(self, message: Any) -> Any:
+        if message.content == self._poison:
+            await asyncio.sleep(0.01)
+            raise StoreError("disk I/O error")
+        return await self._store.append_message(message)
+
+
+async def test_a_failed_append_does_not_hold_up_the_rooms_later_messages(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:{tmp_path / 'chat.db'}")
+    h = Harness(store, FakeLex())
+    failing = FailingStore(store, "boom")
+    h.service = ChatService(failing, h.fanout, None, h.metrics, LocalTokenBucket(1000))  # type: ignore[arg-type]
+    await h.fanout.start()
+    room = await room_of(h, [ALICE, BOB])
+    sock = h.socket(BOB, room)
+
+    outcomes = await asyncio.gather(
+        h.service.send_message(ALICE, room, "boom", "a1", reply=lambda e: None),
+        h.service.send_message(BOB, room, "after", "b1", reply=lambda e: None),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], StoreError)
+    await settle()
+    assert [f["message"]["content"] for f in sock.of_type("USER_MESSAGE")] == ["after"]
+    assert h.service._turns.active == 0
+    await store.close()
 
 
 def delivered_ids(frames: list[dict[str, Any]]) -> list[str]:
