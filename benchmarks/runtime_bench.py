@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ws_load_client import LeanWebSocket  # noqa: E402
 
+from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from runtime.auth.local import LocalIdentityProvider  # noqa: E402
 from runtime.auth.password_hashing import hash_password  # noqa: E402
 from runtime.store.base import UserRecord, open_store  # noqa: E402
@@ -614,23 +615,15 @@ def render(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def append_section(table: str, quick: bool) -> None:
-    commit = (
-        subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
-        or "unknown"
-    )
-    doc = PROJECT_ROOT / "docs" / "benchmarks.md"
-    doc.parent.mkdir(exist_ok=True)
-    header = "" if doc.exists() else "# Benchmarks\n"
+def append_runtime_section(table: str, quick: bool) -> None:
     section = (
-        f"{header}\n## Runtime\n\n"
-        f"`benchmarks/runtime_bench.py{' --quick' if quick else ''}` at commit `{commit}`, {time.strftime('%Y-%m-%d', time.gmtime())}; "
-        f"server pinned to CPU 0, load client to CPU 1 ({os.cpu_count()} CPUs), Python {sys.version.split()[0]}, loopback; "
-        f"load average at the start {LOAD_AT_START:.1f} (other work on the machine skews every figure).\n\n{table}\n"
+        f"\n## Runtime\n\n"
+        f"`benchmarks/runtime_bench.py{' --quick' if quick else ''}` at commit `{short_commit() or 'unknown'}`, "
+        f"{time.strftime('%Y-%m-%d', time.gmtime())}; server pinned to CPU 0, load client to CPU 1 ({os.cpu_count()} CPUs), "
+        f"Python {sys.version.split()[0]}, loopback; load average at the start {LOAD_AT_START:.1f} "
+        f"(other work on the machine skews every figure).\n\n{table}\n"
     )
-    with doc.open("a", encoding="utf-8") as handle:
-        handle.write(section)
-    print(f"appended to {doc}")
+    print(f"appended to {append_section(section)}")
 
 
 def main() -> int:
@@ -665,7 +658,7 @@ def main() -> int:
     print()
     print(table)
     if not args.no_append and args.only is None:
-        append_section(table, args.quick)
+        append_runtime_section(table, args.quick)
     return 0
 
 
