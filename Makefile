@@ -3,17 +3,30 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/test.lock
+RUNTIME_LOCK := requirements/runtime.lock
+LOCK_VENV := .venv-lock
+COMPILE = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
-.PHONY: setup run test lint typecheck pytest browser redis bench clean
+.PHONY: setup lock run test lint typecheck pytest browser redis bench clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The lock (pip-tools, exact versions and sha256 hashes) is all that setup installs; the project itself
+# goes in editable, without dependencies and without a build-isolation download.
+$(STAMP): $(LOCK) pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve the locks from pyproject.toml (kept pins stay unless UPGRADE=1). Commit the lock with the change.
+# The machine's own pip settings (local wheel folders) are set aside so that the lock names PyPI's files only.
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PY) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet --require-hashes -r requirements/pip-tools.lock; }
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(LOCK_VENV)/bin/pip-compile $(COMPILE) --extra test --all-build-deps -o $(LOCK) pyproject.toml
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(LOCK_VENV)/bin/pip-compile $(COMPILE) -c $(LOCK) -o $(RUNTIME_LOCK) pyproject.toml
 
 run: setup
 	$(BIN)/chat-lex validate bot_spec/chatbot

@@ -119,6 +119,6 @@ class RedisChannel:
                 await self._listener
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
         with contextlib.suppress(Exception):
             await self._redis.aclose()
