@@ -27,7 +27,7 @@ from bot_spec.definition import BotDefinition, BotLocale, Intent, ResponseSpecif
 from runtime.lex.engine import LocalLexRuntime, local_runtime_for  # noqa: E402
 from tools.evaluation.lex_endpoints import LexHttpServer  # noqa: E402
 
-CLINC = ROOT.parent / "shared" / "external" / "datasets" / "clinc150" / "data_full.json"
+CLINC = ROOT / "external" / "datasets" / "clinc150" / "data_full.json"
 SEED_DIALOGUE = ("hello", "check my status", "order")
 TARGETS_MS = {"seed": 2.0, "clinc150": 10.0}
 

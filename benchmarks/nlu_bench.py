@@ -34,7 +34,7 @@ from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from bot_spec.definition import FALLBACK_SIGNATURE, BotLocale, Intent  # noqa: E402
 from runtime.lex.nlu import CALIBRATION, NluModel  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "external" / "datasets"
+DATA = ROOT / "external" / "datasets"
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 PUBLISHED = [
     ("DialogFlow", 91.7, 14.0),

@@ -28,7 +28,7 @@ from bot_spec.formats.yaml_spec import definition_from_docs, write_spec  # noqa:
 from bot_spec.lint import lint_spec  # noqa: E402
 from bot_spec.spec_source import read_spec_folder  # noqa: E402
 
-CLINC_FILE = PROJECT_ROOT.parent / "shared" / "external" / "datasets" / "clinc150" / "data_full.json"
+CLINC_FILE = PROJECT_ROOT / "external" / "datasets" / "clinc150" / "data_full.json"
 TARGET_SECONDS = 3.0
 
 

@@ -8,9 +8,8 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_BOT_DIR = PROJECT_ROOT / "bot_spec" / "chatbot"
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
-EXTERNAL_DIR = SHARED_DIR / "external"
-REFERENCE_DIR = SHARED_DIR / "reference"
+EXTERNAL_DIR = PROJECT_ROOT / "external"
+FACT_SHEET = PROJECT_ROOT / "docs" / "lexv2-semantics.md"
 
 
 @pytest.fixture(scope="session")
@@ -21,16 +20,8 @@ def seed_bot_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def external_dir() -> Path:
-    """``../shared/external``: real bots, scripts and data written by others."""
-    if not EXTERNAL_DIR.is_dir():
-        pytest.fail(f"../shared/external is missing (looked in {EXTERNAL_DIR}); CI lays it beside the checkout")
+    """``external/``: real bots, scripts and data written by others, with their licences (PROVENANCE.md)."""
     return EXTERNAL_DIR
-
-
-@pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    """``../shared/reference``: the Lex V2 fact sheet."""
-    return REFERENCE_DIR
 
 
 @pytest.fixture(scope="session")

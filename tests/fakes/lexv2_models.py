@@ -4,7 +4,7 @@ moto 5.2 emulates only bots and aliases of lexv2-models (locales, intents, slots
 types, builds and versions answer 404 "Not yet implemented"), so this double owns the
 whole service for consistency: bots, aliases, locales and everything below them live
 here. The rules it models, and where each comes from (section numbers are those of
-``../shared/reference/lexv2-semantics.md``; [M] is the botocore service model):
+``docs/lexv2-semantics.md``; [M] is the botocore service model):
 
 * Every request is validated with botocore's ``ParamValidator`` against the real
   ``lexv2-models`` input shape, and every response against its output shape [M]: an
@@ -42,7 +42,7 @@ here. The rules it models, and where each comes from (section numbers are those 
 * Lex fills in prompt settings a request leaves out: a slot's prompt comes back with
   ``messageSelectionStrategy: Random``, ``allowInterrupt: true`` and a
   ``promptAttemptsSpecification`` for Initial and each retry, with the values of a real
-  export ([OBS] aws-samples ReminderBot ``Slot.json``, ``../shared/external/lex_bots``).
+  export ([OBS] aws-samples ReminderBot ``Slot.json``, ``external/lex_bots``).
 * Lists page: at most ``page_size`` items per page with a ``nextToken``.
 * Errors are real ``botocore.exceptions.ClientError`` instances with the error codes
   of the service model (ResourceNotFoundException, ConflictException,

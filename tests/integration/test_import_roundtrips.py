@@ -22,7 +22,7 @@ from bot_spec.definition import BotDefinition
 from bot_spec.formats import api_plan, cloudformation, lexjson, yaml_spec
 from bot_spec.importer import import_bots, import_report
 
-EXTERNAL_BOTS = Path(__file__).resolve().parents[2].parent / "shared" / "external" / "lex_bots"
+EXTERNAL_BOTS = Path(__file__).resolve().parents[2] / "external" / "lex_bots"
 SOURCES = sorted(
     [
         *(EXTERNAL_BOTS / "cfn").glob("*.yaml"),

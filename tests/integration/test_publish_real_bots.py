@@ -1,4 +1,4 @@
-"""Real Lex bots from ../shared/external publish cleanly through the validating lexv2-models double.
+"""Real Lex bots from external/ publish cleanly through the validating lexv2-models double.
 
 Every call is checked against the service model, so these bots exercise request shapes the
 seed bot never produces (conditional next steps, code-hook settings, composite prompts...).
@@ -21,7 +21,7 @@ from tools.publish.progress import Progress
 from tools.publish.waiters import WaitSettings
 
 ROLE = "arn:aws:iam::123456789012:role/lex"
-LEX_BOTS = Path(__file__).resolve().parents[3] / "shared" / "external" / "lex_bots"  # as the external_dir fixture
+LEX_BOTS = Path(__file__).resolve().parents[2] / "external" / "lex_bots"  # as the external_dir fixture
 SOURCES = sorted((LEX_BOTS / "lexjson").glob("*.zip")) + sorted((LEX_BOTS / "cfn").glob("*.yaml"))
 
 

@@ -4,7 +4,7 @@ The fields compared are the members of the resource's ``Update*`` request in bot
 ``lexv2-models`` model, minus identifiers. Empty values (None, [], {}) count as absent.
 
 AWS fills in settings nobody sent: real exports (aws-samples ReminderBot, see
-``../shared/external/PROVENANCE.md``) carry ``promptAttemptsSpecification``,
+``external/PROVENANCE.md``) carry ``promptAttemptsSpecification``,
 ``messageSelectionStrategy: Random``, ``allowInterrupt: true``, default next steps and
 code-hook flags. A key the spec does not set therefore counts as equal when it is one of
 those AWS-filled keys, or holds nothing but false/empty leaves. Any other extra key (a
