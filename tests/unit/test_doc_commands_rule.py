@@ -111,3 +111,19 @@ def test_a_skip_marker_leaves_a_block_out_with_its_reason() -> None:
 
 def test_an_untagged_block_has_no_language() -> None:
     assert [b.language for b in fenced_blocks("d.md", "```\nchat-lex validate\n```\n")] == [""]
+
+
+def test_an_unclosed_fence_runs_to_the_end_of_the_file() -> None:
+    assert block("```sh\nchat-lex validate\nmake run\n") == [(2, "chat-lex validate", None, 0), (3, "make run", SERVER + " (make run)", 0)]
+
+
+@pytest.mark.parametrize("command", ["echo 'unbalanced", 'chat-lex validate "bot_spec/chatbot', "aws s3 ls 'x"])
+def test_unparseable_shell_is_classified_by_its_words_and_left_for_bash_to_refuse(command: str) -> None:
+    # shlex refuses unbalanced quotes; the rule still sees the program, and bash reports the error when run.
+    assert (skip_reason(command) is None) == (not command.startswith("aws"))
+
+
+def test_oversized_markdown_is_parsed_in_one_pass() -> None:
+    text = "```sh\n" + "chat-lex validate \\\n" * 5_000 + "bot_spec/chatbot\n```\n" + "````\n" * 1000
+    commands = block(text)
+    assert len(commands) == 1 and commands[0][1].endswith("bot_spec/chatbot")
