@@ -39,7 +39,7 @@ COMMAND_TIMEOUT = 120.0
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _SKIP_MARKER = re.compile(r"<!--\s*docs-test:\s*skip:\s*(?P<reason>\S.*?)\s*-->")
 _EXPECTED_EXIT = re.compile(r"#.*\b(?:exits|exit code) (\d{1,3})\s*$")
-_HEREDOC = re.compile(r"<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OPERATORS = frozenset({"|", "||", "&&", ";", "&", "(", ")", "|&", ";;"})
 _WRAPPERS = frozenset({"env", "time", "nohup", "exec", "command", "nice"})

@@ -127,3 +127,8 @@ def test_oversized_markdown_is_parsed_in_one_pass() -> None:
     text = "```sh\n" + "chat-lex validate \\\n" * 5_000 + "bot_spec/chatbot\n```\n" + "````\n" * 1000
     commands = block(text)
     assert len(commands) == 1 and commands[0][1].endswith("bot_spec/chatbot")
+
+
+def test_a_here_string_is_not_a_here_document() -> None:
+    text = "```sh\nchat-lex users add ana --password-stdin <<< hello\nhello\n```\n"
+    assert [line for line, _, _, _ in block(text)] == [2, 3]
