@@ -8,7 +8,9 @@ RUNTIME_LOCK := requirements/runtime.lock
 LOCK_VENV := .venv-lock
 COMPILE = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
-.PHONY: setup lock run test lint typecheck pytest browser redis bench clean
+NODE_STAMP := node_modules/.package-lock.json
+
+.PHONY: setup node-deps actionlint lock run test lint typecheck pytest browser redis bench clean
 
 setup: $(STAMP)
 
@@ -20,6 +22,19 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Node tools for the checks only (actionlint in WebAssembly, for .github/workflows), from the integrity-locked
+# package-lock.json. Not part of `setup`: `make run` needs no node. Without node outside CI the workflow test skips.
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ -n "$$CI" ]; then echo "node and npm are required in CI (the workflow lint)"; exit 1; fi; \
+	  echo "node/npm not found: the workflow lint test will be skipped (install nodejs to run it)"; \
+	else npm ci --no-audit --no-fund && touch $(NODE_STAMP); fi
+
+actionlint: node-deps
+	node tools/ci/actionlint.mjs
 
 # Re-resolve the locks from pyproject.toml (kept pins stay unless UPGRADE=1). Commit the lock with the change.
 # The machine's own pip settings (local wheel folders) are set aside so that the lock names PyPI's files only.
@@ -39,9 +54,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Debian's chromium for the browser tests; Playwright may not download its own here.
+# Debian's chromium for the browser tests; Playwright may not download its own here. A browser named by
+# CHAT_LEX_CHROMIUM (e.g. the GitHub runner's Chrome) is used as it is.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@if [ -n "$$CHAT_LEX_CHROMIUM" ]; then test -x "$$CHAT_LEX_CHROMIUM" || { echo "CHAT_LEX_CHROMIUM=$$CHAT_LEX_CHROMIUM is not an executable"; exit 1; }; \
+	else command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; fi
 
 # The scale-out tests need Redis on 127.0.0.1:6379; start one when none answers.
 redis:
@@ -49,7 +66,7 @@ redis:
 	  || { command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server; }; \
 	       redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; }
 
-pytest: setup browser redis
+pytest: setup node-deps browser redis
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
@@ -62,4 +79,4 @@ bench: setup
 	$(BIN)/python benchmarks/runtime_bench.py --no-append
 
 clean:
-	rm -rf $(VENV) dist var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules dist var .pytest_cache .mypy_cache .ruff_cache

@@ -44,7 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bot-id", default=None, help="aws target: the bot id")
     group.addoption("--bot-alias-id", default=None, help="aws target: the bot alias id")
     group.addoption("--locale", default=None, help=f"locale id (default {DEFAULT_LOCALE})")
-    group.addoption("--region", default=None, help=f"aws target: the region (default AWS_REGION or {DEFAULT_REGION})")
+    group.addoption("--region", default=None, help=f"aws target: the region (default AWS_REGION, AWS_DEFAULT_REGION or {DEFAULT_REGION})")
     group.addoption("--lex-transcripts", default=None, help="write a transcript file per failed scenario into this folder")
     parser.addini("lex_targets", "targets every feature runs on when none is chosen", default="engine")
 

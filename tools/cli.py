@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from bot_spec.diagnostics import SpecError
 
@@ -32,6 +33,14 @@ EXIT_USAGE = 2
 EXIT_SERVICE_ERROR = 3
 
 
+def package_version() -> str:
+    """The installed chat-lex distribution's version (pyproject.toml's, through the package metadata)."""
+    try:
+        return metadata.version("chat-lex")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed; run `make setup`)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every registered subcommand."""
     parser = argparse.ArgumentParser(
@@ -39,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Author, test and serve Amazon Lex V2 chat bots.",
         epilog="Exit codes: 0 ok, 1 errors in the input, 2 bad usage, 3 an external service failed.",
     )
+    parser.add_argument("--version", action="version", version=f"chat-lex {package_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

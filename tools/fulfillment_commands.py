@@ -42,6 +42,7 @@ MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2
 
 
 class PackagingError(Exception):
@@ -137,7 +138,7 @@ def run_package_fulfillment(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.is_dir():
         print(f"error: {output} is a folder; give the zip's file name, e.g. -o {output / 'fulfillment.zip'}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        return EXIT_USAGE
     try:
         size, count = build_fulfillment_zip(bot_dir, output)
     except SpecError as exc:

@@ -12,6 +12,7 @@ from runtime.web.settings import Settings, SettingsError, env_name
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_SERVICE_ERROR = 3
 
 _HELP = {
@@ -73,9 +74,9 @@ def run_serve(args: argparse.Namespace) -> int:
     overrides = {spec.name: getattr(args, spec.name, None) for spec in dataclasses.fields(Settings)}
     try:
         settings = Settings.from_env(**overrides)
-    except SettingsError as exc:
+    except SettingsError as exc:  # a flag or its CHAT_LEX_* variable is malformed: bad usage
         print(f"chat-lex serve: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        return EXIT_USAGE
     from runtime.web.app import create_app
     from runtime.web.server import serve
 

@@ -18,7 +18,7 @@ from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats.yaml_spec import definition_from_docs, write_spec
 from bot_spec.lint import has_errors, lint_spec
 from bot_spec.spec_source import SpecDocuments, read_spec_folder
-from tools.cli import EXIT_INPUT_ERROR, EXIT_OK
+from tools.cli import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
 
 PACKAGE_BOT_DIR = Path(__file__).resolve().parent.parent / "bot_spec" / "chatbot"
 COMPILE_FORMATS = ("cloudformation", "lexjson", "api-plan", "yaml")
@@ -140,9 +140,40 @@ def cmd_lint(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- compile
 
 
-def _refuse(message: str, fix: str) -> int:
+def _refuse(message: str, fix: str, code: int = EXIT_INPUT_ERROR) -> int:
     say(f"error: {message}\n    fix: {fix}", sys.stderr)
-    return EXIT_INPUT_ERROR
+    return code
+
+
+def _usage(message: str, fix: str) -> int:
+    """A command line that cannot work as given (exit 2); nothing was read or written."""
+    return _refuse(message, fix, EXIT_USAGE)
+
+
+def _unusable_path(text: str) -> str | None:
+    """Why the operating system cannot take ``text`` as a path (a NUL byte, a name too long), or None."""
+    if "\x00" in text:
+        return "it contains a NUL byte"
+    try:
+        Path(text).absolute().exists()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def missing_parents(out: Path) -> list[Path]:
+    """The folders above ``out`` that do not exist yet, outermost first (what writing ``out`` would create)."""
+    missing: list[Path] = []
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    return missing[::-1]
+
+
+def outside_project(folder: Path) -> bool:
+    """Whether ``folder`` lies outside the current directory (the project compile runs in)."""
+    return not folder.resolve().is_relative_to(Path.cwd().resolve())
 
 
 def _check_empty_folder(out: Path, source: Path | None = None) -> str | None:
@@ -194,15 +225,28 @@ WRITERS: dict[str, Callable[[BotDefinition, Path], str]] = {
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    """Validate, then write one output format; nothing is written when there are errors."""
+    """Validate, then write one output format; nothing is written when there are errors.
+
+    Missing folders above ``-o`` are created inside the current directory, each named on stderr; outside it (a typo
+    such as ``-o /srv/bots/typo/x.yaml``) compile refuses unless ``--parents`` is given.
+    """
     bot_dir, out = Path(args.bot_dir), Path(args.output)
+    unusable = _unusable_path(args.output)
+    if unusable is not None:
+        return _usage(f"-o {args.output[:120]!r} cannot be a path: {unusable}", "give -o a file or folder name")
     if args.format == "yaml":
         problem = _check_empty_folder(out, bot_dir)
         if problem is not None:
-            return _refuse(problem, "give -o a new or empty folder")
+            return _usage(problem, "give -o a new or empty folder")
     elif out.is_dir():
-        return _refuse(
+        return _usage(
             f"{out} is a folder; {args.format} output is one file", f"give -o a file name, e.g. {out / _default_name(args.format)}"
+        )
+    new_folders = missing_parents(out)
+    if new_folders and not args.parents and outside_project(new_folders[0]):
+        return _usage(
+            f"{new_folders[0]} does not exist, and it is outside the current project ({Path.cwd()})",
+            "check the path; create the folder first, or pass --parents to let compile create it",
         )
     checked = _Checked(bot_dir)
     _print_diagnostics(checked.diagnostics, sys.stderr)
@@ -210,8 +254,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         say(summary(checked.name, checked.defn, checked.diagnostics) + " — nothing written")
         return EXIT_INPUT_ERROR
     try:
-        if args.format != "yaml":
-            out.parent.mkdir(parents=True, exist_ok=True)
+        for folder in new_folders:
+            folder.mkdir(exist_ok=True)
+            say(f"note: created folder {folder}", sys.stderr)
         what = WRITERS[args.format](checked.defn, out)
     except ImportError as exc:
         return _refuse(f"the {args.format} format is not available in this installation ({exc})", "install chat-lex completely")
@@ -240,9 +285,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     from bot_spec.importer import import_bots
 
     source, out = Path(args.path), Path(args.output)
+    for given in (args.path, args.output):
+        unusable = _unusable_path(given)
+        if unusable is not None:
+            return _usage(f"{given[:120]!r} cannot be a path: {unusable}", "give an existing source and a new or empty folder")
+    if not source.exists():
+        return _refuse(f"{source} does not exist", "check the path: a template, a LexJson zip or an unpacked export folder")
     problem = _check_empty_folder(out)
     if problem is not None:
-        return _refuse(problem, "give -o a new or empty folder")
+        return _usage(problem, "give -o a new or empty folder")
     bots = import_bots(source)  # SpecError -> printed by tools.cli, exit 1
     if not bots:
         return _refuse(f"no Lex bot found in {source}", "point at a template with AWS::Lex::Bot, or a LexJson export")
@@ -296,7 +347,17 @@ def register(subparsers: Any) -> None:
     )
     _bot_dir_argument(compile_)
     compile_.add_argument("--format", required=True, choices=COMPILE_FORMATS, help="what to write")
-    compile_.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (a folder for yaml)")
+    compile_.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="output file (a new or empty folder for yaml); missing folders above it are created, "
+        "each named on stderr, but outside the current directory only with --parents",
+    )
+    compile_.add_argument(
+        "--parents", action="store_true", help="create missing folders above OUT even outside the current directory (like mkdir -p)"
+    )
     compile_.set_defaults(func=_guarded(cmd_compile))
 
     import_ = subparsers.add_parser("import", help="turn an existing Lex bot (template or LexJson export) into a spec folder")

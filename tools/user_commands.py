@@ -17,10 +17,11 @@ from runtime.auth.input_limits import MAX_PASSWORD, check_display_name, check_em
 from runtime.auth.password_hashing import hash_password
 from runtime.auth.password_policy import PASSWORD_POLICY
 from runtime.store.base import DEFAULT_STORE_URL, Store, UserRecord, open_store
-from runtime.store.errors import StoreError, StoreUnavailable, UserExists
+from runtime.store.errors import InvalidStoreUrl, StoreError, StoreUnavailable, UserExists
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2  # a malformed argument (username, --email, --store) or no way to read the password
 EXIT_SERVICE_ERROR = 3
 
 
@@ -72,6 +73,9 @@ def _with_store(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]
     except StoreUnavailable as exc:
         _error(f"cannot use the store {args.store}: {exc}")
         return EXIT_SERVICE_ERROR
+    except InvalidStoreUrl as exc:
+        _error(str(exc))
+        return EXIT_USAGE
     except StoreError as exc:
         _error(str(exc))
         return EXIT_INPUT_ERROR
@@ -92,11 +96,16 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    try:
+    try:  # the arguments first: a malformed one is bad usage
         username = check_username(args.username)
         email = check_email(args.email)
         display_name = check_display_name(args.display_name if args.display_name is not None else username)
-        password = check_password_size(read_password(args.password_stdin))
+        typed = read_password(args.password_stdin)
+    except AuthError as exc:
+        _error(exc.message)
+        return EXIT_USAGE
+    try:  # then the password that was read: a weak one is an error in the input
+        password = check_password_size(typed)
         if PASSWORD_POLICY.check(password):
             raise AuthError("InvalidPassword", PASSWORD_POLICY.explain(password))
     except AuthError as exc:
@@ -148,7 +157,7 @@ def run_remove(args: argparse.Namespace) -> int:
         username = check_username(args.username)
     except AuthError as exc:
         _error(exc.message)
-        return EXIT_INPUT_ERROR
+        return EXIT_USAGE
 
     async def work(store: Store) -> int:
         if not await store.delete_user(username):

@@ -7,12 +7,13 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 from websockets.sync.client import ClientConnection, connect
 
 from conversation_tests.targets_chat import RuntimeSubprocess
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.e2e.ui_helpers import (
+    PASSWORD,
     api_login,
     api_messages,
     api_sign_up,
@@ -128,3 +129,37 @@ def test_a_message_queued_offline_survives_closing_the_tab(page: Page, base_url:
     token = api_login(base_url, username)["accessToken"]
     stored = api_messages(base_url, token, private_conversation_id(base_url, token))
     assert [m["content"] for m in stored if m["role"] == "user"] == ["queued, then the tab closed"]
+
+
+def test_a_message_sent_before_the_first_connection_goes_out_once_connected(page: Page, base_url: str) -> None:
+    # The first socket opens but never says WELCOME (as when the network dies right after the page loads); the page's
+    # connect timeout replaces it with a real one. Send must work meanwhile, and the text must go out once, afterwards.
+    sockets: list[WebSocketRoute] = []
+
+    def first_one_silent(route: WebSocketRoute) -> None:
+        sockets.append(route)
+        if len(sockets) > 1:
+            route.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/ws(\?|$)"), first_one_silent)
+    username = unique_username()
+    api_sign_up(base_url, username)
+    page.goto(f"{base_url}/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_url(f"{base_url}/")
+    expect(page.locator(".status-message")).not_to_have_text("Connected")
+
+    page.fill(".message-input", "help")
+    page.click('.message-form button[type="submit"]')
+    expect(page.locator(".notice")).to_contain_text("sent as soon as the chat is connected")
+    expect(page.locator(".message-input")).to_have_value("")
+
+    expect(page.locator(".status-message")).to_have_text("Connected")
+    expect(page.locator(".own-message", has_text="help")).to_have_count(1)
+    expect(page.locator(".bot-message", has_text="I can help you")).to_have_count(1)
+    assert len(sockets) >= 2
+    token = api_login(base_url, username)["accessToken"]
+    stored = api_messages(base_url, token, private_conversation_id(base_url, token))
+    assert [m["content"] for m in stored if m["role"] == "user"] == ["help"]

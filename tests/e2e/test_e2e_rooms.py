@@ -67,12 +67,29 @@ def test_joining_an_unknown_room_says_why(new_context: Callable[..., BrowserCont
     signed_in_page(page, base_url)
     page.click(".room-tools summary")
     page.fill('input[name="roomId"]', "room-that-does-not-exist")
-    page.click(".join-room-form button[type='submit']")
+    page.click(".join-room-button")
     expect(page.locator(".notice")).to_contain_text("Cannot join room room-that-does-not-exist")
     hostile = "<img src=x onerror=alert(2)>" + "z" * 300  # markup, and longer than an id may be
     page.fill('input[name="roomId"]', hostile)
-    page.click(".join-room-form button[type='submit']")
+    page.click(".join-room-button")
     expect(page.locator(".notice")).to_contain_text("Cannot join room <img src=x onerror=alert(2)>")
     assert page.locator(".notice img").count() == 0
     expect(page.locator(".conversation-button")).to_have_count(1)
     assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_enter_in_the_room_fields_still_creates_and_joins(new_context: Callable[..., BrowserContext], base_url: str) -> None:
+    # The room forms' buttons are plain buttons (Send is the page's one submit button); Enter must still submit them.
+    page = watched_page(new_context())
+    signed_in_page(page, base_url)
+    page.click(".room-tools summary")
+    page.fill('input[name="title"]', "Enter room")
+    page.press('input[name="title"]', "Enter")
+    expect(page.locator("#conversation-title")).to_have_text("Enter room")
+    room_id = page.locator(".room-id").inner_text()
+    page.locator(".conversation-button").first.click()  # back to the bot
+    expect(page.locator(".room-info")).to_be_hidden()
+    page.fill('input[name="roomId"]', room_id)
+    page.press('input[name="roomId"]', "Enter")
+    expect(page.locator(".room-id")).to_have_text(room_id)
+    expect(page.locator("#conversation-title")).to_have_text("Enter room")

@@ -91,7 +91,7 @@ def create_room_in_ui(page: Page, title: str, bot_mode: str = "mention") -> str:
         page.click(".room-tools summary")
     page.fill('input[name="title"]', title)
     page.select_option('select[name="botMode"]', bot_mode)
-    page.click(".create-room-form button[type='submit']")
+    page.click(".create-room-button")
     expect(page.locator("#conversation-title")).to_have_text(title)
     expect(page.locator(".room-id")).to_have_text(re.compile(r"\S"))
     return page.locator(".room-id").inner_text()
@@ -102,5 +102,5 @@ def join_room_in_ui(page: Page, room_id: str) -> None:
     if tools.get_attribute("open") is None:
         page.click(".room-tools summary")
     page.fill('input[name="roomId"]', room_id)
-    page.click(".join-room-form button[type='submit']")
+    page.click(".join-room-button")
     expect(page.locator(".room-id")).to_have_text(room_id)

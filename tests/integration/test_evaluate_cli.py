@@ -123,7 +123,7 @@ def test_a_disagreement_between_targets_is_listed(
         (["--data", "data.yaml", "--fail-under", "1.5"], "between 0 and 1", 2),
         (["--data", "data.yaml", "--compare-targets", "engine"], "two or more different targets", 2),
         (["--data", "data.yaml", "--baseline", "data.yaml"], "not valid JSON", 1),
-        (["--cross-validate", "1"], "2 to 50 folds", 1),
+        (["--cross-validate", "1"], "2 to 50 folds", 2),
         (["--cross-validate", "3", "--lex-target", "http"], "engine target only", 2),
         ([], "give --data FILE", 2),
         (["--data", "data.yaml", "--lex-target", "aws"], "needs --bot-id and --bot-alias-id", 2),

@@ -179,7 +179,7 @@ def test_an_invalid_spec_reports_its_diagnostics(tmp_path: Path, seed_bot_dir: P
 
 
 def test_an_unusable_output_path_is_a_clear_error(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_command(str(seed_bot_dir), "-o", str(tmp_path)) == 1
+    assert run_command(str(seed_bot_dir), "-o", str(tmp_path)) == 2
     assert "is a folder" in capsys.readouterr().err
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")

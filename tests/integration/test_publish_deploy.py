@@ -80,7 +80,7 @@ def test_dry_run_prints_the_order_and_wired_parameters_without_calling_aws(seed_
 def test_dry_run_names_every_missing_parameter(seed_bot_dir: Path) -> None:
     code, out = _run(["--env", "dev", "--dry-run", "--bot-dir", str(seed_bot_dir)], cfn=_NoAws(), s3=_NoAws())
 
-    assert code == 1
+    assert code == 2  # bad usage: required --param values not given
     for name in ("CodeBucket", "CodeKey", "VpcId", "Image"):
         assert f"{name} = MISSING (pass --param {name}=...)" in out
 

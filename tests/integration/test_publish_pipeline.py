@@ -354,7 +354,7 @@ def test_access_denied_names_the_missing_permission(env: Env, bot_dir: Path) -> 
 def test_new_bot_without_a_role_is_refused_before_any_change(env: Env, bot_dir: Path) -> None:
     code, out = env.publish(bot_dir)
 
-    assert code == 3
+    assert code == 2  # bad usage: a flag is missing
     assert "--role-arn" in out and "--create-role" in out
     assert env.lex.mutating_calls() == []
 

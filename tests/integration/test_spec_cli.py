@@ -106,8 +106,8 @@ def test_two_thousand_intents_fail_validation_quickly(tmp_path: Path, seed_bot_d
 
 def test_compile_cloudformation_yaml_and_json(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("bot.cfn.yaml", "bot.cfn.json"):
-        out = tmp_path / "dist" / name
-        assert main(["compile", str(seed_bot_dir), "--format", "cloudformation", "-o", str(out)]) == 0
+        out = tmp_path / "dist" / name  # a new folder outside the project: --parents
+        assert main(["compile", str(seed_bot_dir), "--format", "cloudformation", "--parents", "-o", str(out)]) == 0
         text = out.read_text()
         template = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
         bots = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lex::Bot"]
@@ -150,18 +150,18 @@ def test_compile_yaml_refuses_a_non_empty_folder_and_the_source(
 ) -> None:
     root = copy_seed(tmp_path, seed_bot_dir)
     before = {p: p.read_bytes() for p in root.rglob("*.yaml")}
-    assert main(["compile", str(root), "--format", "yaml", "-o", str(root)]) == 1
+    assert main(["compile", str(root), "--format", "yaml", "-o", str(root)]) == 2
     assert "would overwrite it" in capsys.readouterr().err
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "keep.txt").write_text("x")
-    assert main(["compile", str(root), "--format", "yaml", "-o", str(busy)]) == 1
+    assert main(["compile", str(root), "--format", "yaml", "-o", str(busy)]) == 2
     assert "is not empty" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in root.rglob("*.yaml")} == before
 
 
 def test_compile_to_a_folder_for_a_file_format(tmp_path: Path, seed_bot_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compile", str(seed_bot_dir), "--format", "lexjson", "-o", str(tmp_path)]) == 1
+    assert main(["compile", str(seed_bot_dir), "--format", "lexjson", "-o", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
 
 
@@ -223,7 +223,7 @@ def test_import_rejects_what_is_not_a_bot(tmp_path: Path, capsys: pytest.Capture
 def test_import_refuses_a_non_empty_folder(tmp_path: Path, external_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("x")
-    assert main(["import", str(external_dir / "lex_bots" / "cfn" / "BookTrip.cfn.yaml"), "-o", str(tmp_path / "busy")]) == 1
+    assert main(["import", str(external_dir / "lex_bots" / "cfn" / "BookTrip.cfn.yaml"), "-o", str(tmp_path / "busy")]) == 2
     assert "is not empty" in capsys.readouterr().err
 
 

@@ -70,13 +70,13 @@ def test_refusals_are_clear(capsys: pytest.CaptureFixture[str], monkeypatch: pyt
     code, _, err = run(capsys, monkeypatch, *add, "bob", "--email", "b@example.com", "--password-stdin", stdin="password\n")
     assert code == 1 and "uppercase letter" in err and "Passwords need at least 8 characters" in err
     code, _, err = run(capsys, monkeypatch, *add, "bob", "--email", "nope", "--password-stdin", stdin="Sup3r-secret\n")
-    assert code == 1 and "valid email" in err
+    assert code == 2 and "valid email" in err  # a malformed argument
     code, _, err = run(capsys, monkeypatch, *add, "b" * 129, "--email", "b@example.com", "--password-stdin", stdin="Sup3r-secret\n")
-    assert code == 1 and "limit is 128" in err
+    assert code == 2 and "limit is 128" in err
     code, _, err = run(capsys, monkeypatch, *add, "bob", "--email", "b@example.com", "--password-stdin", stdin="Aa1!" * 100)
     assert code == 1 and "limit is 256" in err
     code, _, err = run(capsys, monkeypatch, *add, "bob", "--email", "b@example.com", stdin="")  # no terminal to prompt at
-    assert code == 1 and "--password-stdin" in err
+    assert code == 2 and "--password-stdin" in err
     code, _, _ = run(capsys, monkeypatch, *add, "bob", "--email", "b@example.com", "--password-stdin", stdin="Sup3r-secret\n")
     assert code == 0
     code, _, err = run(capsys, monkeypatch, *add, "BOB", "--email", "b@example.com", "--password-stdin", stdin="Sup3r-secret\n")
@@ -103,7 +103,7 @@ def test_refusals_are_clear(capsys: pytest.CaptureFixture[str], monkeypatch: pyt
 
 def test_bad_store_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     code, _, err = run(capsys, monkeypatch, "users", "--store", "mysql://db", "list")
-    assert code == 1 and "sqlite:PATH" in err
+    assert code == 2 and "sqlite:PATH" in err
     blocker = tmp_path / "file"
     blocker.write_text("x")
     code, _, err = run(capsys, monkeypatch, "users", "--store", f"sqlite:{blocker}/chat.db", "list")

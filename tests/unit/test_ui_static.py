@@ -85,6 +85,16 @@ def test_the_chat_page_has_the_hooks_people_and_tests_rely_on() -> None:
             assert attrs.get("id") in labelled, f"<{tag} name={attrs.get('name')}> has no <label>"
 
 
+def test_send_is_the_only_submit_button_of_the_chat_page() -> None:
+    # The seed's browser tests send with page.click('button[type="submit"]'): the first match must be Send.
+    tags = parse(STATIC / "index.html")
+    submits = [a for t, a in tags if t == "button" and a.get("type") == "submit"]
+    assert len(submits) == 1
+    assert "disabled" in submits[0], "inert until chat-page.js handles the submit (else it submits natively)"
+    for name in ("create-room-button", "join-room-button"):
+        assert any(t == "button" and a.get("type") == "button" and name in (a.get("class") or "") for t, a in tags), name
+
+
 def test_the_sign_in_page_has_the_named_fields_in_each_form() -> None:
     text = (STATIC / "login.html").read_text(encoding="utf-8")
     templates = dict(re.findall(r'<template id="([a-z]+)-template">(.*?)</template>', text, re.DOTALL))

@@ -73,8 +73,8 @@ def test_serve_flags_mirror_the_settings() -> None:
     assert args.store is None  # not given: the environment or the default decides
 
 
-def test_serve_with_a_bad_setting_exits_1_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--store", "mysql://nope"]) == 1
+def test_serve_with_a_bad_setting_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--store", "mysql://nope"]) == 2
     err = capsys.readouterr().err
     assert "CHAT_LEX_STORE" in err and "Traceback" not in err
 

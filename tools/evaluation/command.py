@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import tools
-from tools.evaluation.cross_validation import CrossValidationError, cross_validate, cross_validation_size, spec_examples
+from tools.evaluation.cross_validation import (
+    MAX_FOLDS,
+    MIN_FOLDS,
+    CrossValidationError,
+    cross_validate,
+    cross_validation_size,
+    spec_examples,
+)
 from tools.evaluation.labelled_data import LabelledDataError, LabelledUtterance, load_labelled
 from tools.evaluation.lex_endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, open_endpoint
 from tools.evaluation.metrics import compute_metrics
@@ -39,7 +46,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, env_var: str) -> No
     parser.add_argument("--bot-id", default=None, help="aws: the bot id")
     parser.add_argument("--bot-alias-id", default=None, help="aws: the bot alias id")
     parser.add_argument("--locale", default=None, help=f"locale id (default {DEFAULT_LOCALE})")
-    parser.add_argument("--region", default=None, help=f"aws: the region (default AWS_REGION or {DEFAULT_REGION})")
+    parser.add_argument("--region", default=None, help=f"aws: the region (default AWS_REGION, AWS_DEFAULT_REGION or {DEFAULT_REGION})")
 
 
 def register_evaluate(subparsers: Any) -> None:
@@ -149,6 +156,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Evaluate, print, write reports; exit 1 below --fail-under."""
     if args.fail_under is not None and not 0.0 <= args.fail_under <= 1.0:
         print(f"error: --fail-under takes a macro F1 between 0 and 1; got {args.fail_under}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.cross_validate is not None and not MIN_FOLDS <= args.cross_validate <= MAX_FOLDS:
+        print(f"error: --cross-validate takes {MIN_FOLDS} to {MAX_FOLDS} folds; got {args.cross_validate}", file=sys.stderr)
         return EXIT_USAGE
     options = endpoint_options(args)
     try:

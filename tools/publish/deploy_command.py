@@ -16,7 +16,7 @@ from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from tools.publish.clients import default_region, make_client, publish_clients
 from tools.publish.cloudformation_runner import deploy_stack
-from tools.publish.errors import BuildFailed, PublishError, aws_step
+from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, aws_step
 from tools.publish.pipeline import AwsClients, Publisher, PublishOptions
 from tools.publish.progress import Progress
 from tools.publish.publish_command import add_aws_arguments
@@ -26,6 +26,7 @@ from tools.publish.waiters import WaitSettings
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_SERVICE_ERROR = 3
 MAX_PARAMETER_CHARS = 4096  # CloudFormation's limit on a parameter value
 
@@ -55,7 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Deploy chat-lex to AWS: " + ", ".join(STACK_ORDER) + "; publish runs after the bot stack.",
     )
     parser.add_argument("--env", required=True, choices=ENVIRONMENTS, help="deployment environment")
-    parser.add_argument("--dry-run", action="store_true", help="print the stack order and parameters; call no AWS API")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the stack order and parameters; call no AWS API (no credentials needed)"
+    )
     parser.add_argument(
         "--param", action="append", type=_parameter, default=[], metavar="NAME=VALUE", help="a stack parameter (repeatable)"
     )
@@ -180,13 +183,13 @@ def run_deploy(
         if missing:
             progress.line("error: parameters without a value: " + "; ".join(missing))
             progress.line("    fix: pass each as --param NAME=VALUE")
-            return EXIT_INPUT_ERROR
+            return EXIT_USAGE
         if args.dry_run:
             progress.line("dry run: no stack was created or changed")
             return EXIT_OK
         region = args.region or default_region()
         if region is None:
-            raise PublishError("choosing the region", "deploy", "no AWS region is configured", "pass --region or set AWS_REGION")
+            raise UsageError("choosing the region", "deploy", "no AWS region is configured", REGION_FIX)
         policy = RetryPolicy()
         cfn = cfn if cfn is not None else make_client("cloudformation", region, args.endpoint_url, policy)
         s3 = s3 if s3 is not None else make_client("s3", region, args.endpoint_url, policy)
@@ -222,6 +225,9 @@ def run_deploy(
     except BuildFailed as exc:
         progress.line(f"error: the build of locale {exc.locale_id} failed: {'; '.join(exc.reasons) or 'no reason given'}")
         return EXIT_INPUT_ERROR
+    except UsageError as exc:
+        progress.line(exc.render())
+        return EXIT_USAGE
     except PublishError as exc:
         progress.line(exc.render())
         return EXIT_SERVICE_ERROR

@@ -18,6 +18,9 @@ _BAD_CREDENTIALS = {
 }
 _THROTTLED = {"ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"}
 
+# What to do when no region is configured; boto3 reads either variable (AWS_REGION first).
+REGION_FIX = "pass --region, or set AWS_REGION or AWS_DEFAULT_REGION"
+
 
 class PublishError(Exception):
     """A publish or deploy step failed; ``render()`` is the message for the user."""
@@ -32,6 +35,10 @@ class PublishError(Exception):
     def render(self) -> str:
         """Three lines: where it failed, what was said, what to do."""
         return f"error: {self.step} failed for {self.resource}\n    {self.detail}\n    fix: {self.fix}"
+
+
+class UsageError(PublishError):
+    """The command line cannot work as given (a missing or contradictory flag): exit code 2, nothing was changed."""
 
 
 class BuildFailed(Exception):
@@ -87,7 +94,7 @@ def aws_step(step: str, resource: str, permission_prefix: str = "lex") -> Iterat
             step, resource, str(exc), "configure AWS credentials (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
         ) from exc
     except NoRegionError as exc:
-        raise PublishError(step, resource, str(exc), "pass --region or set AWS_REGION") from exc
+        raise PublishError(step, resource, str(exc), REGION_FIX) from exc
     except EndpointConnectionError as exc:
         raise PublishError(
             step, resource, str(exc), "check the network or --endpoint-url, then run again (publish resumes where it stopped)"

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot_spec.definition import BotDefinition
 from tools.publish import aliases, discovery, lambda_permission, role, versions
-from tools.publish.errors import PublishError, VerifyFailed, aws_step
+from tools.publish.errors import PublishError, UsageError, VerifyFailed, aws_step
 from tools.publish.executor import DraftExecutor
 from tools.publish.plan import Change, LocalePlan, display_order, plan_bot, plan_locale
 from tools.publish.progress import Progress
@@ -35,6 +35,8 @@ class PublishOptions:
     verify: bool = False
     prune_versions: int | None = None
     sentiment: bool = False
+    # A dry run without credentials: the account is assumed empty, so a missing role is a note, not an error.
+    assumed_empty_account: bool = False
 
 
 @dataclass
@@ -69,7 +71,7 @@ def select_locales(defn: BotDefinition, locale_ids: list[str] | None) -> BotDefi
     known = [loc.locale_id for loc in defn.locales]
     unknown = [lid for lid in locale_ids if lid not in known]
     if unknown:
-        raise PublishError(
+        raise UsageError(
             "selecting locales", ", ".join(unknown), f"the spec has no locale {', '.join(unknown)}", f"use one of: {', '.join(known)}"
         )
     chosen = copy.deepcopy(defn)
@@ -85,6 +87,7 @@ class _Discovered:
     locale_plans: list[LocalePlan]
     locale_deletions: list[str]
     latest: versions.VersionInfo | None
+    role_missing: bool = False  # a new bot, and neither --role-arn, the spec's role nor --create-role
 
 
 class Publisher:
@@ -115,13 +118,9 @@ class Publisher:
         bot_id = None if summary is None else str(summary["botId"])
         described = None if bot_id is None else discovery.describe_bot(lex, bot_id)
         role_arn = self.options.role_arn or defn.role_arn
-        if described is None and role_arn is None and not self.options.create_role:
-            raise PublishError(
-                "creating the bot",
-                defn.name,
-                "a new bot needs the IAM role Lex runs it as",
-                "pass --role-arn ARN, or --create-role to make one",
-            )
+        role_missing = described is None and role_arn is None and not self.options.create_role
+        if role_missing and not self.options.dry_run:  # a dry run shows the whole plan first, then says so
+            raise _role_needed(defn)
         bot_change = plan_bot(defn, role_arn, described, role_explicit=self.options.role_arn is not None)
         live_ids = [] if bot_id is None else discovery.list_locale_ids(lex, bot_id)
         plans = []
@@ -131,7 +130,7 @@ class Publisher:
         wanted = {loc.locale_id for loc in defn.locales}
         deletions = [lid for lid in live_ids if lid not in wanted] if not self.options.locales else []
         history = [] if bot_id is None else versions.list_versions(lex, bot_id)
-        return _Discovered(bot_id, described, bot_change, plans, deletions, history[0] if history else None)
+        return _Discovered(bot_id, described, bot_change, plans, deletions, history[0] if history else None, role_missing)
 
     def _show_plan(self, defn: BotDefinition, found: _Discovered, fingerprint: str, version_needed: bool) -> list[Change]:
         where = "new" if found.bot_id is None else f"id {found.bot_id}"
@@ -170,6 +169,8 @@ class Publisher:
         if self.options.dry_run:
             self._show_rest_of_plan(defn, found, version_needed)
             self.progress.line("dry run: nothing was changed")
+            if found.role_missing and not self.options.assumed_empty_account:
+                raise _role_needed(defn)
             return report
         deletions = [c for c in changes if c.action == "delete"]
         if deletions and self.confirm is not None and not self.confirm(f"The plan deletes {len(deletions)} resource(s). Apply it?"):
@@ -309,6 +310,10 @@ class Publisher:
                 self.progress.line(f"  lambda permission: {'add' if missing else 'present'} for alias {name}")
         if self.options.create_role and not self.options.role_arn:
             self.progress.line(f"  role: ensure IAM role {role.role_name(defn.name)} (trusted by lexv2.amazonaws.com)")
+        elif found.role_missing and self.options.assumed_empty_account:
+            self.progress.line("  role: none given; if the bot is new, publish needs --role-arn ARN or --create-role")
+        elif found.role_missing:
+            self.progress.line("  role: MISSING (a new bot needs --role-arn ARN or --create-role)")
         if self.options.prune_versions is not None and found.bot_id is not None:
             used = {
                 str(a.get("botVersion"))
@@ -319,3 +324,9 @@ class Publisher:
                 used.add(str(found.latest.number))
             doomed = versions.versions_to_prune(versions.list_versions(lex, found.bot_id), used, self.options.prune_versions)
             self.progress.line(f"  prune: delete versions {', '.join(doomed)}" if doomed else "  prune: nothing to delete")
+
+
+def _role_needed(defn: BotDefinition) -> UsageError:
+    return UsageError(
+        "creating the bot", defn.name, "a new bot needs the IAM role Lex runs it as", "pass --role-arn ARN, or --create-role to make one"
+    )

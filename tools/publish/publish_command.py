@@ -12,7 +12,8 @@ from typing import TextIO
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from tools.publish.clients import default_region, publish_clients
-from tools.publish.errors import BuildFailed, PublishError, VerifyFailed
+from tools.publish.empty_account import EMPTY_ACCOUNT_NOTICE, empty_account_clients, has_credentials
+from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, VerifyFailed
 from tools.publish.pipeline import AwsClients, Publisher, PublishOptions, PublishReport, select_locales
 from tools.publish.progress import Progress
 from tools.publish.retry import RetryPolicy
@@ -21,13 +22,14 @@ from tools.publish.waiters import WaitSettings
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_SERVICE_ERROR = 3
 DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
 
 
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
     """``--region`` and ``--endpoint-url``: where the AWS calls go (publish and deploy)."""
-    parser.add_argument("--region", type=region_name, help="AWS region (default: AWS_REGION / the profile's)")
+    parser.add_argument("--region", type=region_name, help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
     parser.add_argument("--endpoint-url", type=endpoint_url, help="send every AWS call to this endpoint (tests, emulators)")
 
 
@@ -45,7 +47,11 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sentiment", action="store_true", help="turn on sentiment analysis for the alias (adds comprehend to a created role)"
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan and change nothing; with no AWS credentials at all, plan against an empty account",
+    )
     parser.add_argument(
         "--verify", action="store_true", help="run the conversation features against alias 'candidate' before moving the alias"
     )
@@ -121,9 +127,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_publish)
 
 
-def options_from_args(args: argparse.Namespace, region: str) -> PublishOptions:
+def options_from_args(args: argparse.Namespace, region: str, *, assumed_empty_account: bool = False) -> PublishOptions:
     """PublishOptions from parsed flags."""
     return PublishOptions(
+        assumed_empty_account=assumed_empty_account,
         alias=args.alias,
         region=region,
         role_arn=args.role_arn,
@@ -138,8 +145,8 @@ def options_from_args(args: argparse.Namespace, region: str) -> PublishOptions:
 
 
 def _ask(question: str) -> bool:
-    if not sys.stdin.isatty():
-        return False  # nobody to ask: a deleting plan needs --yes
+    if not sys.stdin.isatty():  # nobody to ask: a deleting plan needs --yes
+        raise UsageError("confirming the plan", "publish", f"{question} There is no terminal to ask at.", "pass --yes to apply it")
     answer = input(f"{question} [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
@@ -168,17 +175,29 @@ def run_publish(
     progress = Progress(stream)
     try:
         if args.verify and args.alias == CANDIDATE_ALIAS:
-            raise PublishError(
+            raise UsageError(
                 "checking the options", "--alias", f"--verify tests through alias {CANDIDATE_ALIAS}", "publish to another alias"
             )
         defn = select_locales(load_spec(args.bot_dir), args.locales)
         region = args.region or default_region()
+        assumed_empty = clients is None and args.dry_run and args.endpoint_url is None and not has_credentials()
+        if assumed_empty:
+            progress.line(EMPTY_ACCOUNT_NOTICE)
+            clients = empty_account_clients()
+            region = region or "(no region set)"
         if region is None:
-            raise PublishError("choosing the region", "publish", "no AWS region is configured", "pass --region or set AWS_REGION")
+            raise UsageError("choosing the region", "publish", "no AWS region is configured", REGION_FIX)
         if clients is None:
             clients = publish_clients(region, args.endpoint_url, RetryPolicy(on_retry=_retry_notice(progress)))
         confirm = None if args.yes else _ask
-        publisher = Publisher(clients, options_from_args(args, region), progress=progress, verifier=verifier, wait=wait, confirm=confirm)
+        publisher = Publisher(
+            clients,
+            options_from_args(args, region, assumed_empty_account=assumed_empty),
+            progress=progress,
+            verifier=verifier,
+            wait=wait,
+            confirm=confirm,
+        )
         summarize(publisher.run(defn), progress)
     except SpecError as exc:
         for diag in exc.diagnostics:
@@ -194,6 +213,9 @@ def run_publish(
         progress.line(f"error: the conversation tests failed against alias candidate ({exc.locale_id}); the alias was not moved")
         progress.line(exc.transcript)
         return EXIT_INPUT_ERROR
+    except UsageError as exc:
+        progress.line(exc.render())
+        return EXIT_USAGE
     except PublishError as exc:
         progress.line(exc.render())
         return EXIT_SERVICE_ERROR

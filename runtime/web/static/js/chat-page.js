@@ -12,6 +12,7 @@ import { Outbox } from "./outbox.js";
 const ACTIVE_KEY = "chat-lex.active";
 // A sendmessage frame over 16 KB is refused before it is parsed, so that refusal could not name the message: check here.
 const MAX_MESSAGE_BYTES = 15000;
+const MAX_BEFORE_WELCOME = 50;
 const STATUS_TEXT = { connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…", lost: "Connection lost" };
 // Refusals you fix by editing the text, not by sending it again.
 const EDIT_TO_RETRY = new Set(["MESSAGE_TOO_LONG", "MESSAGE_EMPTY"]);
@@ -70,6 +71,7 @@ const state = {
   pendingJoins: new Map(), // requestId -> room id
   typingTimers: new Map(),
   welcomedOnce: false,
+  beforeWelcome: [], // texts sent before the first WELCOME names the user and the conversations
 };
 
 const connection = new ChatConnection({
@@ -242,9 +244,20 @@ function transmit(item) {
 }
 
 function sendText(raw, conversationId = state.activeId) {
-  const log = state.logs.get(conversationId);
   const text = raw.trim();
-  if (!log || !state.me || !text) return false;
+  if (!text) return false;
+  if (!state.me) {
+    // Still connecting (or offline since the page opened): keep it, and send it to the conversation shown once connected.
+    if (state.beforeWelcome.length >= MAX_BEFORE_WELCOME) {
+      showNotice("Not connected yet, and too many messages are waiting: keep this one until the chat is connected.");
+      return false; // it stays in the message box
+    }
+    state.beforeWelcome.push(text);
+    showNotice("Not connected yet: your message is sent as soon as the chat is connected.");
+    return true;
+  }
+  const log = state.logs.get(conversationId);
+  if (!log) return false;
   const clientMessageId = newClientMessageId();
   const entry = log.addLocal(clientMessageId, text, state.me);
   if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
@@ -380,7 +393,6 @@ function welcome(frame) {
   dom.userName.textContent = frame.displayName;
   for (const info of frame.conversations) ensureLog(info);
   renderConversationList();
-  dom.form.querySelector('button[type="submit"]').disabled = false;
   if (!state.welcomedOnce) {
     state.welcomedOnce = true;
     selectConversation(state.logs.has(state.activeId) ? state.activeId : privateId());
@@ -394,6 +406,7 @@ function welcome(frame) {
     if (log && !log.loaded) requestHistory(log);
   }
   flushOutbox();
+  for (const text of state.beforeWelcome.splice(0)) sendText(text); // after the flush, so each goes out once
 }
 
 function history(frame) {
@@ -483,6 +496,11 @@ dom.form.addEventListener("submit", (event) => {
   dom.input.focus();
 });
 
+// Disabled in the markup until this handler exists (a click before would submit the form natively, reloading the
+// page with the text in its address); from now on it works even before the connection is up: sendText keeps
+// the text until the WELCOME.
+dom.form.querySelector('button[type="submit"]').disabled = false;
+
 dom.input.addEventListener("keydown", (event) => {
   // Enter sends; Shift+Enter is a new line; keep Enter while an input method is composing.
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -505,6 +523,11 @@ document.addEventListener("visibilitychange", () => {
     renderConversationList();
   }
 });
+
+// Plain buttons (Send is the page's only submit button); requestSubmit keeps the forms' validation and Enter.
+for (const form of [dom.createRoom, dom.joinRoom]) {
+  form.querySelector('button[type="button"]').addEventListener("click", () => form.requestSubmit());
+}
 
 dom.createRoom.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -558,4 +581,7 @@ dom.leaveRoom.addEventListener("click", () => {
 if (session) {
   keepSessionFresh(endSession);
   connection.start();
+  // Every handler is wired: the chat is usable now, even before the connection is up. Until then it stays
+  // invisible (chat.css), so nobody (nor a test waiting for .chat-container) uses a page that cannot answer yet.
+  document.body.classList.add("chat-ready");
 }
