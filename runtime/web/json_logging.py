@@ -47,12 +47,18 @@ class RedactingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
+        # Arguments first, keeping their number: uvicorn's own access formatter unpacks them.
         if isinstance(record.args, tuple):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.args, dict):
             record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken call: logging reports it itself
+            return True
+        clean = redact(message)
+        if clean != message:  # the template itself holds the query ("/ws?token=%s"): keep the redacted text only
+            record.msg, record.args = clean, ()
         return True
 
 
