@@ -165,3 +165,25 @@ async def test_redis_bucket_retry_after_matches_the_local_one(redis_prefix: str)
         assert await bucket.allow("other")  # the messages' interface still answers
     finally:
         await redis.aclose()
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable"),
+    [
+        ({"auth_rate_per_minute": 0}, "CHAT_LEX_AUTH_RATE_PER_MINUTE"),
+        ({"auth_rate_per_minute": 10_000_000}, "CHAT_LEX_AUTH_RATE_PER_MINUTE"),
+        ({"revocation_check_seconds": 0.0}, "CHAT_LEX_REVOCATION_CHECK_SECONDS"),
+        ({"auth_frame_seconds": 600.0}, "CHAT_LEX_AUTH_FRAME_SECONDS"),
+    ],
+)
+def test_settings_refuse_unusable_limits(changes: dict[str, Any], variable: str) -> None:
+    from runtime.web.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=variable):
+        Settings(**changes)
+
+
+def test_settings_come_from_the_environment() -> None:
+    env = {"CHAT_LEX_AUTH_RATE_PER_MINUTE": "7", "CHAT_LEX_REVOCATION_CHECK_SECONDS": "0.5", "CHAT_LEX_AUTH_FRAME_SECONDS": "2"}
+    loaded = Settings.from_env(env)
+    assert (loaded.auth_rate_per_minute, loaded.revocation_check_seconds, loaded.auth_frame_seconds) == (7, 0.5, 2.0)
