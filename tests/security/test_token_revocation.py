@@ -245,3 +245,28 @@ async def test_cognito_sign_out_revokes_the_token_here_too(cognito_endpoint: str
         assert await store.revoked_token_ids([claims["jti"], claims["origin_jti"]]) == {claims["jti"], claims["origin_jti"]}
     finally:
         await store.close()
+
+
+async def test_a_version_1_database_gains_the_revocation_table_and_keeps_its_users(tmp_path: Path) -> None:
+    import sqlite3
+
+    from runtime.store.sqlite_schema import MIGRATIONS, _statements
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)")
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_version VALUES (1, 0)")
+    conn.execute(
+        "INSERT INTO users (user_id, username, username_key, email, display_name, password_hash, confirmed, created_at, failed_logins) "
+        "VALUES ('u1', 'kate', 'kate', 'k@example.com', 'Kate', 'h', 1, 0, 2)"
+    )
+    conn.close()
+    store = open_store(f"sqlite:{path}")
+    try:
+        assert await store.revoked_token_ids(["x"]) == set()
+        attempt = await store.count_login_attempt("u1", now=10.0, max_attempts=5, lockout_seconds=60)
+        assert attempt is not None and (attempt.allowed, attempt.count) == (True, 3)  # the old count goes on
+    finally:
+        await store.close()
