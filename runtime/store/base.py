@@ -187,7 +187,9 @@ class RevocationStore(Protocol):
     """Revoked token ids (``jti`` or ``origin_jti``), kept until the tokens they name have expired."""
 
     async def revoke_token_ids(self, token_ids: list[str], expires_at: float) -> None: ...
-    async def revoked_token_ids(self, token_ids: list[str]) -> set[str]: ...
+    async def revoked_token_ids(self, token_ids: list[str], *, consistent: bool = True) -> set[str]:
+        """The listed ids among ``token_ids``; ``consistent=False`` may miss a revocation made in the last second (cheaper)."""
+        ...
 
 
 class IdentityStore(UserStore, RevocationStore, Protocol):

@@ -623,7 +623,7 @@ class SqliteStore:
 
         await self._write(run)
 
-    async def revoked_token_ids(self, token_ids: list[str]) -> set[str]:
+    async def revoked_token_ids(self, token_ids: list[str], *, consistent: bool = True) -> set[str]:
         check_token_ids(token_ids)
         wanted = sorted(set(token_ids))
         now = self._clock()

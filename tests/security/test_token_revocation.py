@@ -200,7 +200,7 @@ async def test_a_failing_revocation_check_keeps_trying_and_fails_closed(tmp_path
             store = server.context.backends.store
             real = store.revoked_token_ids
 
-            async def down(ids: list[str]) -> set[str]:
+            async def down(ids: list[str], *, consistent: bool = True) -> set[str]:
                 raise StoreError("the store is down")
 
             store.revoked_token_ids = down  # type: ignore[method-assign]
