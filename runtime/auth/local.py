@@ -266,8 +266,9 @@ class LocalIdentityProvider:
         The user's other sessions (other browsers, other devices) stay signed in.
         """
         claims = await self._verified(access_token, token_use="access")
-        session = str(claims.get("origin_jti", ""))
-        await self._store.revoke_refresh_family(session)
+        session = claims.get("origin_jti")
+        if isinstance(session, str) and session:
+            await self._store.revoke_refresh_family(session)
         if refresh_token:  # tokens issued before origin_jti named the session: find it through the refresh token
             check_token_size(refresh_token, "refresh token")
             owner = await self._store.refresh_token_owner(_token_hash(refresh_token))

@@ -270,3 +270,21 @@ async def test_a_version_1_database_gains_the_revocation_table_and_keeps_its_use
         assert attempt is not None and (attempt.allowed, attempt.count) == (True, 3)  # the old count goes on
     finally:
         await store.close()
+
+
+async def test_sign_out_with_a_token_from_before_sessions_had_ids_finds_the_session_by_refresh_token(store: Store, key_dir: Path) -> None:
+    import uuid
+
+    import jwt
+
+    provider = LocalIdentityProvider(store, key_dir, ISSUER, CLIENT_ID)
+    await provider.sign_up("liam", PASSWORD, "liam@example.com")
+    tokens = await provider.sign_in("liam", PASSWORD)
+    claims = (await provider.verify(tokens.access_token)).claims
+    # Earlier versions gave each token a random origin_jti, not the session's: re-sign such a token.
+    old_style = {**claims, "origin_jti": str(uuid.uuid4()), "jti": str(uuid.uuid4())}
+    key = provider._key  # the provider's own signing key, as an earlier version of it would have used
+    legacy = jwt.encode(old_style, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    await provider.sign_out(legacy, tokens.refresh_token)
+    assert await code_of(provider.refresh(tokens.refresh_token or "")) == "NotAuthorized"
+    assert await code_of(provider.verify(legacy)) == "InvalidToken"
