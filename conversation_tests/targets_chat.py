@@ -86,6 +86,9 @@ class RuntimeSubprocess:
             f"local:{bot_dir.resolve()}",
             "--log-level",
             "warning",
+            # Every scenario signs a new user up and in from this one address: the /auth/* rate limit is for the internet.
+            "--auth-rate-per-minute",
+            "100000",
             *extra_flags,
         ]
         # The runtime's own CHAT_LEX_* settings of this shell must not leak into the test runtime.

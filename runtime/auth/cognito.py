@@ -7,6 +7,7 @@ the keys locally while its tokens name the real AWS host as ``iss``.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +19,8 @@ from runtime.auth.base import AuthError, Identity, SignUpResult, Tokens
 from runtime.auth.input_limits import check_code, check_display_name, check_email, check_password_size, check_token_size, check_username
 from runtime.auth.jwt_verify import JwtVerifier, fetch_jwks_url
 from runtime.auth.password_policy import PASSWORD_POLICY
+from runtime.auth.revocation import check_not_revoked, revoke
+from runtime.store.base import RevocationStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.client import CognitoIdentityProviderClient
@@ -71,6 +74,7 @@ class CognitoIdentityProvider:
         issuer: str | None = None,
         fetch: Callable[[str], dict[str, Any]] = fetch_jwks_url,
         client: CognitoIdentityProviderClient | None = None,
+        revocations: RevocationStore | None = None,
     ) -> None:
         if not user_pool_id or not client_id:
             raise AuthError("InvalidParameter", "Cognito needs a user pool id and an app client id.")
@@ -84,6 +88,8 @@ class CognitoIdentityProvider:
             "cognito-idp", region_name=region, endpoint_url=endpoint_url, config=Config(retries={"max_attempts": 3, "mode": "standard"})
         )
         self._verifier = JwtVerifier(issuer=self.issuer, client_id=client_id, jwks_url=jwks_url, fetch=fetch)
+        # Cognito's own revocation is seen only by Cognito's APIs; JWTs verified here need our list (shared via the store).
+        self._revocations = revocations
 
     async def _call(self, fn: Callable[[], T], *, password: str | None = None) -> T:
         try:
@@ -162,13 +168,23 @@ class CognitoIdentityProvider:
         return self._tokens(response, refresh_token)
 
     async def sign_out(self, access_token: str, refresh_token: str | None = None) -> None:
-        """Global sign-out: Cognito revokes every refresh token of the user."""
+        """Global sign-out in Cognito (every refresh token of the user), and this session's tokens revoked here at once."""
         check_token_size(access_token, "access token")
+        claims = await self._claims(access_token)
         await self._call(lambda: self._client.global_sign_out(AccessToken=access_token))
+        if self._revocations is not None:
+            lifetime = max(0.0, float(claims["exp"]) - float(claims["iat"]))  # the pool's access-token validity
+            await revoke(claims, self._revocations, until=max(float(claims["exp"]), time.time() + lifetime) + 60)
 
-    async def verify(self, token: str) -> Identity:
+    async def _claims(self, token: str) -> dict[str, Any]:
         # May fetch the JWKS over the network, so it runs in a worker thread.
         claims = await asyncio.to_thread(self._verifier.verify, token)
+        if self._revocations is not None:
+            await check_not_revoked(claims, self._revocations)
+        return claims
+
+    async def verify(self, token: str) -> Identity:
+        claims = await self._claims(token)
         username = str(claims.get("username") or claims.get("cognito:username") or claims["sub"])
         return Identity(
             user_id=str(claims["sub"]),

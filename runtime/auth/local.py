@@ -33,8 +33,9 @@ from runtime.auth.input_limits import (
 from runtime.auth.jwt_verify import JwtVerifier
 from runtime.auth.password_hashing import DUMMY_HASH, hash_password, verify_password
 from runtime.auth.password_policy import PASSWORD_POLICY, PasswordPolicy
+from runtime.auth.revocation import check_not_revoked, revoke
 from runtime.auth.signing_keys import load_or_create_signing_key
-from runtime.store.base import UserRecord, UserStore
+from runtime.store.base import IdentityStore, UserRecord
 from runtime.store.errors import UserExists
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,13 @@ class _PendingCode:
 
 
 class LocalIdentityProvider:
-    """``IdentityProvider`` backed by a ``UserStore`` and a key pair in ``key_dir``."""
+    """``IdentityProvider`` backed by an ``IdentityStore`` and a key pair in ``key_dir``."""
 
     name = "local"
 
     def __init__(
         self,
-        store: UserStore,
+        store: IdentityStore,
         key_dir: Path,
         issuer: str,
         client_id: str,
@@ -182,24 +183,28 @@ class LocalIdentityProvider:
         if user is None:
             await asyncio.to_thread(verify_password, password, DUMMY_HASH)  # a miss costs what a wrong password costs
             raise AuthError("NotAuthorized", "Incorrect username or password.")
-        if user.locked_until is not None and user.locked_until > now:
-            raise AuthError("TooManyFailedAttempts", f"Too many failed sign-ins; try again in {int(user.locked_until - now) + 1} seconds.")
-        if not await asyncio.to_thread(verify_password, password, user.password_hash):
-            failed = user.failed_logins + 1
-            if failed >= self._max_failed:
-                await self._store.update_user(replace(user, failed_logins=0, locked_until=now + self._lockout))
-                raise AuthError("TooManyFailedAttempts", f"Too many failed sign-ins; try again in {self._lockout} seconds.")
-            await self._store.update_user(replace(user, failed_logins=failed, locked_until=None))
+        # Counted before the password is checked, atomically in the store: parallel guesses cannot all read the
+        # same count, so no more than max_failed_logins passwords are ever checked per lockout period.
+        attempt = await self._store.count_login_attempt(user.user_id, now=now, max_attempts=self._max_failed, lockout_seconds=self._lockout)
+        if attempt is None:  # deleted meanwhile
             raise AuthError("NotAuthorized", "Incorrect username or password.")
+        if not attempt.allowed:
+            wait = int((attempt.locked_until or now + self._lockout) - now) + 1
+            raise AuthError("TooManyFailedAttempts", f"Too many failed sign-ins; try again in {wait} seconds.")
+        if not await asyncio.to_thread(verify_password, password, user.password_hash):
+            if attempt.count >= self._max_failed:
+                raise AuthError("TooManyFailedAttempts", f"Too many failed sign-ins; try again in {self._lockout} seconds.")
+            raise AuthError("NotAuthorized", "Incorrect username or password.")
+        await self._store.reset_login_attempts(user.user_id)
         if not user.confirmed:
             raise AuthError("UserNotConfirmed", "The account is not confirmed yet; enter the code we sent.")
-        if user.failed_logins or user.locked_until is not None:
-            await self._store.update_user(replace(user, failed_logins=0, locked_until=None))
         return await self._issue(user, family=str(uuid.uuid4()), auth_time=int(now))
 
     async def _issue(self, user: UserRecord, *, family: str, auth_time: int) -> Tokens:
         now = int(self._clock())
-        origin_jti, event_id = str(uuid.uuid4()), str(uuid.uuid4())
+        # origin_jti names the sign-in session (the refresh family), as in Cognito: sign-out revokes it, and with it
+        # every token issued from that sign-in or its refreshes, not the user's other sessions.
+        origin_jti, event_id = family, str(uuid.uuid4())
         common = {"sub": user.user_id, "iss": self.issuer, "auth_time": auth_time, "iat": now, "exp": now + self._access_ttl}
         access = {
             **common,
@@ -242,6 +247,7 @@ class LocalIdentityProvider:
             if owner is not None:
                 # A used token came back: someone holds a copy. End the whole sign-in session.
                 await self._store.revoke_refresh_family(owner[1])
+                await self._store.revoke_token_ids([owner[1]], self._clock() + self._access_ttl + 60)
                 log.warning("refresh token reuse for user %s; family revoked", owner[0])
             raise AuthError("NotAuthorized", "The refresh token is invalid or was already used; sign in again.")
         user_id, expires_at, family = taken
@@ -255,12 +261,30 @@ class LocalIdentityProvider:
         return await self._issue(user, family=family, auth_time=int(self._clock()))
 
     async def sign_out(self, access_token: str, refresh_token: str | None = None) -> None:
-        """Global sign-out: every refresh token of the user is revoked (access tokens run out within ``access_ttl``)."""
-        claims = self._verifier.verify(access_token, token_use="access")
-        await self._store.revoke_refresh_tokens(str(claims["sub"]))
+        """Sign this session out: its refresh tokens and every token issued from it stop working at once.
+
+        The user's other sessions (other browsers, other devices) stay signed in.
+        """
+        claims = await self._verified(access_token, token_use="access")
+        session = claims.get("origin_jti")
+        if isinstance(session, str) and session:
+            await self._store.revoke_refresh_family(session)
+        if refresh_token:  # tokens issued before origin_jti named the session: find it through the refresh token
+            check_token_size(refresh_token, "refresh token")
+            owner = await self._store.refresh_token_owner(_token_hash(refresh_token))
+            if owner is not None and owner[0] == claims["sub"]:
+                await self._store.revoke_refresh_family(owner[1])
+        # No token of the session outlives the last one issued before its refresh tokens were revoked.
+        until = max(float(claims["exp"]), self._clock() + self._access_ttl) + 60
+        await revoke(claims, self._store, until=until)
+
+    async def _verified(self, token: str, *, token_use: str | None = None) -> dict[str, Any]:
+        claims = self._verifier.verify(token, token_use=token_use)
+        await check_not_revoked(claims, self._store)
+        return claims
 
     async def verify(self, token: str) -> Identity:
-        claims = self._verifier.verify(token)
+        claims = await self._verified(token)
         user = await self._store.get_user(str(claims["sub"]))
         if user is None:
             raise AuthError("InvalidToken", "The token's user no longer exists.")

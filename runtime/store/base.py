@@ -122,6 +122,19 @@ class UserRecord:
     locked_until: float | None = None
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One sign-in attempt, counted before its password is checked.
+
+    ``count`` is the attempts since the last success (this one included); ``allowed`` is False when the
+    account was locked already, and then the password must not be checked at all.
+    """
+
+    allowed: bool
+    count: int
+    locked_until: float | None
+
+
 class ChatStore(Protocol):
     """Messages and conversations. Every call is async; blocking drivers run in worker threads."""
 
@@ -163,8 +176,27 @@ class UserStore(Protocol):
     async def revoke_refresh_family(self, family: str) -> int: ...
     async def revoke_refresh_tokens(self, user_id: str) -> int: ...
 
+    async def count_login_attempt(self, user_id: str, *, now: float, max_attempts: int, lockout_seconds: float) -> LoginAttempt | None:
+        """Atomically count one attempt (None: no such user); the attempt that reaches ``max_attempts`` locks the account."""
+        ...
 
-class Store(ChatStore, UserStore, Protocol):
+    async def reset_login_attempts(self, user_id: str) -> None: ...
+
+
+class RevocationStore(Protocol):
+    """Revoked token ids (``jti`` or ``origin_jti``), kept until the tokens they name have expired."""
+
+    async def revoke_token_ids(self, token_ids: list[str], expires_at: float) -> None: ...
+    async def revoked_token_ids(self, token_ids: list[str], *, consistent: bool = True) -> set[str]:
+        """The listed ids among ``token_ids``; ``consistent=False`` may miss a revocation made in the last second (cheaper)."""
+        ...
+
+
+class IdentityStore(UserStore, RevocationStore, Protocol):
+    """What the local identity provider keeps: users, refresh tokens and the revocation list."""
+
+
+class Store(ChatStore, IdentityStore, Protocol):
     """What ``open_store`` returns: both interfaces over one database."""
 
     description: str
@@ -192,6 +224,17 @@ def check_id(value: object, what: str) -> str:
     if _CONTROL_CHARACTER.search(value) is not None:
         raise InvalidArgument(f"{what} contains control characters; use printable text")
     return value
+
+
+MAX_TOKEN_IDS = 100_000  # one sweep of a process's open sockets
+
+
+def check_token_ids(token_ids: list[str]) -> None:
+    """Token ids (jti, origin_jti) are short printable strings; a list of them is bounded."""
+    if not isinstance(token_ids, list) or len(token_ids) > MAX_TOKEN_IDS:
+        raise InvalidArgument(f"token_ids must be a list of at most {MAX_TOKEN_IDS} ids")
+    for token_id in token_ids:
+        check_id(token_id, "token id")
 
 
 def check_new_message(message: NewMessage) -> None:

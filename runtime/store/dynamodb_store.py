@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from runtime.store.base import (
     MAX_ITEM_BYTES,
     Conversation,
+    LoginAttempt,
     NewMessage,
     Page,
     StoredMessage,
@@ -36,6 +37,7 @@ from runtime.store.base import (
     check_id,
     check_limit,
     check_new_message,
+    check_token_ids,
     private_conversation_id,
     too_large_text,
     username_key,
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+BATCH_GET_LIMIT = 100  # BatchGetItem's limit on keys
 BATCH_WRITE_LIMIT = 25  # BatchWriteItem's limit; moto does not enforce it, so we do
 TRANSACT_LIMIT = 100  # TransactWriteItems' limit on actions
 UNPROCESSED_RETRIES = 5
@@ -691,6 +694,121 @@ class DynamoDbStore:
 
     async def revoke_refresh_tokens(self, user_id: str) -> int:
         return await self._call(lambda: self._revoke("refreshByUser", "tokenUser", user_id))
+
+    def _conditional(self, **kwargs: Any) -> Item | None:
+        """``update_item`` returning the new attributes, or None when its condition does not hold."""
+        try:
+            return self._client.update_item(TableName=self._tables["users"], ReturnValues="ALL_NEW", **kwargs)["Attributes"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+
+    async def count_login_attempt(self, user_id: str, *, now: float, max_attempts: int, lockout_seconds: float) -> LoginAttempt | None:
+        key = {"pk": s(f"user#{user_id}")}
+
+        def run() -> LoginAttempt | None:
+            for _ in range(10):  # a retry only follows another attempt's change, so this ends quickly
+                # ADD is atomic: parallel attempts get distinct counts, taken before any password is checked.
+                attrs = self._conditional(
+                    Key=key,
+                    UpdateExpression="ADD failedLogins :one",
+                    ConditionExpression="attribute_exists(pk) AND attribute_not_exists(lockedUntil)",
+                    ExpressionAttributeValues={":one": n(1)},
+                )
+                if attrs is not None:
+                    return self._lock_if_reached(key, int(attrs["failedLogins"]["N"]), now + lockout_seconds, max_attempts)
+                item = self._client.get_item(TableName=self._tables["users"], Key=key, ConsistentRead=True).get("Item")
+                if item is None:
+                    return None
+                locked = item.get("lockedUntil")
+                if locked is None:
+                    continue  # unlocked meanwhile: count again
+                if float(locked["N"]) > now:
+                    return LoginAttempt(False, int(item["failedLogins"]["N"]), float(locked["N"]))
+                # The lock has run out: this attempt starts a new count, unless another attempt just did.
+                restarted = self._conditional(
+                    Key=key,
+                    UpdateExpression="SET failedLogins = :one REMOVE lockedUntil",
+                    ConditionExpression="lockedUntil = :seen",
+                    ExpressionAttributeValues={":one": n(1), ":seen": locked},
+                )
+                if restarted is not None:
+                    return self._lock_if_reached(key, 1, now + lockout_seconds, max_attempts)
+            raise StoreError("the sign-in attempt could not be counted (too much contention); try again")
+
+        return await self._call(run)
+
+    def _lock_if_reached(self, key: Item, count: int, until: float, max_attempts: int) -> LoginAttempt:
+        if count < max_attempts:
+            return LoginAttempt(True, count, None)
+        # Reaching the limit locks; attempts counted past it (racing this lock) are refused unchecked.
+        self._conditional(
+            Key=key,
+            UpdateExpression="SET lockedUntil = :until",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(lockedUntil)",
+            ExpressionAttributeValues={":until": n(until)},
+        )
+        return LoginAttempt(count == max_attempts, count, until)
+
+    async def reset_login_attempts(self, user_id: str) -> None:
+        await self._call(
+            lambda: self._conditional(
+                Key={"pk": s(f"user#{user_id}")},
+                UpdateExpression="SET failedLogins = :zero REMOVE lockedUntil",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":zero": n(0)},
+            )
+        )
+
+    async def revoke_token_ids(self, token_ids: list[str], expires_at: float) -> None:
+        check_token_ids(token_ids)
+        table = self._tables["users"]
+
+        def run() -> None:
+            requests: list[Any] = [
+                {"PutRequest": {"Item": {"pk": s(f"revoked#{t}"), "expiresAt": n(expires_at), "ttl": n(int(expires_at) + 1)}}}
+                for t in sorted(set(token_ids))
+            ]
+            for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+                pending = requests[start : start + BATCH_WRITE_LIMIT]
+                for attempt in range(UNPROCESSED_RETRIES + 1):
+                    response = self._client.batch_write_item(RequestItems={table: pending})
+                    pending = list(response.get("UnprocessedItems", {}).get(table, []))
+                    if not pending:
+                        break
+                    time.sleep(0.05 * 2**attempt)
+                if pending:
+                    raise StoreError("DynamoDB did not take every revocation; sign out again")
+
+        await self._call(run)
+
+    async def revoked_token_ids(self, token_ids: list[str], *, consistent: bool = True) -> set[str]:
+        check_token_ids(token_ids)
+        table = self._tables["users"]
+        now = self._clock()
+
+        def run() -> set[str]:
+            found: set[str] = set()
+            wanted = sorted(set(token_ids))
+            for start in range(0, len(wanted), BATCH_GET_LIMIT):
+                keys: list[Any] = [{"pk": s(f"revoked#{t}")} for t in wanted[start : start + BATCH_GET_LIMIT]]
+                for attempt in range(UNPROCESSED_RETRIES + 1):
+                    # A strongly consistent read costs twice an eventually consistent one (one RCU per item).
+                    response = self._client.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": consistent}})
+                    for item in response.get("Responses", {}).get(table, []):
+                        if float(item["expiresAt"]["N"]) > now:  # TTL deletes lag by up to days
+                            found.add(item["pk"]["S"][len("revoked#") :])
+                    unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys", {}))
+                    keys = list(unprocessed.get(table, {}).get("Keys", []))
+                    if not keys:
+                        break
+                    time.sleep(0.05 * 2**attempt)
+                if keys:
+                    raise StoreError("DynamoDB did not answer every revocation look-up; try again")
+            return found
+
+        return await self._call(run) if token_ids else set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 

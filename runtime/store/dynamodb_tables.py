@@ -9,7 +9,8 @@
                            ``member#<userId>`` (memberId, joinedAt). GSI ``byMember`` (memberId, conversationId).
 ``<prefix>connections``    PK connectionId, ``ttl``: WebSocket connections, for API Gateway deployments.
 ``<prefix>users``          PK pk: ``user#<userId>`` (the profile), ``username#<casefolded username>`` (the unique claim,
-                           holding userId), ``refresh#<sha256 of token>`` (tokenUser, tokenFamily, expiresAt, consumed, ttl).
+                           holding userId), ``refresh#<sha256 of token>`` (tokenUser, tokenFamily, expiresAt, consumed, ttl),
+                           ``revoked#<jti or origin_jti>`` (expiresAt, ttl = the revoked tokens' expiry).
                            GSIs ``refreshByUser`` (tokenUser) and ``refreshByFamily`` (tokenFamily) are sparse: only
                            refresh-token items carry those attributes.
 """

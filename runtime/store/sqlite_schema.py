@@ -62,6 +62,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX refresh_by_user ON refresh_tokens (user_id);
     CREATE INDEX refresh_by_family ON refresh_tokens (family);
     """,
+    """
+    -- Revoked access/id token ids (jti) and sign-in sessions (origin_jti), kept until those tokens expire.
+    CREATE TABLE revoked_tokens (
+        token_id   TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX revoked_expiry ON revoked_tokens (expires_at);
+    """,
 )
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from runtime.store.base import (
     MAX_ITEM_BYTES,
     Conversation,
+    LoginAttempt,
     NewMessage,
     Page,
     StoredMessage,
@@ -31,6 +32,7 @@ from runtime.store.base import (
     check_id,
     check_limit,
     check_new_message,
+    check_token_ids,
     private_conversation_id,
     too_large_text,
     username_key,
@@ -260,6 +262,7 @@ class SqliteStore:
         now = self._clock()
         removed = conn.execute("DELETE FROM messages WHERE expires_at > 0 AND expires_at <= ?", (now,)).rowcount
         conn.execute("DELETE FROM refresh_tokens WHERE expires_at <= ?", (now,))
+        conn.execute("DELETE FROM revoked_tokens WHERE expires_at <= ?", (now,))
         return int(removed)
 
     # -- messages ---------------------------------------------------------------------------
@@ -583,6 +586,58 @@ class SqliteStore:
 
     async def revoke_refresh_tokens(self, user_id: str) -> int:
         return await self._write(lambda conn: int(conn.execute("DELETE FROM refresh_tokens WHERE user_id = ?", (user_id,)).rowcount))
+
+    async def count_login_attempt(self, user_id: str, *, now: float, max_attempts: int, lockout_seconds: float) -> LoginAttempt | None:
+        # One statement on the single writer connection: parallel attempts are counted one after another, and the
+        # attempt that reaches the limit sets the lock in the same step, so no guess slips between read and write.
+        restart = "(locked_until IS NOT NULL AND locked_until <= :now)"
+        counted = f"(CASE WHEN {restart} THEN 1 ELSE failed_logins + 1 END)"
+
+        def run(conn: sqlite3.Connection) -> LoginAttempt | None:
+            row = conn.execute(
+                f"UPDATE users SET failed_logins = {counted}, "
+                f"locked_until = CASE WHEN {counted} >= :max THEN :now + :lockout ELSE NULL END "
+                "WHERE user_id = :id AND (locked_until IS NULL OR locked_until <= :now) RETURNING failed_logins, locked_until",
+                {"now": now, "max": max_attempts, "lockout": lockout_seconds, "id": user_id},
+            ).fetchone()
+            if row is not None:
+                return LoginAttempt(True, int(row[0]), row[1])
+            locked = conn.execute("SELECT failed_logins, locked_until FROM users WHERE user_id = ?", (user_id,)).fetchone()
+            return None if locked is None else LoginAttempt(False, int(locked[0]), locked[1])
+
+        return await self._write(run)
+
+    async def reset_login_attempts(self, user_id: str) -> None:
+        reset = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE user_id = ?"
+        await self._write(lambda conn: conn.execute(reset, (user_id,)))
+
+    async def revoke_token_ids(self, token_ids: list[str], expires_at: float) -> None:
+        check_token_ids(token_ids)
+
+        def run(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO revoked_tokens (token_id, expires_at) VALUES (?, ?) "
+                "ON CONFLICT (token_id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+                [(token_id, expires_at) for token_id in token_ids],
+            )
+
+        await self._write(run)
+
+    async def revoked_token_ids(self, token_ids: list[str], *, consistent: bool = True) -> set[str]:
+        check_token_ids(token_ids)
+        wanted = sorted(set(token_ids))
+        now = self._clock()
+
+        def run(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), 500):  # below SQLite's bound-parameter limit
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows = conn.execute(f"SELECT token_id FROM revoked_tokens WHERE expires_at > ? AND token_id IN ({marks})", (now, *chunk))
+                found.update(r[0] for r in rows)
+            return found
+
+        return await self._read(run) if wanted else set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 

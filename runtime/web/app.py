@@ -13,12 +13,15 @@ from litestar.openapi import OpenAPIConfig
 
 from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
+from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
 from runtime.web import api_routes, auth_routes, ops_routes
+from runtime.web.auth_limits import AuthLimits
 from runtime.web.backends import open_backends
 from runtime.web.context import Backends, ChatContext
-from runtime.web.json_logging import configure_logging
+from runtime.web.json_logging import configure_logging, install_redaction
 from runtime.web.rest_bodies import MAX_BODY_BYTES, ApiError
+from runtime.web.session_watch import SessionWatch
 from runtime.web.settings import Settings
 from runtime.web.static_routes import static_router
 from runtime.web.ws_endpoint import chat_socket
@@ -32,11 +35,14 @@ def build_context(settings: Settings, backends: Backends) -> ChatContext:
     service = ChatService(
         backends.store, fanout, backends.bot, metrics, backends.rate_limiter, max_message_chars=settings.max_message_chars
     )
-    return ChatContext(settings, backends, metrics, fanout, service)
+    limiter = backends.auth_rate_limiter or LocalTokenBucket(settings.auth_rate_per_minute)
+    watch = SessionWatch(backends.store, settings.revocation_check_seconds)
+    return ChatContext(settings, backends, metrics, fanout, service, AuthLimits(limiter), watch)
 
 
 def create_app(settings: Settings, *, backends: Backends | None = None, configure_logs: bool = True) -> Litestar:
     """The app; `backends` lets tests hand in fakes (a failing bot), otherwise the settings open them."""
+    install_redaction()  # even when the embedding program configures logging: no token may reach a log line
     if configure_logs:
         configure_logging(settings.log_level, debug=settings.debug)
     ready_backends = backends if backends is not None else open_backends(settings)
@@ -46,6 +52,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None, configur
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.chat = context
         await context.fanout.start()
+        await context.session_watch.start()
         log.info("started", extra={"reason": ", ".join(f"{k}={v}" for k, v in ready_backends.descriptions.items())})
         try:
             yield
@@ -85,6 +92,7 @@ async def drain(context: ChatContext) -> None:
     if context.draining:
         return
     context.draining = True
+    await context.session_watch.close()
     await context.fanout.close()
     await context.service.close()
     with contextlib.suppress(Exception):
@@ -93,7 +101,7 @@ async def drain(context: ChatContext) -> None:
 
 
 def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, str]]:
-    return Response({"error": exc.code, "message": exc.message}, status_code=exc.status)
+    return Response({"error": exc.code, "message": exc.message}, status_code=exc.status, headers=exc.headers)
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, str]]:

@@ -44,11 +44,14 @@ def _context(request: Request[Any, Any, Any]) -> ChatContext:
 
 @post("/auth/signup", status_code=201, summary="Create an account")
 async def signup(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    limits = _context(request).auth_limits
+    await limits.check_address(request)
     body = await read_body(
         request,
         required={"username": USERNAME_MAX, "password": PASSWORD_MAX, "email": EMAIL_MAX},
         optional={"displayName": 100},
     )
+    await limits.check_username(body["username"])
     try:
         result = await _context(request).backends.identity.sign_up(
             body["username"], body["password"], body["email"], body.get("displayName")
@@ -60,7 +63,10 @@ async def signup(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 @post("/auth/confirm", status_code=200, summary="Confirm an account with the code sent at sign-up")
 async def confirm(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    limits = _context(request).auth_limits
+    await limits.check_address(request)
     body = await read_body(request, required={"username": USERNAME_MAX, "code": 64})
+    await limits.check_username(body["username"])
     try:
         await _context(request).backends.identity.confirm(body["username"], body["code"])
     except AuthError as exc:
@@ -70,7 +76,10 @@ async def confirm(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 @post("/auth/login", status_code=200, summary="Sign in: tokens for a username and password")
 async def login(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    limits = _context(request).auth_limits
+    await limits.check_address(request)
     body = await read_body(request, required={"username": USERNAME_MAX, "password": PASSWORD_MAX})
+    await limits.check_username(body["username"])
     try:
         tokens = await _context(request).backends.identity.sign_in(body["username"], body["password"])
     except AuthError as exc:
@@ -80,7 +89,10 @@ async def login(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 @post("/auth/refresh", status_code=200, summary="New tokens for a refresh token")
 async def refresh(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    limits = _context(request).auth_limits
+    await limits.check_address(request)
     body = await read_body(request, required={"refreshToken": TOKEN_MAX}, optional={"username": USERNAME_MAX})
+    await limits.check_username(body.get("username"))
     try:
         tokens = await _context(request).backends.identity.refresh(body["refreshToken"], body.get("username"))
     except AuthError as exc:
@@ -90,13 +102,16 @@ async def refresh(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 @post("/auth/logout", status_code=200, summary="Sign out: revoke the refresh token (Authorization: Bearer <access token>)")
 async def logout(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    context = _context(request)
+    await context.auth_limits.check_address(request)
     access = bearer_token(request)
     raw = await request.body()
     body = await read_body(request, required={}, optional={"refreshToken": TOKEN_MAX}) if raw.strip() else {}
     try:
-        await _context(request).backends.identity.sign_out(access, body.get("refreshToken"))
+        await context.backends.identity.sign_out(access, body.get("refreshToken"))
     except AuthError as exc:
         raise auth_error(exc) from None
+    context.session_watch.check_soon()  # this process's sockets of the session close now; others' at their next check
     return {"signedOut": True}
 
 

@@ -11,7 +11,7 @@ from runtime.auth.cognito import CognitoIdentityProvider
 from runtime.auth.local import LocalIdentityProvider
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import EventChannel, MemoryChannel, RedisChannel
-from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBucket
+from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBucket, WaitingRateLimiter
 from runtime.store.base import Store, open_store
 from runtime.web.context import Backends
 from runtime.web.settings import Settings, SettingsError
@@ -48,16 +48,19 @@ def open_identity(settings: Settings, store: Store) -> IdentityProvider:
         region=settings.cognito_region or settings.aws_region,
         endpoint_url=settings.cognito_endpoint,
         jwks_url=settings.cognito_jwks_url,
+        revocations=store,
     )
 
 
-def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter]:
-    """The fan-out channel and the rate limiter; with Redis both are shared by every process."""
+def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter, WaitingRateLimiter]:
+    """The fan-out channel, the message rate limiter and the /auth/* one; with Redis all are shared by every process."""
     if settings.channels == "memory":
-        return MemoryChannel(), LocalTokenBucket(settings.rate_per_minute)
+        return MemoryChannel(), LocalTokenBucket(settings.rate_per_minute), LocalTokenBucket(settings.auth_rate_per_minute)
     client = aioredis.from_url(settings.channels, socket_connect_timeout=3)
-    return RedisChannel(client, prefix=settings.channel_prefix), RedisTokenBucket(
-        client, settings.rate_per_minute, prefix=settings.channel_prefix
+    return (
+        RedisChannel(client, prefix=settings.channel_prefix),
+        RedisTokenBucket(client, settings.rate_per_minute, prefix=settings.channel_prefix),
+        RedisTokenBucket(client, settings.auth_rate_per_minute, prefix=settings.channel_prefix, name="auth-rate"),
     )
 
 
@@ -71,11 +74,11 @@ def open_backends(settings: Settings) -> Backends:
         region=settings.aws_region,
     )
     identity = open_identity(settings, store)
-    channel, rate_limiter = open_channels(settings)
+    channel, rate_limiter, auth_rate_limiter = open_channels(settings)
     descriptions = {
         "bot": bot.description if bot is not None else "off",
         "store": getattr(store, "description", settings.store),
         "auth": getattr(identity, "name", settings.auth),
         "channels": settings.describe()["channels"],
     }
-    return Backends(store, identity, bot, channel, rate_limiter, descriptions)
+    return Backends(store, identity, bot, channel, rate_limiter, descriptions, auth_rate_limiter)

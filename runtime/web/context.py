@@ -9,9 +9,11 @@ from runtime.chat.bot_participant import BotParticipant
 from runtime.chat.channels import EventChannel
 from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
-from runtime.chat.rate_limit import RateLimiter
+from runtime.chat.rate_limit import RateLimiter, WaitingRateLimiter
 from runtime.chat.service import ChatService
 from runtime.store.base import Store
+from runtime.web.auth_limits import AuthLimits
+from runtime.web.session_watch import SessionWatch
 from runtime.web.settings import Settings
 
 
@@ -25,6 +27,7 @@ class Backends:
     channel: EventChannel
     rate_limiter: RateLimiter
     descriptions: dict[str, str] = field(default_factory=dict)
+    auth_rate_limiter: WaitingRateLimiter | None = None  # None: an in-process one at the settings' rate
 
 
 @dataclass
@@ -34,4 +37,6 @@ class ChatContext:
     metrics: ChatMetrics
     fanout: Fanout
     service: ChatService
+    auth_limits: AuthLimits
+    session_watch: SessionWatch
     draining: bool = False

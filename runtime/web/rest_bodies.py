@@ -13,11 +13,12 @@ MAX_BODY_BYTES = 16 * 1024
 class ApiError(Exception):
     """An HTTP error with a stable code and a message a person can act on."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 async def read_body(request: Request[Any, Any, Any], *, required: dict[str, int], optional: dict[str, int] | None = None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from websockets.protocol import State
 from runtime.web.app import drain
 from runtime.web.context import ChatContext
 from runtime.web.gc_tuning import tune_for_serving
+from runtime.web.json_logging import install_redaction
 from runtime.web.settings import Settings
 from runtime.web.ws_endpoint import SOCKET_EXTENSION
 
@@ -79,6 +80,7 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
 
 
 def uvicorn_config(app: Litestar, settings: Settings) -> uvicorn.Config:
+    install_redaction()  # access lines and "WebSocket /ws?..." lines lose their query strings
     return uvicorn.Config(
         app,
         host=settings.host,

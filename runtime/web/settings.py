@@ -41,6 +41,9 @@ class Settings:
     port: int = 8000
     max_message_chars: int = 1000
     rate_per_minute: int = 100
+    auth_rate_per_minute: int = 30  # /auth/* requests per minute per client address, and per username
+    revocation_check_seconds: float = 2.0  # how often open sockets are checked against the revocation list
+    auth_frame_seconds: float = 5.0  # how long a socket without a token in its handshake has to send its auth frame
     message_ttl_days: int = 30
     send_backlog: int = 256
     max_connections_per_user: int = 20  # per process
@@ -121,6 +124,12 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"CHAT_LEX_MAX_MESSAGE_CHARS={s.max_message_chars}: use 1 to 100000")
     if not 1 <= s.rate_per_minute <= 1_000_000:
         problems.append(f"CHAT_LEX_RATE_PER_MINUTE={s.rate_per_minute}: use 1 to 1000000")
+    if not 1 <= s.auth_rate_per_minute <= 1_000_000:
+        problems.append(f"CHAT_LEX_AUTH_RATE_PER_MINUTE={s.auth_rate_per_minute}: use 1 to 1000000")
+    if not 0.1 <= s.revocation_check_seconds <= 3600:
+        problems.append(f"CHAT_LEX_REVOCATION_CHECK_SECONDS={s.revocation_check_seconds}: use 0.1 to 3600 seconds")
+    if not 0.1 <= s.auth_frame_seconds <= 60:
+        problems.append(f"CHAT_LEX_AUTH_FRAME_SECONDS={s.auth_frame_seconds}: use 0.1 to 60 seconds")
     if s.message_ttl_days < 0:
         problems.append(f"CHAT_LEX_MESSAGE_TTL_DAYS={s.message_ttl_days}: use 0 (keep forever) or more days")
     if not 1 <= s.send_backlog <= 100_000:

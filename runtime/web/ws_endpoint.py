@@ -13,6 +13,7 @@ from litestar import WebSocket, websocket
 from litestar.types.asgi_types import WebSocketSendEvent
 
 from runtime.auth.base import AuthError
+from runtime.auth.revocation import revocation_ids
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
 from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
@@ -20,12 +21,15 @@ from runtime.chat.fanout import LocalConnection
 from runtime.chat.lex_session import is_time_zone
 from runtime.chat.service import Sender, announces_presence, conversation_payload
 from runtime.store.errors import InvalidArgument, StoreError
+from runtime.web.auth_frame import AuthFrameError, parse_auth_frame
 from runtime.web.context import ChatContext
 from runtime.web.frames import parse_frame
 
 log = logging.getLogger("chat_lex.ws")
 
-SUBPROTOCOL = "chat-lex"
+SUBPROTOCOL = "chat-lex"  # the first version's name, still answered
+SUBPROTOCOL_V1 = "chat-lex.v1"
+BEARER_PREFIX = "bearer."  # the subprotocol "bearer.<access token>" carries the token; it is never echoed
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
@@ -43,14 +47,45 @@ class ServerSocket(Protocol):
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
-    """(token, subprotocol to echo): `?token=` wins; else `Sec-WebSocket-Protocol: chat-lex, <token>`."""
+    """(token, subprotocol to answer): from ``?token=`` (kept for old clients; it ends up in URLs), else the subprotocols.
+
+    Subprotocols: ``chat-lex.v1, bearer.<token>`` (the web UI), or the first version's ``chat-lex, <token>``. The answer is
+    only ever the protocol name, so the token is not echoed back in a response header. No token at all: the client sends
+    it in an ``auth`` frame instead.
+    """
     offered = [p.strip() for p in socket.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
-    echo = SUBPROTOCOL if SUBPROTOCOL in offered else None
+    names = (SUBPROTOCOL_V1, SUBPROTOCOL)
+    echo = next((name for name in names if name in offered), None)
     token = socket.query_params.get("token")
     if token:
         return token, echo
-    others = [p for p in offered if p != SUBPROTOCOL]
+    bearer = [p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)]
+    if bearer:
+        return bearer[0] or None, echo
+    others = [p for p in offered if p not in names]
     return (others[0] if others else None), echo
+
+
+async def _token_from_auth_frame(socket: WebSocket[Any, Any, Any], seconds: float) -> str | None:
+    """The token of the socket's first frame if it is an auth frame arriving within ``seconds``; else close 4401, None."""
+    try:
+        async with asyncio.timeout(seconds):
+            event = await socket.receive()
+    except TimeoutError:
+        await socket.close(
+            CLOSE_UNAUTHORIZED, f"missing token: send an auth frame within {seconds:g} s, or subprotocols chat-lex.v1, bearer.<token>"
+        )
+        return None
+    except Exception:  # the client went away before authenticating
+        return None
+    if event["type"] != "websocket.receive":
+        return None
+    raw = event.get("text")
+    try:
+        return parse_auth_frame(raw if raw is not None else (event.get("bytes") or b""))
+    except AuthFrameError as exc:
+        await socket.close(CLOSE_UNAUTHORIZED, str(exc)[:120])
+        return None
 
 
 @websocket("/ws", name="ws")
@@ -66,8 +101,9 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await socket.close(CLOSE_GOING_AWAY, "server shutting down; reconnect")
         return
     if not token:
-        await socket.close(CLOSE_UNAUTHORIZED, "missing token: pass ?token=<access token> or subprotocols ['chat-lex', '<token>']")
-        return
+        token = await _token_from_auth_frame(socket, context.settings.auth_frame_seconds)
+        if token is None:
+            return
     try:
         identity = await context.backends.identity.verify(token)
     except AuthError as exc:
@@ -117,8 +153,10 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await context.fanout.unregister(connection)
         await socket.close(CLOSE_INTERNAL, "the server could not load your conversations; reconnect")
         return
-    # The socket lives no longer than its token: at `exp` it is closed with 4401 and the client reconnects with a fresh one.
+    # The socket lives no longer than its token: at `exp` it is closed with 4401 and the client reconnects with a fresh one;
+    # nor than its session: a sign-out (on any process) closes it within the revocation check interval.
     expiry = _close_at_expiry(identity.claims.get("exp"), connection)
+    context.session_watch.watch(connection, revocation_ids(identity.claims))
     try:
         while True:
             event = await socket.receive()
@@ -133,6 +171,7 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
     finally:
         if expiry is not None:
             expiry.cancel()
+        context.session_watch.forget(connection)
         await session.shut()
 
 

@@ -177,3 +177,24 @@ def test_damaged_browser_storage_means_signing_in_again_not_a_broken_page(page: 
     send_in_ui(page, "still fine")
     expect(page.locator(".own-message", has_text="still fine")).to_have_count(1)
     assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_ui_sends_the_token_as_a_subprotocol_never_in_the_url(new_context: Callable[..., BrowserContext], base_url: str) -> None:
+    context = new_context()
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    handshakes: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
+    cdp.on("Network.webSocketWillSendHandshakeRequest", lambda event: handshakes.append(event))
+    cdp.on("Network.webSocketHandshakeResponseReceived", lambda event: answers.append(event))
+    urls: list[str] = []
+    page.on("websocket", lambda socket: urls.append(socket.url))
+    signed_in_page(page, base_url)
+    expect(page.locator(".status-message")).to_have_text("Connected")
+    access = page.evaluate("JSON.parse(localStorage.getItem('chat-lex.session')).accessToken")
+    assert urls and all("token" not in url and access not in url and "eyJ" not in url for url in urls)
+    offered = {str(k).lower(): v for k, v in handshakes[-1]["request"]["headers"].items()}  # type: ignore[index, union-attr]
+    assert offered["sec-websocket-protocol"] == f"chat-lex.v1, bearer.{access}"
+    answered = {str(k).lower(): v for k, v in answers[-1]["response"]["headers"].items()}  # type: ignore[index, union-attr]
+    assert answered["sec-websocket-protocol"] == "chat-lex.v1"  # the token is not echoed back

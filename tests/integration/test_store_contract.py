@@ -296,3 +296,45 @@ async def test_concurrent_takes_of_one_token_succeed_once(store: Store) -> None:
 
 async def test_ping_and_close(store: Store) -> None:
     await store.ping()
+
+
+async def test_login_attempts_are_counted_atomically_and_lock_at_the_limit(store: Store) -> None:
+    alice = user("alice")
+    await store.create_user(alice)
+    assert await store.count_login_attempt("no-such-user", now=1000.0, max_attempts=5, lockout_seconds=60) is None
+    # 50 attempts at once: each gets its own count, only the first 5 may check a password, the 5th locks.
+    attempts = await asyncio.gather(
+        *(store.count_login_attempt(alice.user_id, now=1000.0, max_attempts=5, lockout_seconds=60) for _ in range(50))
+    )
+    allowed = sorted(a.count for a in attempts if a is not None and a.allowed)
+    assert allowed == [1, 2, 3, 4, 5]
+    assert all(a is not None and a.locked_until == 1060.0 for a in attempts if a is not None and not a.allowed)
+    stored = await store.get_user(alice.user_id)
+    assert stored is not None and stored.locked_until == 1060.0
+    refused = await store.count_login_attempt(alice.user_id, now=1059.0, max_attempts=5, lockout_seconds=60)
+    assert refused is not None and not refused.allowed
+    again = await store.count_login_attempt(alice.user_id, now=1061.0, max_attempts=5, lockout_seconds=60)
+    assert again is not None and (again.allowed, again.count, again.locked_until) == (True, 1, None)  # a new count after the lock
+    await store.reset_login_attempts(alice.user_id)
+    reset = await store.get_user(alice.user_id)
+    assert reset is not None and (reset.failed_logins, reset.locked_until) == (0, None)
+    one_shot = await store.count_login_attempt(alice.user_id, now=1100.0, max_attempts=1, lockout_seconds=60)
+    assert one_shot is not None and (one_shot.allowed, one_shot.count, one_shot.locked_until) == (True, 1, 1160.0)
+
+
+async def test_revoked_token_ids_are_shared_and_expire(store: Store, clock: FakeClock) -> None:
+    assert await store.revoked_token_ids([]) == set()
+    await store.revoke_token_ids(["jti-1", "session-1"], clock.now + 100)
+    await store.revoke_token_ids(["session-1"], clock.now + 10)  # a shorter revocation never shortens a longer one
+    ids = [f"other-{i}" for i in range(250)] + ["jti-1", "session-1", "session-2"]  # several batches
+    assert await store.revoked_token_ids(ids) == {"jti-1", "session-1"}
+    clock.now += 101
+    assert await store.revoked_token_ids(["jti-1", "session-1"]) == set()
+
+
+@pytest.mark.parametrize("bad", [[""], ["x" * 300], ["a\nb"], [5]])
+async def test_revocation_refuses_malformed_ids(store: Store, bad: list[str]) -> None:
+    with pytest.raises(InvalidArgument):
+        await store.revoke_token_ids(bad, 2000.0)
+    with pytest.raises(InvalidArgument):
+        await store.revoked_token_ids(bad)

@@ -24,7 +24,7 @@ def lex() -> ScriptedLex:
 
 @pytest.fixture
 def server(tmp_path: Path, lex: ScriptedLex) -> Iterator[RunningServer]:
-    settings = Settings(static_dir=tmp_path / "static", max_message_chars=50, rate_per_minute=1000)
+    settings = Settings(static_dir=tmp_path / "static", max_message_chars=50, rate_per_minute=1000, auth_frame_seconds=0.5)
     running = RunningServer(settings, fake_backends(tmp_path, lex, timeout=0.5)).start()
     yield running
     running.stop()

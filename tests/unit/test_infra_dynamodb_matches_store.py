@@ -255,8 +255,8 @@ def test_the_table_check_finds_differences(change: str) -> None:
 def test_the_permission_check_finds_a_new_store_call_and_extra_or_missing_grants() -> None:
     iam, dynamodb = _template("iam"), _template("dynamodb")
     needed = store_actions(STORE_SOURCE)
-    with_new_call = store_actions(STORE_SOURCE + "\nself._client.batch_get_item(RequestItems={})\n")
-    assert with_new_call - needed == {"dynamodb:BatchGetItem"}
+    with_new_call = store_actions(STORE_SOURCE + "\nself._client.batch_execute_statement(Statements=[])\n")
+    assert with_new_call - needed == {"dynamodb:BatchExecuteStatement"}
     assert permission_problems(iam, dynamodb, with_new_call) != []
     assert permission_problems(iam, dynamodb, needed - {"dynamodb:Scan"}) != []
     conditional = 'self._client.transact_write_items(TransactItems=[{"ConditionCheck": {"TableName": t}}])'

@@ -3,7 +3,8 @@
 import { reconnectDelay } from "./backoff.js";
 import { config } from "./config.js";
 
-const SUBPROTOCOL = "chat-lex";
+const SUBPROTOCOL = "chat-lex.v1";
+const BEARER_PREFIX = "bearer."; // the server answers with SUBPROTOCOL only, never echoing the token
 const CLOSE_UNAUTHORIZED = 4401;
 
 /**
@@ -87,8 +88,8 @@ export class ChatConnection {
     const url = new URL("/ws", location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     if (zone) url.searchParams.set("tz", zone);
-    // The token goes as a subprotocol, not in the URL, so it stays out of access logs.
-    const socket = new WebSocket(url, [SUBPROTOCOL, token]);
+    // The token goes as a subprotocol, never in the URL, so it stays out of access logs and browser history.
+    const socket = new WebSocket(url, [SUBPROTOCOL, BEARER_PREFIX + token]);
     this.socket = socket;
     this.welcomed = false;
     socket.onmessage = (event) => this.receive(socket, event);
