@@ -36,6 +36,7 @@ from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import RateLimiter
 from runtime.chat.turns import Turns
 from runtime.store.base import ChatStore, Conversation, NewMessage, StoredMessage
+from runtime.store.errors import StoreError
 
 log = logging.getLogger("chat_lex.chat")
 
@@ -315,9 +316,27 @@ class ChatService:
                 del self._bot_queues[conversation_id]
 
     async def _bot_turn(self, turn: _BotTurn) -> None:
-        assert self.bot is not None
+        """Typing on, ask the bot, store and publish its replies; typing off whatever happens (a failed store too)."""
         conversation_id = turn.message.conversation_id
         await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=True))))
+        try:
+            await self._answer(turn)
+        except StoreError:
+            # The bot answered but its reply could not be kept: tell the room (the worker logs the failure).
+            failure = ChatError(
+                errors.BOT_UNAVAILABLE,
+                "the bot's answer could not be saved; please ask again in a moment",
+                client_message_id=turn.message.client_message_id,
+                conversation_id=conversation_id,
+            )
+            await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
+            raise
+        finally:
+            await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
+
+    async def _answer(self, turn: _BotTurn) -> None:
+        assert self.bot is not None
+        conversation_id = turn.message.conversation_id
         started = time.perf_counter()
         try:
             replies = await self.bot.ask(
@@ -340,7 +359,6 @@ class ChatService:
                 conversation_id=conversation_id,
             )
             await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
-            await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
             return
         self.metrics.bot_latency.observe(time.perf_counter() - started)
         for index, bot_reply in enumerate(replies):
@@ -363,4 +381,3 @@ class ChatService:
                     await self._publish_message("BOT_RESPONSE", stored)
             finally:
                 place.finish()
-        await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))

@@ -482,3 +482,38 @@ async def test_a_leave_on_another_process_takes_effect_at_once_despite_the_cache
     with pytest.raises(ChatError) as refused:
         await harness.service.send_message(BOB, room.conversation_id, "still here?", "b2", reply=lambda e: None)
     assert refused.value.code == errors.NOT_A_MEMBER
+
+
+class FailingBotStore(FailingStore):
+    """The real store, except that the bot's replies cannot be stored (or fail as `error` says)."""
+
+    def __init__(self, store: Store, error: Exception) -> None:
+        super().__init__(store, "")
+        self._error = error
+
+    async def append_message(self, message: Any) -> Any:
+        if message.role == "bot":
+            raise self._error
+        return await self._store.append_message(message)
+
+
+@pytest.mark.parametrize("error", [StoreError("disk I/O error"), RuntimeError("a bug")])
+async def test_typing_is_switched_off_when_the_bots_reply_cannot_be_stored(tmp_path: Path, error: Exception) -> None:
+    store = open_store(f"sqlite:{tmp_path / 'chat.db'}")
+    h = Harness(store, FakeLex())
+    participant = BotParticipant(h.lex, BotTarget("BOT", "ALIAS", "en_US"), timeout=2.0)
+    h.service = ChatService(FailingBotStore(store, error), h.fanout, participant, h.metrics, LocalTokenBucket(1000))  # type: ignore[arg-type]
+    await h.fanout.start()
+    private = await store.ensure_private_conversation(ALICE.user_id, ALICE.display_name)
+    sock = h.socket(ALICE, private.conversation_id)
+    message_id = await h.send(ALICE, private.conversation_id, "help", "c1")
+    await h.service.idle()
+    await settle()
+    typing = [f["typing"] for f in sock.of_type("BOT_TYPING")]
+    assert typing == [True, False]
+    assert sock.frames[-1]["type"] == "BOT_TYPING"
+    if isinstance(error, StoreError):  # the room hears why no answer comes
+        failure = sock.of_type("ERROR")[0]
+        assert failure["code"] == errors.BOT_UNAVAILABLE and failure["clientMessageId"] == "c1"
+    assert [m.message_id for m in (await store.history(private.conversation_id)).messages] == [message_id]
+    await store.close()
