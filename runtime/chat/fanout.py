@@ -2,7 +2,9 @@
 
 Delivering an event is one loop over the local subscribers that writes the same text to each socket inline;
 a socket that cannot take it at once queues it in its bounded backlog, never a task per recipient. A connection whose backlog overflows is
-closed with 1008 so that it reconnects and resumes from the store.
+closed with 1008 so that it reconnects and resumes from the store; it is counted and logged once, when it overflows
+(the web layer then aborts its TCP connection if the close handshake does not finish: a peer that stopped reading
+never takes the close frame queued behind its unsent data).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class LocalConnection:
         self.first_live: dict[str, str] = {}
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        # Told once, when this connection's backlog overflows (the fan-out counts and logs it there).
+        self.on_overflow: Callable[[LocalConnection, int], None] | None = None
 
     @property
     def backlog(self) -> int:
@@ -80,7 +84,10 @@ class LocalConnection:
             return False
         if self._busy:
             if len(self._backlog) >= self._max_backlog:
+                backlog = len(self._backlog)
                 self.close_soon(CLOSE_SLOW_CONSUMER, "send backlog overflow: reconnect and resume")
+                if self.on_overflow is not None:
+                    self.on_overflow(self, backlog)
                 return False
             self._backlog.append(text)
             return True
@@ -232,6 +239,7 @@ class Fanout:
         await self._channel.close()
 
     def register(self, connection: LocalConnection) -> None:
+        connection.on_overflow = self._slow_consumer
         self._connections[connection.connection_id] = connection
         self._by_user.setdefault(connection.user_id, set()).add(connection)
         self._metrics.connections.set(len(self._connections))
@@ -300,14 +308,17 @@ class Fanout:
         if not subscribers:
             return
         delivered = 0
-        overflowed = 0
         frame = ws_text_frame(envelope.text)  # serialized once for every socket that can take it as is
         for connection in tuple(subscribers):
-            if connection.deliver(envelope, frame):
+            # A closed socket stays subscribed until its reader unregisters it; it was counted when it overflowed.
+            if not connection.closed and connection.deliver(envelope, frame):
                 delivered += 1
-            elif connection.closed:
-                overflowed += 1
         self._metrics.deliveries.inc(delivered)
-        if overflowed:
-            self._metrics.dropped.inc(overflowed)
-            log.warning("slow consumers closed", extra={"conversation_id": envelope.conversation_id, "count": overflowed})
+
+    def _slow_consumer(self, connection: LocalConnection, backlog: int) -> None:
+        """Once per connection: its backlog overflowed and it is being closed with 1008."""
+        self._metrics.dropped.inc()
+        log.warning(
+            "slow consumer closed",
+            extra={"connection_id": connection.connection_id, "user_id": connection.user_id, "count": backlog},
+        )

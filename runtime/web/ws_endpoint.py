@@ -30,6 +30,9 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
+# A close handshake not finished by then is cut short (the TCP connection aborted): a peer that stopped reading
+# would otherwise hold the connection, and its unsent data, open for good.
+CLOSE_HANDSHAKE_SECONDS = 5.0
 # Scope extension under which the server may offer its socket (runtime.web.server.ReadAheadWebSocketProtocol).
 SOCKET_EXTENSION = "chat-lex.ws.socket"
 
@@ -40,6 +43,8 @@ class ServerSocket(Protocol):
     def send(self, message: WebSocketSendEvent) -> Coroutine[Any, Any, None]: ...  # its ASGI send
 
     def write_frame(self, frame: bytes) -> bool: ...  # an already serialized text frame, if the socket is plainly open
+
+    def abort_after(self, seconds: float) -> None: ...  # abort the TCP connection unless it is gone by then
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -97,6 +102,8 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return server_socket.send(event)
 
     async def close(code: int, reason: str) -> None:
+        if server_socket is not None:
+            server_socket.abort_after(CLOSE_HANDSHAKE_SECONDS)
         await socket.close(code, reason)
 
     connection = LocalConnection(
