@@ -143,6 +143,11 @@ class LocalConnection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._writer
+        if self._closer is not None and not self._closer.done():
+            # Let a close begun by close_soon get its frame out before the socket's handler returns (the server
+            # aborts the connection if that takes too long).
+            with contextlib.suppress(Exception):
+                await self._closer
 
     def _write_now(self, text: str) -> None:
         coroutine = self._send(text)

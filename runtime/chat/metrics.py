@@ -129,6 +129,8 @@ class ChatMetrics:
         self.messages_out = r.counter("chatlex_bot_messages_total", "Bot replies stored.")
         self.frames_in = r.counter("chatlex_frames_in_total", "WebSocket frames received.")
         self.errors_sent = r.counter("chatlex_errors_sent_total", "ERROR frames sent to clients.")
+        self.bad_frames = r.counter("chatlex_bad_frames_total", "Malformed frames received (BAD_JSON, BAD_FRAME, UNKNOWN_ACTION, too big).")
+        self.policy_closes = r.counter("chatlex_policy_closes_total", "Sockets closed with 1008 for sending too many malformed frames.")
         self.deliveries = r.counter("chatlex_fanout_deliveries_total", "Frames queued to local sockets by the fan-out.")
         self.dropped = r.counter("chatlex_fanout_slow_consumers_total", "Connections closed because their send backlog overflowed.")
         self.bot_latency = r.histogram("chatlex_bot_latency_seconds", "Time for the bot to answer one message.")

@@ -110,7 +110,9 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
             super().send_receive_event_to_app()
         finally:
             self.read_paused = False
-        if self.queue.qsize() >= READ_AHEAD_MESSAGES:
+        # Once the close is sent, frames are dropped and reads must go on until the peer's close reply arrives: the
+        # messages still queued (and the disconnect event) would otherwise pause them again for good.
+        if self.queue.qsize() >= READ_AHEAD_MESSAGES and not self.close_sent:
             self.read_paused = True
             self.transport.pause_reading()
 

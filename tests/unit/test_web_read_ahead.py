@@ -58,6 +58,22 @@ def test_a_flooding_client_is_paused_then_resumed_when_the_app_catches_up() -> N
     asyncio.run(run())
 
 
+def test_after_the_close_is_sent_reads_go_on_until_the_peers_close_reply() -> None:
+    async def run() -> None:
+        protocol = _protocol()
+        for n in range(READ_AHEAD_MESSAGES):
+            _arrive(protocol, f"m{n}")
+        protocol.transport.pause_reading.assert_called_once()
+        protocol.close_sent = True  # the app closed (uvicorn resumes reading then) without taking the queued messages
+        protocol.read_paused = False
+        for n in range(10):
+            _arrive(protocol, f"late{n}")
+        protocol.transport.pause_reading.assert_called_once()  # not paused again: the close reply can arrive
+        assert protocol.queue.qsize() == READ_AHEAD_MESSAGES  # the late frames were dropped
+
+    asyncio.run(run())
+
+
 def _open_protocol() -> Any:
     protocol: Any = ReadAheadWebSocketProtocol.__new__(ReadAheadWebSocketProtocol)
     protocol.loop = asyncio.get_running_loop()
