@@ -19,6 +19,7 @@ from typing import Any
 
 from runtime.chat.channels import EventChannel
 from runtime.chat.events import Envelope
+from runtime.chat.log_sampling import LogSampler
 from runtime.chat.metrics import ChatMetrics
 
 log = logging.getLogger("chat_lex.fanout")
@@ -227,6 +228,7 @@ class Fanout:
         self._by_user: dict[str, set[LocalConnection]] = {}
         # Called with a conversation id whenever its membership changes on any process.
         self.membership_listeners: list[Callable[[str], None]] = []
+        self._channel_log = LogSampler(burst=1, interval=60.0)
 
     @property
     def connection_count(self) -> int:
@@ -277,7 +279,19 @@ class Fanout:
         """(Un)subscribe every socket of `user_id`: here at once, on other processes through the channel."""
         self._apply_membership(user_id, conversation_id, member)
         text = json.dumps({"userId": user_id, "conversationId": conversation_id, "member": member})
-        await self._channel.publish(Envelope(MEMBERSHIP_CHANNEL, text))
+        try:
+            await self._channel.publish(Envelope(MEMBERSHIP_CHANNEL, text))
+        except Exception as exc:  # applied here; other processes see it when the user's sockets there reconnect
+            self._channel_failed("membership change", exc)
+
+    def _channel_failed(self, what: str, exc: Exception) -> None:
+        """Log a failed publish, sampled: while Redis is down every event fails the same way."""
+        self._metrics.channel_failures.inc()
+        suppressed = self._channel_log.admit()
+        if suppressed is not None:
+            log.warning(
+                f"event channel publish failed; {what} applied locally only", extra={"reason": repr(exc)[:200], "suppressed": suppressed}
+            )
 
     def _apply_membership(self, user_id: str, conversation_id: str, member: bool) -> None:
         for listener in self.membership_listeners:
@@ -299,8 +313,8 @@ class Fanout:
         """
         try:
             await self._channel.publish(envelope)
-        except Exception:
-            log.warning("event channel publish failed; delivered locally only", extra={"conversation_id": envelope.conversation_id})
+        except Exception as exc:
+            self._channel_failed("event", exc)
             self.deliver_local(envelope)
 
     def deliver_local(self, envelope: Envelope) -> None:

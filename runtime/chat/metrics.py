@@ -137,6 +137,7 @@ class ChatMetrics:
         self.store_latency = r.histogram("chatlex_store_append_seconds", "Time to durably append one message.")
         self.end_to_end = r.histogram("chatlex_send_to_fanout_seconds", "From a frame received to its event handed to the fan-out.")
         self.bot_failures = r.counter("chatlex_bot_failures_total", "Bot calls that failed or timed out.")
+        self.channel_failures = r.counter("chatlex_channel_failures_total", "Events the event channel (Redis) could not take.")
 
 
 def _number(value: float) -> str:

@@ -205,3 +205,20 @@ async def test_a_slow_consumer_is_counted_and_logged_once_however_many_events_fo
     lines = [r for r in caplog.records if r.name == "chat_lex.fanout"]
     assert [r.getMessage() for r in lines] == ["slow consumer closed"]
     assert lines[0].connection_id == "slow" and lines[0].count == 3
+
+
+async def test_with_the_channel_down_membership_changes_apply_here_and_failures_are_logged_sampled(caplog: Any) -> None:
+    caplog.set_level("WARNING", logger="chat_lex.fanout")
+    metrics = ChatMetrics()
+    fanout = Fanout(BrokenChannel(), metrics)
+    await fanout.start()
+    sink = Sink()
+    connection = connect(fanout, "a", sink, "private")
+    await fanout.change_membership("a", "room", member=True)  # does not raise
+    assert "room" in connection.subscriptions
+    for i in range(100):
+        await fanout.publish(Envelope("room", f"e{i}", None))
+    await flush()
+    assert len(sink.texts) == 100
+    assert metrics.channel_failures.value == 101
+    assert len([r for r in caplog.records if r.name == "chat_lex.fanout"]) == 1  # then one a minute, with the count
