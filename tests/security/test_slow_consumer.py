@@ -52,14 +52,14 @@ async def test_a_client_that_stops_reading_is_dropped_once_and_let_go(server: Ru
             assert sent < 3000, "the slow client never overflowed its backlog"
             await send_and_ack(writer, sent)
             sent += BATCH
-        overflowed_at = time.monotonic()
+        overflowed_at = next(r.created for r in caplog.records if r.name == "chat_lex.fanout")  # when the server saw it
 
         # The server lets the TCP connection go (abort: RST) once the close handshake has had its chance.
         while tcp_state(slow) == TCP_ESTABLISHED:
-            assert time.monotonic() - overflowed_at < CLOSE_HANDSHAKE_SECONDS + 5, "the slow client's connection is still open"
+            assert time.time() - overflowed_at < CLOSE_HANDSHAKE_SECONDS + 5, "the slow client's connection is still open"
             await asyncio.sleep(0.05)
-        dropped_after = time.monotonic() - overflowed_at
-        assert dropped_after >= CLOSE_HANDSHAKE_SECONDS - 0.5  # it had its chance to read the 1008 close frame
+        dropped_after = time.time() - overflowed_at
+        assert dropped_after >= CLOSE_HANDSHAKE_SECONDS - 0.1  # it had its chance to read the 1008 close frame
 
         # The gauge drops to the one client left, and the server keeps no protocol object for the slow one.
         deadline = time.monotonic() + 5
