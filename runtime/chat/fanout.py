@@ -2,7 +2,9 @@
 
 Delivering an event is one loop over the local subscribers that writes the same text to each socket inline;
 a socket that cannot take it at once queues it in its bounded backlog, never a task per recipient. A connection whose backlog overflows is
-closed with 1008 so that it reconnects and resumes from the store.
+closed with 1008 so that it reconnects and resumes from the store; it is counted and logged once, when it overflows
+(the web layer then aborts its TCP connection if the close handshake does not finish: a peer that stopped reading
+never takes the close frame queued behind its unsent data).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from runtime.chat.channels import EventChannel
 from runtime.chat.events import Envelope
+from runtime.chat.log_sampling import LogSampler
 from runtime.chat.metrics import ChatMetrics
 
 log = logging.getLogger("chat_lex.fanout")
@@ -69,6 +72,8 @@ class LocalConnection:
         self.first_live: dict[str, str] = {}
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
+        # Told once, when this connection's backlog overflows (the fan-out counts and logs it there).
+        self.on_overflow: Callable[[LocalConnection, int], None] | None = None
 
     @property
     def backlog(self) -> int:
@@ -80,7 +85,10 @@ class LocalConnection:
             return False
         if self._busy:
             if len(self._backlog) >= self._max_backlog:
+                backlog = len(self._backlog)
                 self.close_soon(CLOSE_SLOW_CONSUMER, "send backlog overflow: reconnect and resume")
+                if self.on_overflow is not None:
+                    self.on_overflow(self, backlog)
                 return False
             self._backlog.append(text)
             return True
@@ -136,6 +144,11 @@ class LocalConnection:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._writer
+        if self._closer is not None and not self._closer.done():
+            # Let a close begun by close_soon get its frame out before the socket's handler returns (the server
+            # aborts the connection if that takes too long).
+            with contextlib.suppress(Exception):
+                await self._closer
 
     def _write_now(self, text: str) -> None:
         coroutine = self._send(text)
@@ -215,6 +228,7 @@ class Fanout:
         self._by_user: dict[str, set[LocalConnection]] = {}
         # Called with a conversation id whenever its membership changes on any process.
         self.membership_listeners: list[Callable[[str], None]] = []
+        self._channel_log = LogSampler(burst=1, interval=60.0)
 
     @property
     def connection_count(self) -> int:
@@ -232,6 +246,7 @@ class Fanout:
         await self._channel.close()
 
     def register(self, connection: LocalConnection) -> None:
+        connection.on_overflow = self._slow_consumer
         self._connections[connection.connection_id] = connection
         self._by_user.setdefault(connection.user_id, set()).add(connection)
         self._metrics.connections.set(len(self._connections))
@@ -264,7 +279,19 @@ class Fanout:
         """(Un)subscribe every socket of `user_id`: here at once, on other processes through the channel."""
         self._apply_membership(user_id, conversation_id, member)
         text = json.dumps({"userId": user_id, "conversationId": conversation_id, "member": member})
-        await self._channel.publish(Envelope(MEMBERSHIP_CHANNEL, text))
+        try:
+            await self._channel.publish(Envelope(MEMBERSHIP_CHANNEL, text))
+        except Exception as exc:  # applied here; other processes see it when the user's sockets there reconnect
+            self._channel_failed("membership change", exc)
+
+    def _channel_failed(self, what: str, exc: Exception) -> None:
+        """Log a failed publish, sampled: while Redis is down every event fails the same way."""
+        self._metrics.channel_failures.inc()
+        suppressed = self._channel_log.admit()
+        if suppressed is not None:
+            log.warning(
+                f"event channel publish failed; {what} applied locally only", extra={"reason": repr(exc)[:200], "suppressed": suppressed}
+            )
 
     def _apply_membership(self, user_id: str, conversation_id: str, member: bool) -> None:
         for listener in self.membership_listeners:
@@ -286,8 +313,8 @@ class Fanout:
         """
         try:
             await self._channel.publish(envelope)
-        except Exception:
-            log.warning("event channel publish failed; delivered locally only", extra={"conversation_id": envelope.conversation_id})
+        except Exception as exc:
+            self._channel_failed("event", exc)
             self.deliver_local(envelope)
 
     def deliver_local(self, envelope: Envelope) -> None:
@@ -300,14 +327,17 @@ class Fanout:
         if not subscribers:
             return
         delivered = 0
-        overflowed = 0
         frame = ws_text_frame(envelope.text)  # serialized once for every socket that can take it as is
         for connection in tuple(subscribers):
-            if connection.deliver(envelope, frame):
+            # A closed socket stays subscribed until its reader unregisters it; it was counted when it overflowed.
+            if not connection.closed and connection.deliver(envelope, frame):
                 delivered += 1
-            elif connection.closed:
-                overflowed += 1
         self._metrics.deliveries.inc(delivered)
-        if overflowed:
-            self._metrics.dropped.inc(overflowed)
-            log.warning("slow consumers closed", extra={"conversation_id": envelope.conversation_id, "count": overflowed})
+
+    def _slow_consumer(self, connection: LocalConnection, backlog: int) -> None:
+        """Once per connection: its backlog overflowed and it is being closed with 1008."""
+        self._metrics.dropped.inc()
+        log.warning(
+            "slow consumer closed",
+            extra={"connection_id": connection.connection_id, "user_id": connection.user_id, "count": backlog},
+        )

@@ -129,12 +129,15 @@ class ChatMetrics:
         self.messages_out = r.counter("chatlex_bot_messages_total", "Bot replies stored.")
         self.frames_in = r.counter("chatlex_frames_in_total", "WebSocket frames received.")
         self.errors_sent = r.counter("chatlex_errors_sent_total", "ERROR frames sent to clients.")
+        self.bad_frames = r.counter("chatlex_bad_frames_total", "Malformed frames received (BAD_JSON, BAD_FRAME, UNKNOWN_ACTION, too big).")
+        self.policy_closes = r.counter("chatlex_policy_closes_total", "Sockets closed with 1008 for sending too many malformed frames.")
         self.deliveries = r.counter("chatlex_fanout_deliveries_total", "Frames queued to local sockets by the fan-out.")
         self.dropped = r.counter("chatlex_fanout_slow_consumers_total", "Connections closed because their send backlog overflowed.")
         self.bot_latency = r.histogram("chatlex_bot_latency_seconds", "Time for the bot to answer one message.")
         self.store_latency = r.histogram("chatlex_store_append_seconds", "Time to durably append one message.")
         self.end_to_end = r.histogram("chatlex_send_to_fanout_seconds", "From a frame received to its event handed to the fan-out.")
         self.bot_failures = r.counter("chatlex_bot_failures_total", "Bot calls that failed or timed out.")
+        self.channel_failures = r.counter("chatlex_channel_failures_total", "Events the event channel (Redis) could not take.")
 
 
 def _number(value: float) -> str:

@@ -36,6 +36,8 @@ from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import RateLimiter
 from runtime.chat.turns import Turns
 from runtime.store.base import ChatStore, Conversation, NewMessage, StoredMessage
+from runtime.store.errors import StoreError
+from runtime.store.ids import RESUME_WINDOW_SECONDS, id_floor, message_id_ms
 
 log = logging.getLogger("chat_lex.chat")
 
@@ -98,8 +100,10 @@ class ChatService:
         rate_limiter: RateLimiter,
         *,
         max_message_chars: int = 1000,
+        resume_window: float = RESUME_WINDOW_SECONDS,
     ) -> None:
         self.store = store
+        self.resume_window = resume_window
         self.fanout = fanout
         self.bot = bot
         self.metrics = metrics
@@ -180,21 +184,29 @@ class ChatService:
         """Replay what the connection missed after `after_message_id`, then let live events through again.
 
         Live events are held while the store is read, and anything the replay already sent is dropped
-        from them, so the client sees every message once and in order.
+        from them. The replay starts `resume_window` seconds before `after_message_id`: with several processes a
+        message can be committed, or delivered, after a newer one (ids are made before the commit, on each
+        process's clock), and the client's last id may be that newer one. So the replay repeats some messages the
+        client has; clients de-duplicate by messageId (the web UI does). Likewise only messages made
+        `resume_window` after the first one delivered live on this connection are surely delivered already.
         """
         await self.member_conversation(sender, conversation_id)
         self.fanout.subscribe(connection, conversation_id)
         connection.hold(conversation_id)
         replayed: set[str] = set()
+        window_ms = round(self.resume_window * 1000)
         try:
             first_live = connection.first_live.get(conversation_id)
-            cursor = after_message_id
+            live_from, cursor = first_live, after_message_id
+            if window_ms > 0:
+                live_from = None if first_live is None else id_floor(message_id_ms(first_live) + window_ms)
+                cursor = None if after_message_id is None else id_floor(message_id_ms(after_message_id) - window_ms)
             total = 0
             while True:
                 batch = await self.store.messages_after(conversation_id, cursor, limit=RESUME_PAGE)
-                if first_live is not None:
-                    # Everything from the first live message on was already delivered on this connection.
-                    batch = [m for m in batch if m.message_id < first_live]
+                if live_from is not None:
+                    # Everything from there on was delivered live on this connection: it was subscribed before.
+                    batch = [m for m in batch if m.message_id < live_from]
                 total += len(batch)
                 done = len(batch) < RESUME_PAGE or total >= RESUME_MAX_MESSAGES
                 replayed.update(m.message_id for m in batch)
@@ -315,9 +327,27 @@ class ChatService:
                 del self._bot_queues[conversation_id]
 
     async def _bot_turn(self, turn: _BotTurn) -> None:
-        assert self.bot is not None
+        """Typing on, ask the bot, store and publish its replies; typing off whatever happens (a failed store too)."""
         conversation_id = turn.message.conversation_id
         await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=True))))
+        try:
+            await self._answer(turn)
+        except StoreError:
+            # The bot answered but its reply could not be kept: tell the room (the worker logs the failure).
+            failure = ChatError(
+                errors.BOT_UNAVAILABLE,
+                "the bot's answer could not be saved; please ask again in a moment",
+                client_message_id=turn.message.client_message_id,
+                conversation_id=conversation_id,
+            )
+            await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
+            raise
+        finally:
+            await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
+
+    async def _answer(self, turn: _BotTurn) -> None:
+        assert self.bot is not None
+        conversation_id = turn.message.conversation_id
         started = time.perf_counter()
         try:
             replies = await self.bot.ask(
@@ -340,7 +370,6 @@ class ChatService:
                 conversation_id=conversation_id,
             )
             await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
-            await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
             return
         self.metrics.bot_latency.observe(time.perf_counter() - started)
         for index, bot_reply in enumerate(replies):
@@ -363,4 +392,3 @@ class ChatService:
                     await self._publish_message("BOT_RESPONSE", stored)
             finally:
                 place.finish()
-        await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))

@@ -5,15 +5,18 @@ client message id are written in TransactWriteItems together with a conditional 
 their idempotency item (a duplicate cancels only itself: it is read back and the rest is
 retried); appends without one go through BatchWriteItem, 25 items a call.
 
-Known limit: message ids are made by each process at commit time, so with several
-processes writing one conversation, a message committed late can carry an id older than
-one already read; ``messages_after`` from that later id would skip it. The SQLite store
-does not have this gap (it makes ids inside the write transaction).
+Message ids are made by each process at commit time, so with several processes writing one
+conversation, a message committed late can carry an id older than one already read, and
+``messages_after`` from that later id skips it. Resume therefore re-reads
+``RESUME_WINDOW_SECONDS`` back (runtime/chat/service.py); a commit that takes longer than
+that after its ids were made is logged ("late commit"), since a resume may still miss it.
+The SQLite store makes ids inside the write transaction, in commit order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -67,12 +70,13 @@ from runtime.store.errors import (
     UserNotFound,
 )
 from runtime.store.group_commit import GroupCommitWriter
-from runtime.store.ids import new_message_id
+from runtime.store.ids import RESUME_WINDOW_SECONDS, new_message_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 T = TypeVar("T")
+log = logging.getLogger("chat_lex.store")
 
 BATCH_GET_LIMIT = 100  # BatchGetItem's limit on keys
 BATCH_WRITE_LIMIT = 25  # BatchWriteItem's limit; moto does not enforce it, so we do
@@ -165,6 +169,16 @@ class DynamoDbStore:
     # -- group commit ---------------------------------------------------------------------------
 
     def _commit(self, jobs: list[_Append]) -> list[Any]:
+        ids_made = time.monotonic()
+        outcomes = self._write(jobs)
+        late = time.monotonic() - ids_made
+        if late > RESUME_WINDOW_SECONDS:
+            log.warning(
+                "late commit: a resume from a newer id may miss these messages", extra={"count": len(jobs), "reason": f"{late:.1f} s"}
+            )
+        return outcomes
+
+    def _write(self, jobs: list[_Append]) -> list[Any]:
         outcomes: list[Any] = [None] * len(jobs)
         first_by_key: dict[tuple[str, str], int] = {}
         duplicates: list[tuple[int, int]] = []

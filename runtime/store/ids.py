@@ -22,9 +22,25 @@ def is_message_id(text: str) -> bool:
     return len(text) == 36 and _UUID_RE.match(text) is not None
 
 
+# How long after its id is made a message may still be committed (and published): commit latency, retries and
+# the clock skew between processes. A resume re-reads this far back from the client's last id, so a message
+# committed or delivered late, by another process, is not skipped (runtime/chat/service.py).
+RESUME_WINDOW_SECONDS = 5.0
+
+
 def message_id_time(message_id: str) -> float:
     """The epoch seconds (ms precision) encoded in a message id."""
-    return int(message_id.replace("-", "")[:12], 16) / 1000.0
+    return message_id_ms(message_id) / 1000.0
+
+
+def message_id_ms(message_id: str) -> int:
+    """The epoch milliseconds encoded in a message id."""
+    return int(message_id[:8] + message_id[9:13], 16)
+
+
+def id_floor(epoch_ms: int) -> str:
+    """The smallest message id of that millisecond: every id made then or later sorts after it (or is it)."""
+    return _format(max(0, epoch_ms), 0, 0)
 
 
 class MessageIdGenerator:

@@ -12,6 +12,7 @@ from runtime.auth.local import LocalIdentityProvider
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import EventChannel, MemoryChannel, RedisChannel
 from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBucket, WaitingRateLimiter
+from runtime.chat.redis_outage import FallbackRateLimiter, RedisOutage
 from runtime.store.base import Store, open_store
 from runtime.web.context import Backends
 from runtime.web.settings import Settings, SettingsError
@@ -57,10 +58,16 @@ def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter, Waitin
     if settings.channels == "memory":
         return MemoryChannel(), LocalTokenBucket(settings.rate_per_minute), LocalTokenBucket(settings.auth_rate_per_minute)
     client = aioredis.from_url(settings.channels, socket_connect_timeout=3)
+    outage = RedisOutage()  # while Redis is down: local delivery and in-process buckets (runtime/chat/redis_outage.py)
+
+    def limiter(rate_per_minute: int, name: str) -> FallbackRateLimiter:
+        shared = RedisTokenBucket(client, rate_per_minute, prefix=settings.channel_prefix, name=name)
+        return FallbackRateLimiter(shared, LocalTokenBucket(rate_per_minute), outage)
+
     return (
-        RedisChannel(client, prefix=settings.channel_prefix),
-        RedisTokenBucket(client, settings.rate_per_minute, prefix=settings.channel_prefix),
-        RedisTokenBucket(client, settings.auth_rate_per_minute, prefix=settings.channel_prefix, name="auth-rate"),
+        RedisChannel(client, prefix=settings.channel_prefix, outage=outage),
+        limiter(settings.rate_per_minute, "rate"),
+        limiter(settings.auth_rate_per_minute, "auth-rate"),
     )
 
 

@@ -20,6 +20,7 @@ CONTEXT_FIELDS = (
     "code",
     "reason",
     "count",
+    "suppressed",
     "close_code",
     "path",
     "status",

@@ -46,7 +46,8 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     else:
         checks["bot"] = "off"
     healthy = all(v in ("ok", "off") for v in checks.values()) and not context.draining
-    return Response({"status": "ready" if healthy else "unavailable", "checks": checks}, status_code=200 if healthy else 503)
+    body = {"status": "ready" if healthy else "unavailable", "ready": healthy, "checks": checks}
+    return Response(body, status_code=200 if healthy else 503)
 
 
 @get("/metrics", summary="Prometheus metrics", cache=False, media_type="text/plain; version=0.0.4")

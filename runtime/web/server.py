@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
+import struct
 from typing import Any
 
 import uvicorn
@@ -21,6 +24,8 @@ from runtime.web.ws_endpoint import SOCKET_EXTENSION
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
 # Messages a socket may have queued for the app before its reads are paused.
 READ_AHEAD_MESSAGES = 4
+# After a keepalive ping timeout, how long the connection may take to close before it is aborted.
+CLOSE_GRACE_SECONDS = 5.0
 
 
 class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -33,7 +38,12 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
     It also offers itself in the scope's extensions (SOCKET_EXTENSION, see ws_endpoint.ServerSocket): its ASGI
     `send`, so the fan-out can write frames without the framework's per-call send wrappers, and `write_frame`, so
     an event fanned out to many sockets is serialized as a WebSocket frame once, not once per socket.
+
+    A connection whose peer stopped reading never closes by itself: the close frame (and uvicorn's own
+    `transport.close()`) wait behind the unsent data. `abort_after` bounds that wait; the keepalive timeout uses it too.
     """
+
+    _abort_timer: asyncio.TimerHandle | None = None
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -65,6 +75,33 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
             return True
         return False
 
+    def abort_after(self, seconds: float) -> None:
+        """Abort the TCP connection unless it is gone within `seconds` (the app then receives a disconnect)."""
+        if self._abort_timer is None and not self.disconnected:
+            self._abort_timer = self.loop.call_later(seconds, self._abort_if_open)
+
+    def _abort_if_open(self) -> None:
+        self._abort_timer = None
+        if self.disconnected or self.transport is None:
+            return
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            # Linger 0: the kernel resets the connection at once. A plain close would leave it (and its unsent data)
+            # to the kernel, still open while the peer's window stays shut.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()  # drops the unsent data; connection_lost follows and tells the app
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._abort_timer is not None:
+            self._abort_timer.cancel()
+            self._abort_timer = None
+        super().connection_lost(exc)
+
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self.abort_after(CLOSE_GRACE_SECONDS)
+
     def send_receive_event_to_app(self) -> None:
         if self.read_paused:
             super().send_receive_event_to_app()
@@ -74,7 +111,9 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
             super().send_receive_event_to_app()
         finally:
             self.read_paused = False
-        if self.queue.qsize() >= READ_AHEAD_MESSAGES:
+        # Once the close is sent, frames are dropped and reads must go on until the peer's close reply arrives: the
+        # messages still queued (and the disconnect event) would otherwise pause them again for good.
+        if self.queue.qsize() >= READ_AHEAD_MESSAGES and not self.close_sent:
             self.read_paused = True
             self.transport.pause_reading()
 

@@ -19,6 +19,8 @@ from runtime.chat.errors import ChatError
 from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
 from runtime.chat.fanout import LocalConnection
 from runtime.chat.lex_session import is_time_zone
+from runtime.chat.log_sampling import LogSampler
+from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import Sender, announces_presence, conversation_payload
 from runtime.store.errors import InvalidArgument, StoreError
 from runtime.web.auth_frame import AuthFrameError, parse_auth_frame
@@ -34,6 +36,16 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
+CLOSE_POLICY_VIOLATION = 1008
+# Malformed frames (codes below) a socket may send a minute, in a burst too; one more and it is closed with 1008.
+BAD_FRAMES_PER_MINUTE = 20
+MALFORMED = frozenset({errors.BAD_JSON, errors.BAD_FRAME, errors.UNKNOWN_ACTION, errors.FRAME_TOO_LARGE})
+# "refused" log lines per socket: the first few, then one per interval with the count of those left out.
+REFUSED_LOG_BURST = 5
+REFUSED_LOG_INTERVAL = 10.0
+# A close handshake not finished by then is cut short (the TCP connection aborted): a peer that stopped reading
+# would otherwise hold the connection, and its unsent data, open for good.
+CLOSE_HANDSHAKE_SECONDS = 5.0
 # Scope extension under which the server may offer its socket (runtime.web.server.ReadAheadWebSocketProtocol).
 SOCKET_EXTENSION = "chat-lex.ws.socket"
 
@@ -44,6 +56,8 @@ class ServerSocket(Protocol):
     def send(self, message: WebSocketSendEvent) -> Coroutine[Any, Any, None]: ...  # its ASGI send
 
     def write_frame(self, frame: bytes) -> bool: ...  # an already serialized text frame, if the socket is plainly open
+
+    def abort_after(self, seconds: float) -> None: ...  # abort the TCP connection unless it is gone by then
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -133,6 +147,8 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return server_socket.send(event)
 
     async def close(code: int, reason: str) -> None:
+        if server_socket is not None:
+            server_socket.abort_after(CLOSE_HANDSHAKE_SECONDS)
         await socket.close(code, reason)
 
     connection = LocalConnection(
@@ -195,6 +211,8 @@ class _SocketSession:
         if tz and self._bad_tz is None:
             self.time_zone = tz
         self.rooms: list[str] = []
+        self._bad_frames = LocalTokenBucket(BAD_FRAMES_PER_MINUTE)  # this socket's budget: one bucket, key ""
+        self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
 
     @property
     def ids(self) -> dict[str, str]:
@@ -241,7 +259,11 @@ class _SocketSession:
         self.context.metrics.frames_in.inc()
         request_id: str | None = None
         try:
-            frame = parse_frame(raw)
+            try:
+                frame = parse_frame(raw)
+            except ChatError as exc:
+                await self._malformed(exc, None, charged=False)
+                return
             request_id = frame.get("requestId")
             action = frame["action"]
             if action == "ping":
@@ -252,7 +274,7 @@ class _SocketSession:
         except ChatError as exc:
             self._error(exc, request_id)
         except InvalidArgument as exc:
-            self._error(ChatError(errors.BAD_FRAME, str(exc)), request_id)
+            await self._malformed(ChatError(errors.BAD_FRAME, str(exc)), request_id, charged=True)
         except StoreError as exc:
             log.warning("store refused a frame", extra={**self.ids, "reason": str(exc)})
             self._error(ChatError(errors.INTERNAL, "the message store failed; retry with the same clientMessageId"), request_id)
@@ -309,7 +331,31 @@ class _SocketSession:
             frame["requestId"] = request_id
         self.connection.offer(encode(frame))
 
+    async def _malformed(self, error: ChatError, request_id: str | None, *, charged: bool) -> None:
+        """A frame the protocol refuses: charged to the user's rate budget like any frame but ping, and to this
+        socket's malformed-frame budget, past which the socket is closed with 1008 (a broken or hostile client)."""
+        self.context.metrics.bad_frames.inc()
+        if not await self._bad_frames.allow(""):
+            self._close_for_bad_frames()
+            return
+        if not charged:
+            try:
+                await self.context.service.check_rate(self.sender)
+            except ChatError as limited:
+                error = limited
+        self._error(error, request_id)
+
+    def _close_for_bad_frames(self) -> None:
+        if self.connection.closed:
+            return
+        log.warning("closed: too many malformed frames", extra={**self.ids, "count": BAD_FRAMES_PER_MINUTE})
+        self.context.metrics.policy_closes.inc()
+        reason = f"too many malformed frames (limit {BAD_FRAMES_PER_MINUTE} a minute); fix the client, then reconnect"
+        self.connection.close_soon(CLOSE_POLICY_VIOLATION, reason)
+
     def _error(self, error: ChatError, request_id: str | None = None) -> None:
         self.context.metrics.errors_sent.inc()
-        log.info("refused", extra={**self.ids, "code": error.code})
+        suppressed = self._refusals.admit()
+        if suppressed is not None:
+            log.info("refused", extra={**self.ids, "code": error.code, "suppressed": suppressed})
         self._reply(error_event(error), request_id)

@@ -13,6 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from runtime.lex.errors import DependencyFailedException
 from runtime.store.errors import StoreUnavailable
+from runtime.store.ids import RESUME_WINDOW_SECONDS, id_floor, message_id_ms
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import Client, RunningServer, ScriptedLex, fake_backends
 
@@ -172,7 +173,8 @@ async def test_history_and_resume_over_the_socket(server: RunningServer) -> None
     page = await alice.until_type("HISTORY")
     assert page["requestId"] == "h" and len(page["messages"]) == 3 and page["nextBefore"]
     await alice.close()
-    # A new socket resumes after the second message: everything after it, bot replies included, once.
+    # A new socket resumes after the second message: everything after it, bot replies included, once; and (the
+    # resume window, RESUME_WINDOW_SECONDS) the messages of the seconds before it, which the client de-duplicates.
     again = await Client.open(server.ws_url("t.alice"))
     await again.send({"action": "resume", "conversationId": "private-alice", "afterMessageId": ids[1]})
     resumed = await again.until_type("RESUMED")
@@ -180,8 +182,9 @@ async def test_history_and_resume_over_the_socket(server: RunningServer) -> None
     replayed = [m["messageId"] for m in resumed["messages"]]
     assert replayed == sorted(replayed) and len(set(replayed)) == len(replayed)
     user_ids = [m["messageId"] for m in resumed["messages"] if m["role"] == "user"]
-    assert user_ids == ids[2:]
-    assert all(m["messageId"] > ids[1] for m in resumed["messages"])
+    assert user_ids == ids  # all five were sent within the window, so m0 and m1 come again
+    window_start = id_floor(message_id_ms(ids[1]) - round(RESUME_WINDOW_SECONDS * 1000))
+    assert all(m["messageId"] > window_start for m in resumed["messages"])
     await again.close()
 
 

@@ -1,0 +1,1 @@
+"""Security and reliability tests: hostile clients, broken backends, gaps."""

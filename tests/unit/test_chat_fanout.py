@@ -73,7 +73,7 @@ async def test_a_slow_consumer_is_closed_with_1008_and_others_keep_receiving() -
     assert stuck.closed is not None and stuck.closed[0] == CLOSE_SLOW_CONSUMER
     assert slow_connection.closed
     assert fast.texts == [f"e{i}" for i in range(10)]
-    assert metrics.dropped.value >= 1
+    assert metrics.dropped.value == 1  # counted when it overflowed, not again for each later event
     await fanout.unregister(slow_connection)
     assert fanout.connection_count == 1
 
@@ -189,3 +189,36 @@ async def test_when_the_channel_fails_local_sockets_still_get_the_event() -> Non
     await fanout.publish(Envelope("room", "stored and delivered here", "m1"))
     await flush()
     assert sink.texts == ["stored and delivered here"]
+
+
+async def test_a_slow_consumer_is_counted_and_logged_once_however_many_events_follow(caplog: Any) -> None:
+    caplog.set_level("WARNING", logger="chat_lex.fanout")
+    metrics = ChatMetrics()
+    fanout = Fanout(MemoryChannel(), metrics)
+    await fanout.start()
+    connect(fanout, "slow", Sink(block=asyncio.Event()), "room", backlog=3)
+    for i in range(500):
+        await fanout.publish(Envelope("room", f"e{i}", None))
+    await flush()
+    assert metrics.dropped.value == 1
+    assert metrics.deliveries.value == 4  # the first write (suspended) and the three queued; nothing after the close
+    lines = [r for r in caplog.records if r.name == "chat_lex.fanout"]
+    assert [r.getMessage() for r in lines] == ["slow consumer closed"]
+    assert lines[0].connection_id == "slow" and lines[0].count == 3
+
+
+async def test_with_the_channel_down_membership_changes_apply_here_and_failures_are_logged_sampled(caplog: Any) -> None:
+    caplog.set_level("WARNING", logger="chat_lex.fanout")
+    metrics = ChatMetrics()
+    fanout = Fanout(BrokenChannel(), metrics)
+    await fanout.start()
+    sink = Sink()
+    connection = connect(fanout, "a", sink, "private")
+    await fanout.change_membership("a", "room", member=True)  # does not raise
+    assert "room" in connection.subscriptions
+    for i in range(100):
+        await fanout.publish(Envelope("room", f"e{i}", None))
+    await flush()
+    assert len(sink.texts) == 100
+    assert metrics.channel_failures.value == 101
+    assert len([r for r in caplog.records if r.name == "chat_lex.fanout"]) == 1  # then one a minute, with the count

@@ -15,13 +15,13 @@ from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import MemoryChannel
 from runtime.chat.errors import ChatError
-from runtime.chat.events import Envelope
+from runtime.chat.events import Envelope, encode, message_event
 from runtime.chat.fanout import MEMBERSHIP_CHANNEL, Fanout, LocalConnection
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService, Sender, conversation_payload
 from runtime.lex.errors import DependencyFailedException, ThrottlingException
-from runtime.store.base import Store, open_store
+from runtime.store.base import NewMessage, Store, open_store
 from runtime.store.errors import StoreError
 
 ALICE = Sender("user-alice", "Alice")
@@ -374,7 +374,8 @@ def delivered_ids(frames: list[dict[str, Any]]) -> list[str]:
     return seen
 
 
-async def test_resume_replays_missed_messages_once_and_in_order(harness: Harness) -> None:
+async def test_without_a_resume_window_resume_replays_missed_messages_once_and_in_order(harness: Harness) -> None:
+    harness.service.resume_window = 0.0  # one process: ids are made in commit order, so no window is needed
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
     ids = [await harness.send(ALICE, room.conversation_id, f"m{i}", f"c{i}") for i in range(6)]
     # Bob reconnects having seen m1; m4 and m5 also reached his new socket live before he resumed.
@@ -392,7 +393,25 @@ async def test_resume_replays_missed_messages_once_and_in_order(harness: Harness
     assert len(seen) == len(set(seen)) == len(ids) - 2 + len(live) + 1
 
 
+async def test_resume_replays_every_missed_message_and_repeats_only_what_the_client_had(harness: Harness) -> None:
+    room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
+    ids = [await harness.send(ALICE, room.conversation_id, f"m{i}", f"c{i}") for i in range(6)]
+    await harness.service.join(BOB, room.conversation_id)
+    bob = Socket(harness.fanout, BOB)
+    harness.fanout.subscribe(bob.connection, room.conversation_id)
+    live = [await harness.send(ALICE, room.conversation_id, f"live{i}", f"l{i}") for i in range(2)]
+    await settle()
+    await harness.service.resume(BOB, bob.connection, room.conversation_id, ids[1])
+    await harness.send(ALICE, room.conversation_id, "after", "after")
+    await settle()
+    seen = delivered_ids(bob.frames)
+    stored = [m.message_id for m in await harness.store.messages_after(room.conversation_id, None)]
+    assert sorted(set(seen)) == stored  # no gaps: the window (5 s) also re-sent m0 and m1, which Bob had
+    assert [i for i in seen if seen.count(i) > 1] == live * 2  # repeated: only what reached this socket live
+
+
 async def test_resume_holds_live_events_arriving_during_the_replay(harness: Harness) -> None:
+    harness.service.resume_window = 0.0
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
     first = await harness.send(ALICE, room.conversation_id, "m0", "c0")
     for i in range(1, 4):
@@ -482,3 +501,57 @@ async def test_a_leave_on_another_process_takes_effect_at_once_despite_the_cache
     with pytest.raises(ChatError) as refused:
         await harness.service.send_message(BOB, room.conversation_id, "still here?", "b2", reply=lambda e: None)
     assert refused.value.code == errors.NOT_A_MEMBER
+
+
+class FailingBotStore(FailingStore):
+    """The real store, except that the bot's replies cannot be stored (or fail as `error` says)."""
+
+    def __init__(self, store: Store, error: Exception) -> None:
+        super().__init__(store, "")
+        self._error = error
+
+    async def append_message(self, message: Any) -> Any:
+        if message.role == "bot":
+            raise self._error
+        return await self._store.append_message(message)
+
+
+@pytest.mark.parametrize("error", [StoreError("disk I/O error"), RuntimeError("a bug")])
+async def test_typing_is_switched_off_when_the_bots_reply_cannot_be_stored(tmp_path: Path, error: Exception) -> None:
+    store = open_store(f"sqlite:{tmp_path / 'chat.db'}")
+    h = Harness(store, FakeLex())
+    participant = BotParticipant(h.lex, BotTarget("BOT", "ALIAS", "en_US"), timeout=2.0)
+    h.service = ChatService(FailingBotStore(store, error), h.fanout, participant, h.metrics, LocalTokenBucket(1000))  # type: ignore[arg-type]
+    await h.fanout.start()
+    private = await store.ensure_private_conversation(ALICE.user_id, ALICE.display_name)
+    sock = h.socket(ALICE, private.conversation_id)
+    message_id = await h.send(ALICE, private.conversation_id, "help", "c1")
+    await h.service.idle()
+    await settle()
+    typing = [f["typing"] for f in sock.of_type("BOT_TYPING")]
+    assert typing == [True, False]
+    assert sock.frames[-1]["type"] == "BOT_TYPING"
+    if isinstance(error, StoreError):  # the room hears why no answer comes
+        failure = sock.of_type("ERROR")[0]
+        assert failure["code"] == errors.BOT_UNAVAILABLE and failure["clientMessageId"] == "c1"
+    assert [m.message_id for m in (await store.history(private.conversation_id)).messages] == [message_id]
+    await store.close()
+
+
+async def test_a_newer_message_published_before_the_socket_subscribed_is_replayed_despite_the_first_live_one(
+    harness: Harness,
+) -> None:
+    room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
+    await harness.service.join(BOB, room.conversation_id)
+    # Another process made `late` first but published it last; `early` (a newer id) was published before Bob's new
+    # socket subscribed, so it never reached that socket live.
+    late, _ = await harness.store.append_message(NewMessage(room.conversation_id, "x", "X", "user", "late", "c-late"))
+    early, _ = await harness.store.append_message(NewMessage(room.conversation_id, "y", "Y", "user", "early", "c-early"))
+    assert late.message_id < early.message_id
+    bob = harness.socket(BOB, room.conversation_id)
+    harness.fanout.deliver_local(
+        Envelope(room.conversation_id, encode(message_event("USER_MESSAGE", late.to_event_payload())), late.message_id)
+    )
+    await harness.service.resume(BOB, bob.connection, room.conversation_id, None)
+    await settle()
+    assert set(delivered_ids(bob.frames)) == {late.message_id, early.message_id}

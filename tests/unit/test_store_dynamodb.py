@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from runtime.store import dynamodb_store
 from runtime.store.base import NewMessage
 from runtime.store.dynamodb_items import attribute_size, item_size
 from runtime.store.dynamodb_store import BATCH_WRITE_LIMIT, DynamoDbStore
@@ -100,3 +102,29 @@ def test_create_tables_makes_every_table_with_ttl(aws: None) -> None:
     indexes = client.describe_table(TableName="p-messages")["Table"]["GlobalSecondaryIndexes"]
     assert [i["IndexName"] for i in indexes] == ["bySender"]
     asyncio.run(store.close())
+
+
+class SlowClient(RecordingClient):
+    """Writes that take `delay` seconds more, as under throttling."""
+
+    delay = 0.0
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        time.sleep(self.delay)
+        return self._client.transact_write_items(**kwargs)
+
+
+async def test_a_commit_later_than_the_resume_window_is_logged(aws: None, monkeypatch: Any, caplog: Any) -> None:
+    caplog.set_level("WARNING", logger="chat_lex.store")
+    monkeypatch.setattr(dynamodb_store, "RESUME_WINDOW_SECONDS", 0.05)
+    client = SlowClient(boto3.client("dynamodb", region_name="us-east-1"))
+    store = DynamoDbStore(table_prefix="t-", client=client)  # type: ignore[arg-type]
+    store.create_tables()
+    try:
+        await store.append_message(NewMessage("room", "u", "U", "user", "quick", "c1"))
+        assert not caplog.records
+        client.delay = 0.1
+        await store.append_message(NewMessage("room", "u", "U", "user", "slow", "c2"))
+        assert [r.getMessage() for r in caplog.records] == ["late commit: a resume from a newer id may miss these messages"]
+    finally:
+        await store.close()

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from runtime.store.ids import MessageIdGenerator, is_message_id, message_id_time, new_message_id
+from runtime.store.ids import MessageIdGenerator, id_floor, is_message_id, message_id_ms, message_id_time, new_message_id
 
 
 def test_layout_is_uuid_version_7_rfc_variant() -> None:
@@ -59,3 +59,14 @@ def test_is_message_id_refuses_other_text() -> None:
     assert not is_message_id("' OR 1=1 --")
     assert not is_message_id(new_message_id().upper())
     assert not is_message_id("")
+
+
+def test_id_floor_sorts_before_every_id_of_its_millisecond_and_after_every_earlier_one() -> None:
+    ids = [new_message_id() for _ in range(200)]
+    for message_id in ids:
+        ms = message_id_ms(message_id)
+        assert message_id_time(message_id) == ms / 1000.0
+        floor = id_floor(ms)
+        assert is_message_id(floor) and message_id_ms(floor) == ms
+        assert id_floor(ms - 1) < floor <= message_id < id_floor(ms + 1)
+    assert id_floor(-5) == id_floor(0)  # clamped, still a valid id
