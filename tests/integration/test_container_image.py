@@ -60,7 +60,7 @@ def _require_tools() -> None:
 
 
 @pytest.fixture(scope="module")
-def image() -> Iterator[str]:
+def image() -> str:
     _require_tools()
     started = time.monotonic()
     result = subprocess.run([str(BUILD_SCRIPT), TAG], env=_podman_env(), capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False)
@@ -68,8 +68,8 @@ def image() -> Iterator[str]:
         pytest.fail(f"{BUILD_SCRIPT.name} {TAG} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
     assert result.stdout.strip().splitlines()[-1] == TAG
     print(f"image {TAG} built in {time.monotonic() - started:.1f} s")
-    yield TAG
-    podman("rmi", "--force", TAG, check=False)  # the next run rebuilds from the cached layers
+    # The image stays: the next run reuses its layers, and build_local.sh drops it when it retags.
+    return TAG
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ BASE_LOCK="/var/tmp/chat-lex-base-image.lock" # podman's image store is machine-
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/tools/container/containers.conf}"
 PODMAN=(podman --runtime runc)
 
-log() { printf 'build_local: %s\n' "$*" >&2; }
+log() { printf 'build_local [%3ds]: %s\n' "$SECONDS" "$*" >&2; }
 die() {
     log "$*"
     exit 1
@@ -70,6 +70,7 @@ ensure_base() {
         # Like the Docker Hub images: no package lists or downloaded .debs in the layer.
         rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
         tar --numeric-owner -C "$rootfs" -c . | "${PODMAN[@]}" import --change 'CMD ["python3"]' - "$BASE_IMAGE" >/dev/null
+        log "base image $BASE_IMAGE: made"
     ) 9>"$BASE_LOCK"
 }
 
@@ -101,6 +102,7 @@ ensure_wheelhouse() {
             --implementation cp --python-version 3.11 --abi cp311 "${platforms[@]}" \
             -r "$ROOT/requirements/runtime.lock" -r "$CACHE/build.lock" -d "$dir.tmp" >&2
         mv "$dir.tmp" "$dir"
+        log "wheelhouse: $(find "$dir" -name '*.whl' | wc -l) wheels"
     fi
     echo "$dir"
 }
@@ -109,13 +111,21 @@ main() {
     need podman runc
     [[ -f "$ROOT/Dockerfile" ]] || die "no Dockerfile in $ROOT"
     ensure_base
-    local wheelhouse
+    local wheelhouse previous current
     wheelhouse="$(ensure_wheelhouse)"
+    previous="$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)"
     log "building $TAG"
+    # docker format: an OCI image would drop the HEALTHCHECK.
     "${PODMAN[@]}" build --format docker --network none --pull=never \
         --build-arg BASE="$BASE_IMAGE" --build-arg WHEELHOUSE=/wheelhouse \
         --volume "$wheelhouse:/wheelhouse:ro" \
         --tag "$TAG" --file "$ROOT/Dockerfile" "$ROOT" >&2
+    current="$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$TAG")"
+    # The image the tag named before keeps a copy of the venv (~200 MB); drop it unless a container still uses it.
+    if [[ -n "$previous" && "$previous" != "$current" ]]; then
+        "${PODMAN[@]}" rmi "$previous" >/dev/null 2>&1 || log "kept the previous $TAG image ${previous:0:12}: still in use"
+    fi
+    log "built $TAG"
     echo "$TAG"
 }
 
