@@ -10,7 +10,7 @@ COMPILE = --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-inde
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: setup node-deps actionlint lock run test lint typecheck pytest browser redis bench clean
+.PHONY: setup node-deps actionlint lock run test lint typecheck pytest browser container image redis bench clean
 
 setup: $(STAMP)
 
@@ -60,13 +60,22 @@ browser:
 	@if [ -n "$$CHAT_LEX_CHROMIUM" ]; then test -x "$$CHAT_LEX_CHROMIUM" || { echo "CHAT_LEX_CHROMIUM=$$CHAT_LEX_CHROMIUM is not an executable"; exit 1; }; \
 	else command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; fi
 
+# podman (with runc) and debootstrap for the image test; the image is built from Debian's packages, no registry.
+container:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq podman runc debootstrap; }
+
+# The runtime image, built here with podman (tools/container/build_local.sh; docs/deploy.md). TAG=... to name it.
+image: container
+	tools/container/build_local.sh $(or $(TAG),localhost/chat-lex:dev)
+
 # The scale-out tests need Redis on 127.0.0.1:6379; start one when none answers.
 redis:
 	@$(BIN)/python -c "import redis; redis.Redis(host='127.0.0.1', port=6379, socket_connect_timeout=1).ping()" 2>/dev/null \
 	  || { command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server; }; \
 	       redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; }
 
-pytest: setup node-deps browser redis
+pytest: setup node-deps browser redis container
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
