@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from conversation_tests.turns import Turn
-from tools.evaluation.lex_endpoints import ENDPOINT_OPENERS, EndpointError, EndpointOptions, LexEndpoint
+from runtime.lex.endpoints import ENDPOINT_OPENERS, EndpointError, EndpointOptions, LexEndpoint
 
 _SESSION_ID_UNSAFE = re.compile(r"[^0-9a-zA-Z._:-]")
 MAX_SESSION_ID = 100

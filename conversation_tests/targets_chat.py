@@ -33,7 +33,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from conversation_tests.targets import TargetCannotDo
 from conversation_tests.turns import Button, Interpretation, Turn
-from tools.evaluation.lex_endpoints import EndpointError, EndpointOptions, free_port
+from runtime.lex.endpoints import EndpointError, EndpointOptions, free_port
 
 TARGET_NAME = "chat"
 URL_ENV = "CHAT_LEX_TEST_CHAT_URL"

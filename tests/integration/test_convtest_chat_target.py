@@ -12,8 +12,8 @@ import pytest
 from conversation_tests.conversation import Conversation, ConversationMismatch
 from conversation_tests.targets import TargetCannotDo, open_target
 from conversation_tests.targets_chat import URL_ENV, ChatTarget, ChatTargetError, open_chat_target
+from runtime.lex.endpoints import EndpointOptions
 from tests.conftest import SEED_BOT_DIR
-from tools.evaluation.lex_endpoints import EndpointOptions
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tools.evaluation.lex_endpoints import free_port
+from runtime.lex.endpoints import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import tools
+from runtime.lex.endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, open_endpoint
+from tools.code_hook_option import add_code_hook_option
 from tools.evaluation.cross_validation import CrossValidationError, cross_validate, cross_validation_size, spec_examples
 from tools.evaluation.labelled_data import LabelledDataError, LabelledUtterance, load_labelled
-from tools.evaluation.lex_endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, open_endpoint
 from tools.evaluation.metrics import compute_metrics
 from tools.evaluation.progress import Progress
 from tools.evaluation.recognition import Prediction, endpoint_recognizer, recognize_all
@@ -40,6 +41,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, env_var: str) -> No
     parser.add_argument("--bot-alias-id", default=None, help="aws: the bot alias id")
     parser.add_argument("--locale", default=None, help=f"locale id (default {DEFAULT_LOCALE})")
     parser.add_argument("--region", default=None, help=f"aws: the region (default AWS_REGION or {DEFAULT_REGION})")
+    add_code_hook_option(parser)
 
 
 def register_evaluate(subparsers: Any) -> None:
@@ -73,6 +75,7 @@ def endpoint_options(args: argparse.Namespace) -> EndpointOptions:
         bot_alias_id=args.bot_alias_id,
         locale_id=args.locale or DEFAULT_LOCALE,
         region=args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+        code_hook=args.code_hook,
     )
 
 
