@@ -99,7 +99,7 @@ def test_a_dialogue_runs_on_the_deployed_function(deployed: tuple[Any, str, list
 
 def test_an_unknown_function_is_dependency_failed(deployed: tuple[Any, str, list[dict[str, Any]]]) -> None:
     client, arn, _ = deployed
-    with pytest.raises(DependencyFailedException, match="ResourceNotFoundException|not found"):
+    with pytest.raises(DependencyFailedException, match=r"ResourceNotFoundException|not found"):
         lambda_invoker(client, arn.replace("OrderFlowersHook", "NoSuchFunction"))({"messageVersion": "1.0"})
 
 
