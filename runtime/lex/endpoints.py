@@ -54,6 +54,8 @@ class LexEndpoint:
     bot_alias_id: str
     locale_id: str
     clock: ManualClock | None = None  # None: real time (a real alias)
+    # Local endpoints: how the engine decided a session's last turn (its code-hook calls and their logs).
+    explain: Callable[[str, str], dict[str, Any]] | None = None  # (locale id, session id) -> explanation
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -73,8 +75,17 @@ def open_engine(options: EndpointOptions) -> LexEndpoint:
     """The local engine in process, on a ManualClock."""
     runtime, deployment, clock = _local_runtime(options)
     endpoint = LexEndpoint("engine", runtime, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
+    endpoint.explain = _explainer(runtime, deployment)
     endpoint._closers.append(runtime.close)
     return endpoint
+
+
+def _explainer(runtime: Any, deployment: Any) -> Callable[[str, str], dict[str, Any]]:
+    def explain(locale_id: str, session_id: str) -> dict[str, Any]:
+        explanation: dict[str, Any] = runtime.last_explanation(deployment.bot_id, deployment.alias_id, locale_id, session_id)
+        return explanation
+
+    return explain
 
 
 def _local_runtime(options: EndpointOptions) -> tuple[Any, Any, ManualClock]:
@@ -152,6 +163,7 @@ def open_http(options: EndpointOptions) -> LexEndpoint:
         config=Config(retries={"max_attempts": 1}, read_timeout=60),
     )
     endpoint = LexEndpoint("http", client, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
+    endpoint.explain = _explainer(runtime, deployment)
     endpoint._closers.append(runtime.close)
     endpoint._closers.append(server.stop)
     return endpoint

@@ -115,3 +115,46 @@ def test_the_examples_own_unit_tests_pass() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout
+
+
+def _chat_lex(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.cli", *args], input=stdin, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120
+    )
+
+
+@needs_node
+def test_console_log_of_a_node_hook_shows_in_converse_explain() -> None:
+    bot = str(EXAMPLES / "orderflowers" / "bot")
+    done = _chat_lex(
+        "converse", bot, "--explain", "--code-hook", "node:node/index.js", stdin="I would like to order some flowers\ndaisies\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "code hook: DialogCodeHook -> ElicitSlot" in done.stdout
+    assert "    log: re-asking FlowerType: We do not have daisies" in done.stdout
+
+
+@needs_node
+def test_hook_logs_are_in_the_transcript_of_a_failed_scenario(tmp_path: Path) -> None:
+    feature = tmp_path / "daisies.feature"
+    feature.write_text(
+        "Feature: Daisies\n\n  Scenario: The shop sells daisies\n    Given a new conversation\n"
+        '    When I say "I would like to order some flowers"\n    And I say "daisies"\n'
+        '    Then the bot asks for "PickupDate"\n',
+        encoding="utf-8",
+    )
+    transcripts = tmp_path / "transcripts"
+    done = _chat_lex(
+        "test",
+        str(feature),
+        "--bot-dir",
+        str(EXAMPLES / "orderflowers" / "bot"),
+        "--code-hook",
+        "node:node/index.js",
+        "--transcripts",
+        str(transcripts),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    (written,) = transcripts.iterdir()
+    text = written.read_text(encoding="utf-8")
+    assert "code hook log: DialogCodeHook: re-asking FlowerType: We do not have daisies" in text
