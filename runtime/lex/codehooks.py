@@ -7,13 +7,14 @@ becomes DependencyFailedException with Lex's own message prefix.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -62,6 +63,32 @@ class _LogCapture(logging.Handler):
 
 
 _CAPTURE = _LogCapture()
+_capture_lock = threading.Lock()
+_capture_users = 0
+
+
+@contextlib.contextmanager
+def _capturing_logs() -> Iterator[None]:
+    """The capture handler sits on the root logger only while hooks run.
+
+    Left there for good, it would make a later ``logging.basicConfig`` (lex-serve's request
+    log, say) a silent no-op, as basicConfig does nothing once the root has a handler.
+    """
+    global _capture_users
+    root = logging.getLogger()
+    with _capture_lock:
+        _capture_users += 1
+        if _capture_users == 1:
+            root.addHandler(_CAPTURE)
+    try:
+        yield
+    finally:
+        with _capture_lock:
+            _capture_users -= 1
+            if _capture_users == 0:
+                root.removeHandler(_CAPTURE)
+
+
 _CLOSE_STATES = ("Failed", "Fulfilled", "InProgress")
 
 
@@ -202,11 +229,12 @@ def in_process_invoker(hook: CodeHook, *, timeout: float | None = DEFAULT_HOOK_T
 
     Log records emitted while it runs (any logger) are attached to the call's logs.
     """
-    root = logging.getLogger()
-    if _CAPTURE not in root.handlers:
-        root.addHandler(_CAPTURE)
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        with _capturing_logs():
+            return _invoke(event)
+
+    def _invoke(event: dict[str, Any]) -> dict[str, Any]:
         if timeout is None:
             return _call(hook, event)
         job = _Job(hook, event)

@@ -6,6 +6,7 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,3 +219,20 @@ def test_python_hook_import_errors_are_clear(tmp_path: Path) -> None:
         open_code_hook(parse_cli("python:broken_hooks:handler"), bot_dir=tmp_path / "bot")
     with pytest.raises(CodeHookError, match="no function"):
         open_code_hook(parse_cli("python:json:no_such_function"), bot_dir=tmp_path / "bot")
+
+
+def test_in_process_hook_logs_are_captured_and_the_root_logger_is_left_alone() -> None:
+    import logging
+
+    from runtime.lex.codehooks import in_process_invoker
+
+    def hook(event: dict[str, Any]) -> dict[str, Any]:
+        logging.getLogger("flowers").warning("checked %s", event["invocationSource"])
+        return {"ok": True}
+
+    before = list(logging.getLogger().handlers)
+    invoker = in_process_invoker(hook, timeout=5)
+    assert logging.getLogger().handlers == before  # basicConfig elsewhere must still work
+    answer, logs = call_collecting_logs(invoker, EVENT)
+    assert answer == {"ok": True} and logs == ["WARNING flowers: checked FulfillmentCodeHook"]
+    assert logging.getLogger().handlers == before
