@@ -130,3 +130,15 @@ def test_an_unnamed_hook_is_left_out_of_the_dict(seed_bot_dir: Path) -> None:
     definition.locales[0].code_hook = None
     assert "code_hook" not in definition.to_dict()["locales"][0]
     assert definition.fingerprint() != named
+
+
+def test_lint_warns_when_hooked_intents_have_no_named_hook(seed_bot_dir: Path) -> None:
+    from bot_spec.lint import lint_spec
+
+    definition = load_spec(seed_bot_dir)
+    assert not [d for d in lint_spec(definition) if d.code == "L170"]
+    definition.locales[0].code_hook = None
+    (warning,) = [d for d in lint_spec(definition) if d.code == "L170"]
+    assert warning.severity == "warning" and "Greeting" in warning.message
+    definition.locales[0].code_hook = NONE  # saying none on purpose is fine
+    assert not [d for d in lint_spec(definition) if d.code == "L170"]
