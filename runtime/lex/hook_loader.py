@@ -25,7 +25,7 @@ from typing import Any
 from bot_spec.code_hook import CodeHookSpec, node_parts
 from bot_spec.definition import BotDefinition
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, Invoker, in_process_invoker, lambda_invoker
-from runtime.lex.hook_process import HookProcess
+from runtime.lex.hook_process import HookPool, HookProcess, pool_size
 
 FACTORY_ATTRIBUTE = "chat_lex_hook_factory"  # set by fulfillment.hook_factory (read by name: no import)
 NODE_ENV = "CHAT_LEX_NODE"  # the node binary to use; else `node` on PATH
@@ -180,15 +180,25 @@ def open_code_hook(
     """The Invoker for ``spec`` (None for ``none``); CodeHookError when it cannot be opened."""
     if spec is None or spec.kind == "none":
         return None
-    if spec.kind == "python":
-        if spec.isolate:
-            return _isolated_python_hook(spec, bot_dir, timeout)
+    if spec.kind == "python" and not spec.isolate:
         return _python_hook(spec, bot_dir, clock, timeout)
+    if spec.kind == "lambda":
+        return _lambda_hook(spec, lambda_client)
     if spec.kind == "node":
-        return _node_hook(spec, bot_dir, timeout)
-    if spec.kind == "command":
-        return _command_hook(spec, bot_dir, timeout)
-    return _lambda_hook(spec, lambda_client)
+        first = _node_hook(spec, bot_dir, timeout)  # checked now: a missing file is found before the first turn
+    elif spec.kind == "command":
+        first = _command_hook(spec, bot_dir, timeout)
+    else:
+        first = _isolated_python_hook(spec, bot_dir, timeout)
+    size = pool_size()
+    if size == 1:
+        return first
+    made = [first]
+
+    def make() -> HookProcess:
+        return made.pop() if made else HookProcess(first.argv, cwd=first.cwd, env=first.env, timeout=timeout, name=first.name)
+
+    return HookPool(make, size, timeout)
 
 
 def hooked_intents(definition: BotDefinition, locale_id: str) -> list[str]:

@@ -18,7 +18,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -194,3 +194,66 @@ class HookProcess:
                     raise DependencyFailedException(f"{_INVALID}the response must be a JSON object, got {type(value).__name__}")
                 return value
             return message
+
+
+WORKERS_ENV = "CHAT_LEX_HOOK_WORKERS"  # worker processes per code hook (default 1)
+MAX_WORKERS = 32
+
+
+def pool_size(environ: Mapping[str, str] | None = None) -> int:
+    """Worker processes per hook from $CHAT_LEX_HOOK_WORKERS (1-32; 1 when unset or not a number)."""
+    raw = (os.environ if environ is None else environ).get(WORKERS_ENV, "1")
+    try:
+        return max(1, min(MAX_WORKERS, int(raw)))
+    except ValueError:
+        return 1
+
+
+class HookPool:
+    """Up to ``size`` workers of one hook, so calls for different sessions run side by side.
+
+    A call takes an idle worker, starts one while fewer than ``size`` exist, or waits for
+    one; waiting longer than the hook's timeout is DependencyFailed (the workers are busy).
+    """
+
+    def __init__(self, make: Callable[[], HookProcess], size: int, timeout: float | None) -> None:
+        self._make = make
+        self.size = size
+        self.timeout = timeout
+        self._idle: queue.LifoQueue[HookProcess] = queue.LifoQueue()  # the warmest worker first
+        self._all: list[HookProcess] = []
+        self._lock = threading.Lock()
+
+    @property
+    def workers(self) -> list[HookProcess]:
+        """Every worker made so far."""
+        return list(self._all)
+
+    def _take(self) -> HookProcess:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._all) < self.size:
+                worker = self._make()
+                self._all.append(worker)
+                return worker
+        try:
+            return self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise DependencyFailedException(
+                f"{_INVALID}all {self.size} code hook workers stayed busy for {self.timeout:g} s; set {WORKERS_ENV} higher"
+            ) from None
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        worker = self._take()
+        try:
+            return worker(event)
+        finally:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        """Stop every worker (they start again on the next call)."""
+        for worker in self._all:
+            worker.close()

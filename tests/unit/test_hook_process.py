@@ -236,3 +236,41 @@ def test_in_process_hook_logs_are_captured_and_the_root_logger_is_left_alone() -
     answer, logs = call_collecting_logs(invoker, EVENT)
     assert answer == {"ok": True} and logs == ["WARNING flowers: checked FulfillmentCodeHook"]
     assert logging.getLogger().handlers == before
+
+
+def test_a_pool_serves_sessions_side_by_side_and_bounds_the_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from runtime.lex.hook_process import HookPool, pool_size
+
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "slow.py").write_text(
+        f"import sys, time\nfor line in sys.stdin:\n    time.sleep(0.4)\n    print({CLOSE!r}, flush=True)\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("CHAT_LEX_HOOK_WORKERS", "2")
+    pool = open_code_hook(parse_cli(f"command:{sys.executable} slow.py"), bot_dir=tmp_path / "bot", timeout=5)
+    assert isinstance(pool, HookPool)
+    try:
+        pool(EVENT)  # warm one worker
+        answers: list[dict[str, Any]] = []
+        start = time.monotonic()
+        threads = [threading.Thread(target=lambda: answers.append(pool(EVENT))) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(answers) == 2 and time.monotonic() - start < 0.75  # two at once, not one after the other
+        assert len(pool.workers) == 2
+    finally:
+        pool.close()
+    busy = HookPool(lambda: HookProcess([sys.executable, str(tmp_path / "slow.py")], timeout=5), 1, timeout=0.1)
+    try:
+        worker = busy._take()  # the only worker is in use
+        with pytest.raises(DependencyFailedException, match="stayed busy"):
+            busy(EVENT)
+        busy._idle.put(worker)
+    finally:
+        busy.close()
+    assert pool_size({"CHAT_LEX_HOOK_WORKERS": "x"}) == 1 and pool_size({"CHAT_LEX_HOOK_WORKERS": "999"}) == 32
+    assert pool_size({"CHAT_LEX_HOOK_WORKERS": "-3"}) == 1
