@@ -139,6 +139,8 @@ class HookProcess:
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         line = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         with self._lock:
+            if self._proc is not None and self._out_of_step():
+                self._kill()  # it wrote more than one answer to an earlier event: start afresh
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
             logs: list[str] = []
             self._call_logs = logs
@@ -148,6 +150,22 @@ class HookProcess:
                 self._call_logs = None
                 for text in logs:
                     record_hook_log(text)
+
+    def _out_of_step(self) -> bool:
+        """Drain lines written between calls; True when one is more than a log (the worker is out of step)."""
+        while True:
+            try:
+                item = self._lines.get_nowait()
+            except queue.Empty:
+                return False
+            if item is _EOF:
+                return True
+            try:
+                message = json.loads(item) if isinstance(item, bytes) else None
+            except (ValueError, RecursionError):
+                return True
+            if not (isinstance(message, dict) and list(message) == ["log"]):
+                return True
 
     def _exchange(self, proc: subprocess.Popen[bytes], line: bytes, logs: list[str]) -> dict[str, Any]:
         assert proc.stdin is not None

@@ -274,3 +274,17 @@ def test_a_pool_serves_sessions_side_by_side_and_bounds_the_wait(tmp_path: Path,
         busy.close()
     assert pool_size({"CHAT_LEX_HOOK_WORKERS": "x"}) == 1 and pool_size({"CHAT_LEX_HOOK_WORKERS": "999"}) == 32
     assert pool_size({"CHAT_LEX_HOOK_WORKERS": "-3"}) == 1
+
+
+def test_a_worker_that_answers_twice_is_restarted_not_believed(tmp_path: Path) -> None:
+    import time
+
+    first = CLOSE.replace("Fulfilled", "Failed")
+    worker = python_worker(tmp_path, f"out.write({first!r} + '\\n'); out.write({CLOSE!r} + '\\n')")
+    try:
+        assert worker(EVENT)["sessionState"]["intent"]["state"] == "Failed"
+        time.sleep(0.3)  # the stray second answer arrives between calls
+        assert worker(EVENT)["sessionState"]["intent"]["state"] == "Failed"  # a fresh answer, not the stale one
+        assert worker.starts == 2
+    finally:
+        worker.close()
