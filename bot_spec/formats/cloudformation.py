@@ -202,6 +202,13 @@ def bot_properties(defn: BotDefinition, role_arn: Any) -> Doc:
     return props
 
 
+def spec_lambda_arn(defn: BotDefinition) -> str:
+    """The Lambda ARN every locale names as its ``lambda:`` code hook, or '' (one alias, one function per template)."""
+    arns = {loc.code_hook.target if loc.code_hook is not None and loc.code_hook.kind == "lambda" else "" for loc in defn.locales}
+    arn = next(iter(arns)) if len(arns) == 1 else ""
+    return arn if arn.startswith("arn:") else ""
+
+
 def to_template(defn: BotDefinition, *, include_role: bool = True) -> Doc:
     """A CloudFormation template deploying ``defn`` (with its IAM role unless told otherwise).
 
@@ -212,7 +219,7 @@ def to_template(defn: BotDefinition, *, include_role: bool = True) -> Doc:
     parameters: Doc = {
         LAMBDA_PARAMETER: {
             "Type": "String",
-            "Default": "",
+            "Default": spec_lambda_arn(defn),
             "Description": "ARN of the fulfillment Lambda for the test alias (TestBotAlias); empty for none",
         }
     }
@@ -380,6 +387,9 @@ def apply_alias_code_hooks(definition: BotDefinition, settings: Any, defaults: d
     A Lambda the template computes (GetAtt, Sub, ...) cannot be called locally: the locale gets
     ``none`` with a note naming it. A conditional wiring (``Fn::If``) is left out, as it may be off.
     """
+    conditional = isinstance(settings, dict) and isinstance(settings.get("Fn::If"), list) and len(settings["Fn::If"]) == 3
+    if conditional:
+        settings = settings["Fn::If"][1]  # the wired branch; taken only where its ARN has a value (below)
     if not isinstance(settings, dict) or not isinstance(settings.get("BotAliasLocaleSettings"), list):
         return
     for item in settings["BotAliasLocaleSettings"]:
@@ -397,7 +407,7 @@ def apply_alias_code_hooks(definition: BotDefinition, settings: Any, defaults: d
                 locale.code_hook = CodeHookSpec("lambda", arn, note=f"imported from {where}")
             except CodeHookSpecError:
                 locale.code_hook = CodeHookSpec("none", note=f"imported: {where} names Lambda {arn[:200]!r}, not a function ARN")
-        elif isinstance(arn, dict):
+        elif isinstance(arn, dict) and not conditional:
             shown = json.dumps(arn, sort_keys=True)[:200]
             locale.code_hook = CodeHookSpec("none", note=f"imported: {where} wires Lambda {shown}; name a code hook to run it locally")
 

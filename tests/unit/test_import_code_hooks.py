@@ -64,3 +64,18 @@ def test_the_imported_hook_survives_the_yaml_spec(external_dir: Path) -> None:
     assert doc["locales"]["en_US"]["code_hook"]["lambda"] == ARN
     back = definition_from_docs(doc, [], [])
     assert back.locales[0].code_hook == definition.locales[0].code_hook
+
+
+def test_a_compiled_template_carries_the_specs_lambda_and_gives_it_back(seed_bot_dir: Path) -> None:
+    from bot_spec.formats.yaml_spec import load_spec
+
+    defn = load_spec(seed_bot_dir)
+    template = cloudformation.to_template(defn)
+    assert template["Parameters"]["LambdaArn"]["Default"] == ""  # a python hook is not something an alias can call
+    (back,) = cloudformation.from_template(template)
+    assert back.locales[0].code_hook is None  # the conditional wiring of an empty parameter is no hook
+    defn.locales[0].code_hook = CodeHookSpec("lambda", ARN)
+    template = cloudformation.to_template(defn)
+    assert template["Parameters"]["LambdaArn"]["Default"] == ARN
+    (back,) = cloudformation.from_template(template)
+    assert back.locales[0].code_hook is not None and (back.locales[0].code_hook.kind, back.locales[0].code_hook.target) == ("lambda", ARN)
