@@ -288,3 +288,22 @@ def test_a_worker_that_answers_twice_is_restarted_not_believed(tmp_path: Path) -
         assert worker.starts == 2
     finally:
         worker.close()
+
+
+@needs_node
+def test_node_es_modules_load_too(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "index.mjs").write_text(f"export const handler = async (event) => {RESPONSE_JS};\n", encoding="utf-8")
+    worker = open_code_hook(parse_cli("node:index.mjs"), bot_dir=tmp_path / "bot", timeout=5)
+    assert isinstance(worker, HookProcess)
+    try:
+        assert worker(EVENT)["sessionState"]["intent"]["state"] == "Fulfilled"
+    finally:
+        worker.close()
+
+
+@needs_node
+def test_a_node_module_that_throws_on_load_says_so(tmp_path: Path) -> None:
+    worker = node_hook(tmp_path, "throw new Error('bad config at load');")
+    with pytest.raises(DependencyFailedException, match="bad config at load"):
+        worker(EVENT)

@@ -41,17 +41,17 @@ if (!file) {
   process.stderr.write('usage: node node_bootstrap.js FILE [EXPORT]\n');
   process.exit(2);
 }
-let handler;
-try {
-  const mod = require(path.resolve(file));
-  handler = mod[exportName];
-} catch (err) {
-  process.stderr.write(`cannot load ${file}: ${err && err.stack ? err.stack : err}\n`);
-  process.exit(3);
-}
-if (typeof handler !== 'function') {
-  process.stderr.write(`${file} exports no function ${JSON.stringify(exportName)}\n`);
-  process.exit(4);
+// CommonJS with require; ES modules (.mjs, or "type": "module") with import().
+async function loadHandler() {
+  const resolved = path.resolve(file);
+  let mod;
+  try {
+    mod = resolved.endsWith('.mjs') ? await import(require('url').pathToFileURL(resolved).href) : require(resolved);
+  } catch (err) {
+    if (err && err.code === 'ERR_REQUIRE_ESM') mod = await import(require('url').pathToFileURL(resolved).href);
+    else throw err;
+  }
+  return mod[exportName];
 }
 
 let counter = 0;
@@ -98,8 +98,22 @@ function errorFrame(err) {
   return { errorType: 'Error', errorMessage: typeof err === 'string' ? err : JSON.stringify(err) };
 }
 
-// Events are handled one after another, in order, as the engine sends them.
-let chain = Promise.resolve();
+let handler;
+// Events are handled one after another, in order, as the engine sends them; the first waits for the module.
+let chain = loadHandler().then(
+  (found) => {
+    if (typeof found !== 'function') {
+      process.stderr.write(`${file} exports no function ${JSON.stringify(exportName)}\n`);
+      process.exit(4);
+    }
+    handler = found;
+  },
+  (err) => {
+    // The stack first, the one-line reason last: the engine shows the end of stderr.
+    process.stderr.write(`${err && err.stack ? err.stack : err}\ncannot load ${file}: ${err && err.message ? err.message : err}\n`);
+    process.exit(3);
+  },
+);
 readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line', (line) => {
   chain = chain.then(async () => {
     let event;
