@@ -24,8 +24,8 @@ from botocore.config import Config  # noqa: E402
 
 from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from bot_spec.definition import BotDefinition, BotLocale, Intent, ResponseSpecification, plain  # noqa: E402
+from runtime.lex.endpoints import LexHttpServer  # noqa: E402
 from runtime.lex.engine import LocalLexRuntime, local_runtime_for  # noqa: E402
-from tools.evaluation.lex_endpoints import LexHttpServer  # noqa: E402
 
 CLINC = ROOT / "external" / "datasets" / "clinc150" / "data_full.json"
 SEED_DIALOGUE = ("hello", "check my status", "order")

@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot_spec.code_hook import CodeHookSpec
+
 FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
 DRAFT_VERSION = "DRAFT"
 TEST_ALIAS_ID = "TSTALIASID"
@@ -213,6 +215,7 @@ class BotLocale:
     intents: list[Intent] = field(default_factory=list)
     slot_types: list[SlotType] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    code_hook: CodeHookSpec | None = None  # None: the spec names none (local runs then use none and warn)
 
     def intent(self, name: str) -> Intent | None:
         """The intent called ``name``, or None."""
@@ -246,12 +249,17 @@ class BotDefinition:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the whole definition."""
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        for loc in out["locales"]:
+            if loc["code_hook"] is None:  # unnamed hooks leave the dict (and fingerprints) as before
+                del loc["code_hook"]
+        return out
 
     def without_replies(self) -> BotDefinition:
-        """A copy with chat-lex's replies removed: what Lex formats can carry."""
+        """A copy with chat-lex's replies and local code-hook choices removed: what Lex formats carry of a bot."""
         clone = copy.deepcopy(self)
         for loc in clone.locales:
+            loc.code_hook = None  # on AWS the Lambda belongs to an alias, not to the bot
             for intent in loc.intents:
                 intent.replies = {}
         return clone

@@ -59,6 +59,7 @@ LINT_CODES: dict[str, tuple[Severity, str]] = {
     "L154": ("error", "a feature Lex offers only in some locales"),
     "L160": ("error", "a reply template that is not valid Jinja2"),
     "L161": ("error", "an AMAZON.FreeFormInput slot in sample utterances"),
+    "L170": ("warning", "intents call code hooks but the locale names no code_hook"),
     "L199": ("warning", "a check stopped early on a very large bot"),
 }
 
@@ -242,6 +243,7 @@ class _Linter:
                 "reuse slot types across slots",
             )
         self.check_fallback(loc)
+        self.check_code_hook(loc)
         for intent in loc.intents:
             self.check_intent(loc, intent)
         for slot_type in loc.slot_types:
@@ -249,6 +251,17 @@ class _Linter:
         self.check_slot_type_use(loc)
         self.check_duplicates(loc)
         self.check_near_duplicates(loc)
+
+    def check_code_hook(self, loc: BotLocale) -> None:
+        hooked = [i.name for i in loc.intents if i.dialog_code_hook or i.fulfillment_code_hook]
+        if loc.code_hook is None and hooked:
+            shown = ", ".join(hooked[:5]) + (" ..." if len(hooked) > 5 else "")
+            self.emit(
+                "L170",
+                _Where("bot", None, ("locales", loc.locale_id)),
+                f"{loc.locale_id}: {shown} call a code hook, but the locale names none; local runs use none",
+                "add `code_hook:` under the locale (python: module:function, node: file.js, lambda: ARN, or none)",
+            )
 
     def check_fallback(self, loc: BotLocale) -> None:
         fallbacks = [i for i in loc.intents if i.is_fallback]

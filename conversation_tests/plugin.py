@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from bot_spec.code_hook import CLI_HELP, CodeHookSpec, CodeHookSpecError, parse_cli
 from conversation_tests.conversation import Conversation
 from conversation_tests.targets import TARGET_FACTORIES, ConversationTarget, open_target
 from conversation_tests.vocabulary import KEYWORDS, suggestions
-from tools.evaluation.lex_endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, aws_credentials_missing
+from runtime.lex.endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, aws_credentials_missing
 
 pytest_plugins = ["conversation_tests.steps", "conversation_tests.target_tags"]
 
@@ -45,6 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bot-alias-id", default=None, help="aws target: the bot alias id")
     group.addoption("--locale", default=None, help=f"locale id (default {DEFAULT_LOCALE})")
     group.addoption("--region", default=None, help=f"aws target: the region (default AWS_REGION, AWS_DEFAULT_REGION or {DEFAULT_REGION})")
+    group.addoption("--code-hook", default=None, help=f"local targets: run this code hook instead of the spec's ({CLI_HELP})")
     group.addoption("--lex-transcripts", default=None, help="write a transcript file per failed scenario into this folder")
     parser.addini("lex_targets", "targets every feature runs on when none is chosen", default="engine")
 
@@ -61,6 +63,16 @@ def selected_targets(config: pytest.Config) -> list[str]:
     return names or ["engine"]
 
 
+def _code_hook(config: pytest.Config) -> CodeHookSpec | None:
+    given = config.getoption("--code-hook")
+    if not given:
+        return None
+    try:
+        return parse_cli(given)
+    except CodeHookSpecError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def endpoint_options(config: pytest.Config) -> EndpointOptions:
     """The options every target is opened with."""
     bot_dir = config.getoption("--bot-dir") or os.environ.get(BOT_DIR_ENV)
@@ -70,6 +82,7 @@ def endpoint_options(config: pytest.Config) -> EndpointOptions:
         bot_alias_id=config.getoption("--bot-alias-id"),
         locale_id=config.getoption("--locale") or DEFAULT_LOCALE,
         region=config.getoption("--region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+        code_hook=_code_hook(config),
     )
 
 

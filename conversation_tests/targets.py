@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from conversation_tests.turns import Turn
-from tools.evaluation.lex_endpoints import ENDPOINT_OPENERS, EndpointError, EndpointOptions, LexEndpoint
+from runtime.lex.endpoints import ENDPOINT_OPENERS, EndpointError, EndpointOptions, LexEndpoint
 
 _SESSION_ID_UNSAFE = re.compile(r"[^0-9a-zA-Z._:-]")
 MAX_SESSION_ID = 100
@@ -108,9 +108,20 @@ class LexTarget:
             turn = Turn(user_text=text, error=f"{code}: {_error_message(exc)}")
         else:
             turn = Turn.from_lex_response(text, dict(response))
+            turn.hook_logs = self._hook_logs()
         turn.sent_session_attributes = None if session_attributes is None else dict(session_attributes)
         turn.sent_request_attributes = dict(request_attributes) if request_attributes else None
         return turn
+
+    def _hook_logs(self) -> list[str]:
+        """What the code hook logged during the turn (local targets only: a real alias keeps logs in CloudWatch)."""
+        if self.endpoint.explain is None:
+            return []
+        try:
+            calls = self.endpoint.explain(self.locale_id, self.session_id).get("codeHooks") or []
+        except Exception:  # the session may be gone (a Close with no session left): the logs are only a help
+            return []
+        return [f"{call.get('invocationSource')}: {line}" for call in calls for line in call.get("logs") or []]
 
     def advance(self, seconds: float) -> None:
         if self.endpoint.clock is not None:

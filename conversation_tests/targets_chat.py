@@ -33,7 +33,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from conversation_tests.targets import TargetCannotDo
 from conversation_tests.turns import Button, Interpretation, Turn
-from tools.evaluation.lex_endpoints import EndpointError, EndpointOptions, free_port
+from runtime.lex.endpoints import EndpointError, EndpointOptions, free_port
 
 TARGET_NAME = "chat"
 URL_ENV = "CHAT_LEX_TEST_CHAT_URL"
@@ -300,5 +300,6 @@ def open_chat_target(options: EndpointOptions) -> ChatTarget:
         return ChatTarget(url, options.locale_id)
     if not (options.bot_dir / "bot.yaml").is_file():
         raise ChatTargetError(f"bot folder {options.bot_dir} has no bot.yaml; give --bot-dir a bot spec folder")
-    runtime = RuntimeSubprocess(options.bot_dir)
+    hook = [] if options.code_hook is None else ["--code-hook", options.code_hook.describe()]
+    runtime = RuntimeSubprocess(options.bot_dir, hook)
     return ChatTarget(runtime.base_url, options.locale_id, runtime)

@@ -46,6 +46,7 @@ class Turn:
     sent_request_attributes: dict[str, str] | None = None
     error: str | None = None  # the service refused the turn (e.g. DependencyFailedException)
     note: str | None = None  # something that happened between turns (idle time, a clock change)
+    hook_logs: list[str] = field(default_factory=list)  # what the code hook logged (local targets)
 
     @property
     def confidence(self) -> float | None:
@@ -132,6 +133,7 @@ def render_turn(number: int, turn: Turn) -> list[str]:
     if turn.interpretations:
         ranked = ", ".join(f"{i.intent} {_format_confidence(i.score)}" for i in turn.interpretations)
         lines.append(f"    interpretations: {ranked}")
+    lines.extend(f"    code hook log: {line}" for line in turn.hook_logs)
     return lines
 
 

@@ -6,7 +6,8 @@ in-process callers (the local engine, tests) with an injectable clock.
 
 from fulfillment.dispatcher import Dispatcher
 from fulfillment.errors import InvalidEvent, InvalidResponse, ReplyError
+from fulfillment.hook_factory import HookSetup, hook_factory
 from fulfillment.lambda_entry import handler
 from fulfillment.seed_handlers import create_dispatcher
 
-__all__ = ["Dispatcher", "InvalidEvent", "InvalidResponse", "ReplyError", "create_dispatcher", "handler"]
+__all__ = ["Dispatcher", "HookSetup", "InvalidEvent", "InvalidResponse", "ReplyError", "create_dispatcher", "handler", "hook_factory"]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fulfillment.dispatcher import Dispatcher
 from fulfillment.events import CodeHookEvent
+from fulfillment.hook_factory import HookSetup, hook_factory
 from fulfillment.replies import Replies
 from fulfillment.responses import close, delegate, elicit_slot
 
@@ -118,3 +119,9 @@ def create_dispatcher(bot_dir: str | Path | None = None, *, clock: Clock = time.
         return close(event, "Fulfilled", [reply(event, name)], session_attributes=attributes)
 
     return dispatcher
+
+
+@hook_factory
+def seed_hook(setup: HookSetup) -> Dispatcher:
+    """The seed bot's code hook as its bot.yaml names it: replies from the bot folder, time from the engine."""
+    return create_dispatcher(setup.bot_dir, clock=setup.clock)

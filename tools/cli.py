@@ -19,6 +19,7 @@ from bot_spec.diagnostics import SpecError
 # Subcommand modules, in the order `chat-lex --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "tools.spec_commands",
+    "tools.init_command",
     "tools.lex_commands",
     "tools.test_commands",
     "tools.fulfillment_commands",

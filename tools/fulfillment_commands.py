@@ -87,6 +87,34 @@ def _replies_templates(bot_dir: Path) -> Templates:
     return templates
 
 
+def bot_hook_module(bot_dir: Path) -> tuple[str, dict[str, Path]] | None:
+    """The bot's own Python code hook, when bot.yaml names one outside ``fulfillment``: its Lambda handler and files.
+
+    The module (a file or a package beside the bot folder, as ``chat-lex init`` lays it out)
+    goes into the zip, and its ``handler`` function is the Lambda's entry point.
+    """
+    definition = load_spec(bot_dir)
+    modules = {loc.code_hook.target.partition(":")[0] for loc in definition.locales if loc.code_hook and loc.code_hook.kind == "python"}
+    modules = {m for m in modules if m.split(".")[0] != "fulfillment"}
+    if not modules:
+        return None
+    if len(modules) > 1:
+        raise PackagingError(f"the locales name different Python hooks ({', '.join(sorted(modules))}); one Lambda serves one module")
+    (module,) = modules
+    root = bot_dir.resolve().parent
+    top = module.split(".")[0]
+    files: dict[str, Path] = {}
+    if (root / f"{top}.py").is_file():
+        files[f"{top}.py"] = root / f"{top}.py"
+    elif (root / top / "__init__.py").is_file():
+        for path in sorted((root / top).rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                files[path.relative_to(root).as_posix()] = path
+    else:
+        raise PackagingError(f"bot.yaml names the code hook module {module}, but {root} holds no {top}.py or {top}/ package")
+    return f"{module}.handler", files
+
+
 def _entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -99,7 +127,8 @@ def build_fulfillment_zip(bot_dir: Path, output: Path) -> tuple[int, int]:
     """Write the Lambda zip; returns (zip bytes, number of files)."""
     replies_json = json.dumps(replies_document(_replies_templates(bot_dir)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     contents: dict[str, bytes] = {}
-    for name, path in (*_package_files(), *_dependency_files()):
+    own = bot_hook_module(bot_dir)
+    for name, path in (*_package_files(), *_dependency_files(), *(own[1].items() if own else ())):
         try:
             contents[name] = path.read_bytes()
         except OSError as exc:
@@ -149,7 +178,11 @@ def run_package_fulfillment(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     print(f"wrote {output}: {_human_size(size)} ({size} bytes, {count} files)")
-    print(f"runtime {RUNTIME}, handler {HANDLER}")
+    try:
+        own = bot_hook_module(bot_dir)
+    except PackagingError:
+        own = None
+    print(f"runtime {RUNTIME}, handler {own[0] if own else HANDLER}")
     return EXIT_OK
 
 

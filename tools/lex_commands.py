@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import bot_spec
+from tools.code_hook_option import add_code_hook_option
 
 DEFAULT_BOT_DIR = Path(bot_spec.__file__).resolve().parent / "chatbot"
 EXIT_OK = 0
@@ -29,6 +30,7 @@ def register(subparsers: Any) -> None:
     serve.add_argument("bot_dir", nargs="?", type=Path, default=DEFAULT_BOT_DIR, help="bot spec folder (default: the seed bot)")
     serve.add_argument("--host", default=os.environ.get("CHAT_LEX_LEX_HOST", "127.0.0.1"), help="address to bind (CHAT_LEX_LEX_HOST)")
     serve.add_argument("--port", type=int, default=int(os.environ.get("CHAT_LEX_LEX_PORT", "8010")), help="port (CHAT_LEX_LEX_PORT)")
+    add_code_hook_option(serve)
     serve.set_defaults(func=run_lex_serve)
 
     converse = subparsers.add_parser(
@@ -40,6 +42,7 @@ def register(subparsers: Any) -> None:
     converse.add_argument("--explain", action="store_true", help="show intent, confidence, dialog action, slots and interpretations")
     converse.add_argument("--locale", default="en_US", help="locale id (default en_US)")
     converse.add_argument("--session-id", default=None, help="session id (default: a new random one)")
+    add_code_hook_option(converse)
     converse.set_defaults(func=run_converse)
 
 
@@ -50,11 +53,22 @@ def _check_bot_dir(bot_dir: Path) -> bool:
     return True
 
 
+def _open_local(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """The engine serving ``args.bot_dir`` with ``--code-hook`` or the spec's hooks; None (said why) when a hook cannot open."""
+    from runtime.lex.engine import local_runtime_for
+    from runtime.lex.hook_loader import CodeHookError
+
+    try:
+        return local_runtime_for(args.bot_dir, code_hook=args.code_hook)
+    except CodeHookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def run_lex_serve(args: argparse.Namespace) -> int:
     """Load the bot, print its ids, serve until interrupted."""
     import uvicorn
 
-    from runtime.lex.engine import local_runtime_for
     from runtime.lex.http import create_lex_http_app
 
     if not _check_bot_dir(args.bot_dir):
@@ -62,7 +76,10 @@ def run_lex_serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"error: --port {args.port} is not a TCP port (1-65535)", file=sys.stderr)
         return EXIT_USAGE
-    runtime, deployment = local_runtime_for(args.bot_dir)
+    opened = _open_local(args)
+    if opened is None:
+        return EXIT_USAGE
+    runtime, deployment = opened
     print(f"botId={deployment.bot_id} botAliasId={deployment.alias_id} localeId={deployment.locale_ids[0]}", flush=True)
     # Request logs are JSON lines on stderr; stdout carries only the ids line above.
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -135,14 +152,25 @@ def render_explanation(response: dict[str, Any]) -> list[str]:
     return lines
 
 
+def render_hook_logs(calls: list[dict[str, Any]]) -> list[str]:
+    """The code-hook calls of a turn with the log lines each wrote (console.log, print, logging)."""
+    lines: list[str] = []
+    for call in calls:
+        lines.append(f"  code hook: {call.get('invocationSource')} -> {(call.get('dialogAction') or {}).get('type')}")
+        lines.extend(f"    log: {line}" for line in call.get("logs") or [])
+    return lines
+
+
 def run_converse(args: argparse.Namespace) -> int:
     """A read-eval-print loop over the local engine."""
-    from runtime.lex.engine import local_runtime_for
     from runtime.lex.errors import LexError
 
     if not _check_bot_dir(args.bot_dir):
         return EXIT_USAGE
-    runtime, deployment = local_runtime_for(args.bot_dir)
+    opened = _open_local(args)
+    if opened is None:
+        return EXIT_USAGE
+    runtime, deployment = opened
     if args.locale not in deployment.locale_ids:
         print(f"error: locale {args.locale} is not in the bot (it has: {', '.join(deployment.locale_ids)})", file=sys.stderr)
         return EXIT_USAGE
@@ -168,10 +196,10 @@ def run_converse(args: argparse.Namespace) -> int:
         if args.explain:
             for out in render_explanation(response):
                 print(out)
-            print(
-                "  trace: "
-                + json.dumps(runtime.last_explanation(deployment.bot_id, deployment.alias_id, args.locale, session_id)["decisions"])
-            )
+            explained = runtime.last_explanation(deployment.bot_id, deployment.alias_id, args.locale, session_id)
+            print("  trace: " + json.dumps(explained["decisions"]))
+            for out in render_hook_logs(explained.get("codeHooks") or []):
+                print(out)
         sys.stdout.flush()
     return EXIT_OK
 

@@ -18,6 +18,7 @@ EXIT_SERVICE_ERROR = 3
 _HELP = {
     "bot": "local:<spec folder> (the local engine), aws:<botId>/<aliasId>/<localeId>, or none",
     "aws_region": "AWS region for Lex (and DynamoDB)",
+    "code_hook": "local bots: this code hook instead of the spec's (python:MOD:FN, node:FILE[:EXPORT], command:'CMD', lambda:ARN, none)",
     "bot_timeout": "seconds to wait for the bot before telling users it is unavailable",
     "store": "sqlite:<path> or dynamodb",
     "table_prefix": "DynamoDB table name prefix",

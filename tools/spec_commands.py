@@ -315,6 +315,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             say(f"  kept in lex_extras ({len(extras)}), written through unchanged but not modelled by chat-lex:")
             for line in extras:
                 say(f"    {line}")
+        for locale in defn.locales:
+            if locale.code_hook is not None:
+                note = f" ({locale.code_hook.note})" if locale.code_hook.note else ""
+                say(f"  code hook {locale.locale_id}: {locale.code_hook.describe()}{note}")
         say("  " + summary(checked.name, checked.defn, checked.diagnostics))
         failed = failed or checked.failed
     if failed:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import tools
+from runtime.lex.endpoints import ENDPOINT_OPENERS, aws_credentials_missing
 from tools.evaluation.command import add_target_arguments, register_evaluate
-from tools.evaluation.lex_endpoints import ENDPOINT_OPENERS, aws_credentials_missing
 
 PROJECT_ROOT = Path(tools.__file__).resolve().parent.parent
 DEFAULT_FEATURES = PROJECT_ROOT / "conversation_tests" / "features"
@@ -159,6 +159,7 @@ def _pytest_args(args: argparse.Namespace, module: Path, ini: Path) -> list[str]
         ("--bot-alias-id", args.bot_alias_id),
         ("--locale", args.locale),
         ("--region", args.region),
+        ("--code-hook", None if args.code_hook is None else args.code_hook.describe()),
     ):
         if value is not None:
             argv += [flag, str(value)]

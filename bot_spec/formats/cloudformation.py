@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot_spec.code_hook import CodeHookSpec, CodeHookSpecError, parse_cli
 from bot_spec.definition import BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import lex_shapes
@@ -201,6 +202,13 @@ def bot_properties(defn: BotDefinition, role_arn: Any) -> Doc:
     return props
 
 
+def spec_lambda_arn(defn: BotDefinition) -> str:
+    """The Lambda ARN every locale names as its ``lambda:`` code hook, or '' (one alias, one function per template)."""
+    arns = {loc.code_hook.target if loc.code_hook is not None and loc.code_hook.kind == "lambda" else "" for loc in defn.locales}
+    arn = next(iter(arns)) if len(arns) == 1 else ""
+    return arn if arn.startswith("arn:") else ""
+
+
 def to_template(defn: BotDefinition, *, include_role: bool = True) -> Doc:
     """A CloudFormation template deploying ``defn`` (with its IAM role unless told otherwise).
 
@@ -211,7 +219,7 @@ def to_template(defn: BotDefinition, *, include_role: bool = True) -> Doc:
     parameters: Doc = {
         LAMBDA_PARAMETER: {
             "Type": "String",
-            "Default": "",
+            "Default": spec_lambda_arn(defn),
             "Description": "ARN of the fulfillment Lambda for the test alias (TestBotAlias); empty for none",
         }
     }
@@ -359,7 +367,62 @@ def bot_from_cfn(logical_id: str, props: Doc, defaults: dict[str, str]) -> BotDe
     api = lex_shapes.normalize(content, input_shape("CreateBot"), where)
     api["botName"] = name
     role = props.get("RoleArn")
-    return lex_shapes.bot_from_api(api, locales, role if isinstance(role, str) else None)
+    definition = lex_shapes.bot_from_api(api, locales, role if isinstance(role, str) else None)
+    apply_alias_code_hooks(definition, props.get("TestBotAliasSettings"), defaults, f"{where}.TestBotAliasSettings")
+    return definition
+
+
+def _lambda_arn(node: Any, defaults: dict[str, str]) -> str | Doc | None:
+    """A literal ARN, a parameter's default ARN, or the unresolvable intrinsic itself (None: nothing)."""
+    if isinstance(node, str):
+        return node or None
+    if isinstance(node, dict) and set(node) == {"Ref"} and isinstance(node["Ref"], str):
+        return defaults.get(node["Ref"]) or dict(node)
+    return dict(node) if isinstance(node, dict) else None
+
+
+def apply_alias_code_hooks(definition: BotDefinition, settings: Any, defaults: dict[str, str], where: str) -> None:
+    """Keep where the code came from: an alias's per-locale ``LambdaArn`` becomes the locale's ``lambda:`` hook.
+
+    A Lambda the template computes (GetAtt, Sub, ...) cannot be called locally: the locale gets
+    ``none`` with a note naming it. A conditional wiring (``Fn::If``) is left out, as it may be off.
+    """
+    conditional = isinstance(settings, dict) and isinstance(settings.get("Fn::If"), list) and len(settings["Fn::If"]) == 3
+    if conditional:
+        settings = settings["Fn::If"][1]  # the wired branch; taken only where its ARN has a value (below)
+    if not isinstance(settings, dict) or not isinstance(settings.get("BotAliasLocaleSettings"), list):
+        return
+    for item in settings["BotAliasLocaleSettings"]:
+        if not isinstance(item, dict):
+            continue
+        locale = definition.locale(str(item.get("LocaleId")))
+        setting = item.get("BotAliasLocaleSetting")
+        if locale is None or not isinstance(setting, dict) or setting.get("Enabled") is False:
+            continue
+        hook = (setting.get("CodeHookSpecification") or {}).get("LambdaCodeHook") or {}
+        arn = _lambda_arn(hook.get("LambdaArn") if isinstance(hook, dict) else None, defaults)
+        if isinstance(arn, str):
+            try:
+                parse_cli("lambda:" + arn)
+                locale.code_hook = CodeHookSpec("lambda", arn, note=f"imported from {where}")
+            except CodeHookSpecError:
+                locale.code_hook = CodeHookSpec("none", note=f"imported: {where} names Lambda {arn[:200]!r}, not a function ARN")
+        elif isinstance(arn, dict) and not conditional:
+            shown = json.dumps(arn, sort_keys=True)[:200]
+            locale.code_hook = CodeHookSpec("none", note=f"imported: {where} wires Lambda {shown}; name a code hook to run it locally")
+
+
+def _aliases_of(resources: dict[str, Any], bot_logical_id: str) -> list[tuple[str, Doc]]:
+    """The ``AWS::Lex::BotAlias`` resources of a bot (BotId is its Ref or GetAtt), with their properties."""
+    refs = ({"Ref": bot_logical_id}, {"Fn::GetAtt": [bot_logical_id, "Id"]}, {"Fn::GetAtt": f"{bot_logical_id}.Id"})
+    found = []
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lex::BotAlias":
+            continue
+        props = resource.get("Properties")
+        if isinstance(props, dict) and props.get("BotId") in refs:
+            found.append((str(logical_id), props))
+    return found
 
 
 def from_template(doc: Doc, source: str = "<template>") -> list[BotDefinition]:
@@ -381,7 +444,11 @@ def from_template(doc: Doc, source: str = "<template>") -> list[BotDefinition]:
             problems.append(_diag(source, f"{logical_id} has no Properties", "add the bot's Properties", path=f"Resources.{logical_id}"))
             continue
         try:
-            out.append(bot_from_cfn(str(logical_id), props, defaults))
+            definition = bot_from_cfn(str(logical_id), props, defaults)
+            for alias_id, alias in _aliases_of(resources, str(logical_id)):
+                where = f"Resources.{alias_id}.Properties.BotAliasLocaleSettings"
+                apply_alias_code_hooks(definition, alias, defaults, where)
+            out.append(definition)
         except ShapeError as exc:
             problems.append(_diag(source, str(exc), "fix this property to match the AWS::Lex::Bot schema", path=exc.path))
     if problems:

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from bot_spec.code_hook import CodeHookSpecError, parse_doc
 from bot_spec.definition import (
     BotDefinition,
     BotLocale,
@@ -268,6 +269,7 @@ def definition_from_docs(bot: Doc, intents: list[Doc], slot_types: list[Doc]) ->
                 intents=[intent_from_doc(d, locale_id) for d in intents if locale_id in _intent_locales(d, locale_ids)],
                 slot_types=[slot_type_from_doc(d, locale_id) for d in slot_types if locale_id in _intent_locales(d, locale_ids)],
                 extras=dict(loc.get("lex_extras", {})),
+                code_hook=None if "code_hook" not in loc else parse_doc(loc["code_hook"], f"locales.{locale_id}.code_hook"),
             )
         )
     return BotDefinition(
@@ -287,7 +289,11 @@ def load_spec(bot_dir: str | Path) -> BotDefinition:
     from bot_spec.spec_source import read_spec_folder
 
     docs = read_spec_folder(Path(bot_dir))
-    return definition_from_docs(docs.bot, docs.intents, docs.slot_types)
+    try:
+        return definition_from_docs(docs.bot, docs.intents, docs.slot_types)
+    except CodeHookSpecError as exc:
+        fix = "write `code_hook: none` or e.g. `code_hook: {python: my_hooks:handler}`"
+        raise SpecError([Diagnostic("code-hook", "error", str(exc), file=str(Path(bot_dir) / "bot.yaml"), fix=fix)]) from None
 
 
 # ---------------------------------------------------------------- writing
@@ -428,6 +434,8 @@ def bot_to_doc(defn: BotDefinition) -> Doc:
             voice: Doc = {"id": loc.voice_settings.voice_id}
             _put(voice, "engine", loc.voice_settings.engine)
             entry["voice"] = voice
+        if loc.code_hook is not None:
+            entry["code_hook"] = loc.code_hook.to_doc()
         _put(entry, "lex_extras", loc.extras)
         locales[loc.locale_id] = entry
     doc["locales"] = locales

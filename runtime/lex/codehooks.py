@@ -7,11 +7,14 @@ becomes DependencyFailedException with Lex's own message prefix.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import json
+import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -28,6 +31,64 @@ MAX_RESPONSE_BYTES = 25 * 1024  # Lex quota: Lambda output at most 25 KB
 MAX_SESSION_ATTRIBUTES_BYTES = 12 * 1024  # Lex quota: session attributes in the output at most 12 KB
 DEFAULT_HOOK_TIMEOUT = 30.0  # Lex gives a code hook 30 s
 _INVALID = "Invalid Lambda Response: Received invalid response from Lambda: "
+MAX_LOG_LINES = 200  # per hook call: a chatty handler must not grow the explanation without end
+
+# The log lines of the hook call under way in this context (None: nobody is collecting).
+_hook_logs: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("chat_lex_hook_logs", default=None)
+
+
+def record_hook_log(line: str) -> None:
+    """Attach a log line to the code-hook call under way (shown by ``converse --explain``)."""
+    logs = _hook_logs.get()
+    if logs is not None and len(logs) < MAX_LOG_LINES:
+        logs.append(line[:2000])
+
+
+def call_collecting_logs(invoker: Invoker, event: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Call ``invoker`` and return its answer with the log lines the call produced."""
+    logs: list[str] = []
+    token = _hook_logs.set(logs)
+    try:
+        return invoker(event), logs
+    finally:
+        _hook_logs.reset(token)
+
+
+class _LogCapture(logging.Handler):
+    """Copies log records emitted during an in-process hook call into that call's logs."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _hook_logs.get() is not None:
+            record_hook_log(f"{record.levelname} {record.name}: {record.getMessage()}")
+
+
+_CAPTURE = _LogCapture()
+_capture_lock = threading.Lock()
+_capture_users = 0
+
+
+@contextlib.contextmanager
+def _capturing_logs() -> Iterator[None]:
+    """The capture handler sits on the root logger only while hooks run.
+
+    Left there for good, it would make a later ``logging.basicConfig`` (lex-serve's request
+    log, say) a silent no-op, as basicConfig does nothing once the root has a handler.
+    """
+    global _capture_users
+    root = logging.getLogger()
+    with _capture_lock:
+        _capture_users += 1
+        if _capture_users == 1:
+            root.addHandler(_CAPTURE)
+    try:
+        yield
+    finally:
+        with _capture_lock:
+            _capture_users -= 1
+            if _capture_users == 0:
+                root.removeHandler(_CAPTURE)
+
+
 _CLOSE_STATES = ("Failed", "Fulfilled", "InProgress")
 
 
@@ -118,13 +179,14 @@ class _Job:
 
     def __init__(self, hook: CodeHook, event: dict[str, Any]) -> None:
         self.hook, self.event = hook, event
+        self.context = contextvars.copy_context()  # the caller's log collector follows the call to the worker thread
         self.done = threading.Event()
         self.value: Any = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.value = self.hook(self.event)
+            self.value = self.context.run(self.hook, self.event)
         except BaseException as exc:  # the hook's failure is reported to the caller, not raised in the worker
             self.error = exc
         finally:
@@ -163,9 +225,16 @@ _WORKERS = _HookWorkers()
 
 
 def in_process_invoker(hook: CodeHook, *, timeout: float | None = DEFAULT_HOOK_TIMEOUT) -> Invoker:
-    """Call ``hook`` in this process; an exception or a timeout is a Lambda failure."""
+    """Call ``hook`` in this process; an exception or a timeout is a Lambda failure.
+
+    Log records emitted while it runs (any logger) are attached to the call's logs.
+    """
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        with _capturing_logs():
+            return _invoke(event)
+
+    def _invoke(event: dict[str, Any]) -> dict[str, Any]:
         if timeout is None:
             return _call(hook, event)
         job = _Job(hook, event)

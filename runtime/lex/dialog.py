@@ -31,7 +31,7 @@ from typing import Any
 
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
 from bot_spec.formats.lex_shapes import ShapeError, response_from_api
-from runtime.lex.codehooks import Invoker, build_event, validate_response
+from runtime.lex.codehooks import Invoker, build_event, call_collecting_logs, validate_response
 from runtime.lex.lex_shapes import (
     LexIntent,
     clone,
@@ -421,11 +421,17 @@ class Dialog:
             proposed_next_state=proposed,
             invocation_label=label,
         )
-        response = validate_response(self.turn.invoker(event), self.locale)
+        answer, logs = call_collecting_logs(self.turn.invoker, event)
+        response = validate_response(answer, self.locale)
         action = response["sessionState"]["dialogAction"]
-        self.turn.hook_calls.append(
-            {"invocationSource": source, "dialogAction": action, "intent": (response["sessionState"].get("intent") or {}).get("name")}
-        )
+        call: dict[str, Any] = {
+            "invocationSource": source,
+            "dialogAction": action,
+            "intent": (response["sessionState"].get("intent") or {}).get("name"),
+        }
+        if logs:
+            call["logs"] = logs
+        self.turn.hook_calls.append(call)
         return response
 
     def _apply_hook_response(self, response: dict[str, Any], *, source: str) -> None:

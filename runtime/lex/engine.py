@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timezone
@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition, BotLocale
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
 from runtime.lex.dialog import Dialog, Turn
 from runtime.lex.errors import ResourceNotFoundException, ValidationException
+from runtime.lex.hook_loader import open_code_hook, unnamed_hook_warning, warn_once
 from runtime.lex.lex_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.messages import LexMessage, accepted_messages
 from runtime.lex.request_checks import check_request
@@ -81,6 +83,7 @@ class BotDeployment:
 class _LocaleRuntime:
     locale: BotLocale
     factory: NluFactory
+    invoker: Invoker | None = None
     _model: NluModelLike | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,7 +99,6 @@ class _LocaleRuntime:
 @dataclass
 class _Served:
     deployment: BotDeployment
-    invoker: Invoker | None
     locales: dict[str, _LocaleRuntime]
 
 
@@ -135,10 +137,15 @@ class LocalLexRuntime:
         code_hook: CodeHook | None = None,
         lambda_arn: str | None = None,
         lambda_client: Any = None,
+        invokers: Mapping[str, Invoker | None] | None = None,
     ) -> BotDeployment:
-        """Serve ``definition`` on an alias; its code hook is in process or a Lambda (not both)."""
-        if code_hook is not None and lambda_arn is not None:
-            raise ValueError("give either code_hook (in process) or lambda_arn (a Lambda), not both")
+        """Serve ``definition`` on an alias.
+
+        The code hook is one for every locale (``code_hook`` in process or ``lambda_arn``),
+        or ``invokers``, one per locale id, as Lex keeps a Lambda per alias locale.
+        """
+        if sum(x is not None for x in (code_hook, lambda_arn, invokers)) > 1:
+            raise ValueError("give one of code_hook (in process), lambda_arn (a Lambda) or invokers (per locale)")
         if not definition.locales:
             raise ValueError(f"bot {definition.name!r} has no locales to serve")
         invoker: Invoker | None = None
@@ -157,10 +164,25 @@ class LocalLexRuntime:
             definition=definition,
             alias_name=alias_name,
         )
-        locales = {loc.locale_id: _LocaleRuntime(loc, self._nlu_factory) for loc in definition.locales}
-        self._bots[(deployment.bot_id, alias_id)] = _Served(deployment, invoker, locales)
+        chosen = dict(invokers) if invokers is not None else {}
+        unknown = set(chosen) - {loc.locale_id for loc in definition.locales}
+        if unknown:
+            raise ValueError(f"invokers for locales the bot does not have: {', '.join(sorted(unknown))}")
+        locales = {
+            loc.locale_id: _LocaleRuntime(loc, self._nlu_factory, chosen.get(loc.locale_id) if invokers is not None else invoker)
+            for loc in definition.locales
+        }
+        self._bots[(deployment.bot_id, alias_id)] = _Served(deployment, locales)
         self._bot_ids.add(deployment.bot_id)
         return deployment
+
+    def close(self) -> None:
+        """Stop the code-hook worker processes the served bots hold (they restart on the next call)."""
+        for served in self._bots.values():
+            for loc in served.locales.values():
+                close = getattr(loc.invoker, "close", None)
+                if callable(close):
+                    close()
 
     @property
     def deployments(self) -> list[BotDeployment]:
@@ -354,7 +376,7 @@ class LocalLexRuntime:
             request_attributes=request_attributes,
             now=now,
             bot=bot,
-            invoker=served.invoker,
+            invoker=loc.invoker,
             resolve_slot=self._resolve_slot,
             message_seed=self._seed,
             nlu=nlu,
@@ -509,18 +531,28 @@ def local_runtime_for(
     bot_dir: Path,
     *,
     clock: Callable[[], float] | None = None,
-    with_fulfillment: bool = True,
+    code_hook: CodeHookSpec | None = None,
+    lambda_client: Any = None,
+    code_hook_timeout: float | None = DEFAULT_HOOK_TIMEOUT,
 ) -> tuple[LocalLexRuntime, BotDeployment]:
-    """A runtime serving the YAML bot in ``bot_dir``, with the project's fulfillment as its code hook."""
+    """A runtime serving the YAML bot in ``bot_dir`` with the code hooks its locales name.
+
+    ``code_hook`` (the CLI's ``--code-hook``) overrides every locale's choice. A locale that
+    names none runs with none, and a one-line warning says so when its intents call a hook.
+    """
     from bot_spec.formats.yaml_spec import load_spec
 
     definition = load_spec(bot_dir)
     tick = clock or time.time
-    runtime = LocalLexRuntime(clock=tick)
-    hooked = any(i.dialog_code_hook or i.fulfillment_code_hook for loc in definition.locales for i in loc.intents)
-    code_hook: CodeHook | None = None
-    if with_fulfillment and hooked:
-        from fulfillment import create_dispatcher
-
-        code_hook = create_dispatcher(Path(bot_dir), clock=tick)
-    return runtime, runtime.register_bot(definition, code_hook=code_hook)
+    runtime = LocalLexRuntime(clock=tick, code_hook_timeout=code_hook_timeout)
+    invokers: dict[str, Invoker | None] = {}
+    for loc in definition.locales:
+        spec = code_hook if code_hook is not None else loc.code_hook
+        if spec is None:
+            warning = unnamed_hook_warning(definition, loc.locale_id)
+            if warning is not None:
+                warn_once(warning, (definition.name, loc.locale_id))
+        invokers[loc.locale_id] = open_code_hook(
+            spec, bot_dir=Path(bot_dir), clock=tick, timeout=code_hook_timeout, lambda_client=lambda_client
+        )
+    return runtime, runtime.register_bot(definition, invokers=invokers)

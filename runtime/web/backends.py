@@ -27,7 +27,13 @@ def open_bot(settings: Settings) -> BotParticipant | None:
         spec_dir = Path(settings.bot[len("local:") :])
         if not spec_dir.is_dir():
             raise SettingsError(f"CHAT_LEX_BOT={settings.bot!r}: {spec_dir} is not a folder; point it at a bot spec folder")
-        engine, deployment = local_runtime_for(spec_dir)
+        from bot_spec.code_hook import parse_cli
+        from runtime.lex.hook_loader import CodeHookError
+
+        try:
+            engine, deployment = local_runtime_for(spec_dir, code_hook=parse_cli(settings.code_hook) if settings.code_hook else None)
+        except CodeHookError as exc:
+            raise SettingsError(f"CHAT_LEX_CODE_HOOK / the spec's code_hook: {exc}") from None
         locale = sorted(deployment.locale_ids)[0]
         target = BotTarget(deployment.bot_id, deployment.alias_id, locale)
         return BotParticipant(engine, target, timeout=settings.bot_timeout, description=f"local engine on {spec_dir}")

@@ -23,6 +23,7 @@ class Settings:
     bot: str = "local:bot_spec/chatbot"  # local:<spec dir> | aws:<botId>/<aliasId>/<localeId>
     aws_region: str = "us-east-1"
     bot_timeout: float = 10.0
+    code_hook: str | None = None  # local bots: overrides the spec's per-locale code hook (python:MOD:FN, node:FILE, none, ...)
     store: str = "sqlite:var/chat.db"  # sqlite:<path> | dynamodb
     table_prefix: str = "chat-lex-"
     dynamodb_endpoint: str | None = None
@@ -110,6 +111,13 @@ def _problems(s: Settings) -> list[str]:
         problems.append(
             f"CHAT_LEX_BOT={s.bot!r}: use local:<spec folder> (e.g. local:bot_spec/chatbot), aws:<botId>/<aliasId>/<localeId>, or none"
         )
+    if s.code_hook:
+        from bot_spec.code_hook import CodeHookSpecError, parse_cli
+
+        try:
+            parse_cli(s.code_hook)
+        except CodeHookSpecError as exc:
+            problems.append(f"CHAT_LEX_CODE_HOOK: {exc}")
     if not (s.store.startswith("sqlite:") or s.store == "dynamodb"):
         problems.append(f"CHAT_LEX_STORE={s.store!r}: use sqlite:<path> (e.g. sqlite:var/chat.db) or dynamodb")
     if s.auth not in ("local", "cognito"):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.evaluation.lex_endpoints import free_port
+from runtime.lex.endpoints import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = ROOT / "tools" / "container" / "build_local.sh"

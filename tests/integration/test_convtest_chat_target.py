@@ -12,8 +12,8 @@ import pytest
 from conversation_tests.conversation import Conversation, ConversationMismatch
 from conversation_tests.targets import TargetCannotDo, open_target
 from conversation_tests.targets_chat import URL_ENV, ChatTarget, ChatTargetError, open_chat_target
+from runtime.lex.endpoints import EndpointOptions
 from tests.conftest import SEED_BOT_DIR
-from tools.evaluation.lex_endpoints import EndpointOptions
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +105,17 @@ def test_a_malformed_runtime_url_is_refused_by_name(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(URL_ENV, url)
     with pytest.raises(ChatTargetError, match=f"{URL_ENV}=.* is not a runtime URL"):
         open_chat_target(EndpointOptions(bot_dir=SEED_BOT_DIR))
+
+
+def test_the_code_hook_choice_reaches_the_chat_runtime() -> None:
+    """--code-hook none on the chat target: the seed's Help closes without its handler's reply (and no message)."""
+    from bot_spec.code_hook import parse_cli
+
+    opened = open_target("chat", EndpointOptions(bot_dir=SEED_BOT_DIR, code_hook=parse_cli("none")))
+    try:
+        opened.new_session(None)
+        turn = opened.say("help", None, None)
+        assert turn.error is None
+        assert not any("I can help you with" in m for m in turn.messages)  # with the seed's hook, Help says this
+    finally:
+        opened.close()

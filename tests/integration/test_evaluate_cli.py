@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot_spec.formats.yaml_spec import load_spec
+from runtime.lex import endpoints as lex_endpoints
+from runtime.lex.endpoints import EndpointOptions, LexEndpoint, open_engine
 from tools.cli import main
-from tools.evaluation import lex_endpoints
-from tools.evaluation.lex_endpoints import EndpointOptions, LexEndpoint, open_engine
 
 DATA = """\
 - {text: hello there, intent: Greeting}

@@ -185,3 +185,47 @@ def test_an_unusable_output_path_is_a_clear_error(tmp_path: Path, seed_bot_dir: 
     blocker.write_text("x", encoding="utf-8")
     assert run_command(str(seed_bot_dir), "-o", str(blocker / "out.zip")) == 1
     assert "choose a writable path" in capsys.readouterr().err
+
+
+def test_a_bots_own_python_hook_is_packaged_with_its_handler(tmp_path: Path) -> None:
+    """examples/orderflowers names orderflowers_hooks:code_hook: the zip carries it, the handler is its `handler`."""
+    import subprocess
+    import sys
+    import zipfile as zf
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "orderflowers"
+    out = tmp_path / "hook.zip"
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.cli", "package-fulfillment", str(example / "bot"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "handler orderflowers_hooks.handler" in done.stdout
+    names = zf.ZipFile(out).namelist()
+    assert "orderflowers_hooks.py" in names and "fulfillment/dispatcher.py" in names
+    # The zip runs on its own: import the handler from it, in a fresh process, and call it.
+    check = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import orderflowers_hooks as m; "
+        "e={'invocationSource':'FulfillmentCodeHook','sessionId':'s','inputTranscript':'x','sessionState':{'intent':{'name':'OrderFlowers','slots':{}}}};"
+        "print(m.handler(e)['sessionState']['intent']['state'])"
+    )
+    ran = subprocess.run([sys.executable, "-I", "-c", check, str(out)], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "Fulfilled"
+
+
+def test_a_hook_module_that_is_not_there_is_a_clear_error(tmp_path: Path, seed_bot_dir: Path) -> None:
+    import shutil
+
+    from tools.fulfillment_commands import PackagingError, bot_hook_module
+
+    bot = tmp_path / "bot"
+    shutil.copytree(seed_bot_dir, bot)
+    text = (bot / "bot.yaml").read_text(encoding="utf-8")
+    (bot / "bot.yaml").write_text(text.replace("fulfillment.seed_handlers:seed_hook", "missing_hooks:code_hook"), encoding="utf-8")
+    with pytest.raises(PackagingError, match=r"no missing_hooks\.py"):
+        bot_hook_module(bot)
+    assert bot_hook_module(seed_bot_dir) is None  # the seed's hook is the fulfillment package itself

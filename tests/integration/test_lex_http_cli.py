@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tools.evaluation.lex_endpoints import free_port
+from runtime.lex.endpoints import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,3 +112,18 @@ def test_lex_serve_on_a_busy_port_fails_clearly(seed_bot_dir: Path) -> None:
     assert done.returncode == 3
     assert "is the port in use?" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout.startswith("botId=")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "problem"),
+    [
+        (["converse", "--code-hook", "ruby:hook.rb"], 2, "--code-hook"),
+        (["lex-serve", "--code-hook", "node:missing/index.js"], 2, "no file"),
+        (["evaluate", "--cross-validate", "2", "--code-hook", "python:not valid"], 2, "python code hook"),
+        (["test", "--code-hook", "lambda:"], 2, "lambda code hook"),
+    ],
+)
+def test_every_bot_running_command_checks_its_code_hook(args: list[str], code: int, problem: str) -> None:
+    done = _chat_lex(*args)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert problem in done.stderr and "Traceback" not in done.stderr

@@ -45,7 +45,18 @@ def bilingual_bot(tmp_path: Path, seed_bot_dir: Path) -> Path:
         change(doc)  # type: ignore[operator]
         path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
-    edit("bot.yaml", lambda d: d["locales"].update({"es_ES": {"confidence_threshold": 0.4, "voice": {"id": "Lucia"}}}))
+    edit(
+        "bot.yaml",
+        lambda d: d["locales"].update(
+            {
+                "es_ES": {
+                    "confidence_threshold": 0.4,
+                    "voice": {"id": "Lucia"},
+                    "code_hook": {"python": "fulfillment.seed_handlers:seed_hook"},
+                }
+            }
+        ),
+    )
     for name, text in SPANISH.items():
 
         def add(doc: dict, text: dict = text) -> None:  # type: ignore[type-arg]

@@ -22,10 +22,10 @@ import httpx
 import pytest
 import redis
 
+from runtime.lex.endpoints import free_port
 from runtime.web.backends import open_channels
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import Client, RunningServer, fake_backends
-from tools.evaluation.lex_endpoints import free_port
 
 
 class RedisServer:

@@ -23,9 +23,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from conversation_tests.targets_chat import chat_lex_command
+from runtime.lex.endpoints import free_port
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import Client, RunningServer, log_in, sign_up
-from tools.evaluation.lex_endpoints import free_port
 
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 

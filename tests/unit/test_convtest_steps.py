@@ -8,7 +8,7 @@ import pytest
 
 from conversation_tests.conversation import Conversation, ConversationMismatch, ConversationStepError
 from conversation_tests.targets import ConversationTarget, open_target
-from tools.evaluation.lex_endpoints import EndpointOptions
+from runtime.lex.endpoints import EndpointOptions
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pytest
 
 from conversation_tests.conversation import Conversation, ConversationMismatch
 from conversation_tests.targets import TARGET_FACTORIES, LexTarget, TargetCannotDo, open_target, session_id_for
+from runtime.lex.endpoints import EndpointError, EndpointOptions, LexEndpoint
 from runtime.lex.engine import local_runtime_for
-from tools.evaluation.lex_endpoints import EndpointError, EndpointOptions, LexEndpoint
 
 
 def test_a_target_on_real_time_cannot_set_the_clock_and_really_waits(seed_bot_dir: Path) -> None:

@@ -188,3 +188,50 @@ def test_on_a_terminal_the_build_wait_is_one_updating_line(seed_bot_dir: Path) -
     text = out.getvalue()
     assert "\r\x1b[K  building en_US: Building (0s)\r\x1b[K  building en_US: Building (2s)" in text
     assert "\r\x1b[K  building en_US: Built after 6s\n" in text
+
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:Flowers"
+
+
+@pytest.mark.parametrize(
+    ("flags", "attached"),
+    [
+        (["--code-hook", f"lambda:{ARN}"], ARN),
+        (["--lambda-arn", ARN], ARN),
+        (["--code-hook", "none"], None),
+        ([], None),  # the seed names a python hook: nothing deployable to attach
+    ],
+)
+def test_code_hook_chooses_the_alias_lambda(flags: list[str], attached: str | None, seed_bot_dir: Path) -> None:
+    from bot_spec.formats.yaml_spec import load_spec
+
+    args = _parser().parse_args(["publish", str(seed_bot_dir), *flags])
+    assert publish_command.options_from_args(args, "us-east-1", load_spec(seed_bot_dir)).lambda_arn == attached
+
+
+def test_the_specs_lambda_hook_is_attached_when_no_flag_names_one(seed_bot_dir: Path) -> None:
+    from bot_spec.code_hook import CodeHookSpec
+    from bot_spec.formats.yaml_spec import load_spec
+
+    defn = load_spec(seed_bot_dir)
+    defn.locales[0].code_hook = CodeHookSpec("lambda", ARN)
+    args = _parser().parse_args(["publish", str(seed_bot_dir)])
+    assert publish_command.options_from_args(args, "us-east-1", defn).lambda_arn == ARN
+    defn.locales[0].code_hook = CodeHookSpec("lambda", "JustAName")  # not an ARN an alias can take
+    assert publish_command.options_from_args(args, "us-east-1", defn).lambda_arn is None
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--code-hook", "python:fulfillment.seed_handlers:seed_hook"],
+        ["--code-hook", "node:index.js"],
+        ["--code-hook", "lambda:JustAName"],
+        ["--code-hook", "lambda:nope:"],
+        ["--code-hook", f"lambda:{ARN}", "--lambda-arn", ARN],
+    ],
+)
+def test_undeployable_code_hooks_are_usage_errors(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _parser().parse_args(["publish", *flags])
+    assert exited.value.code == 2

@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from runtime.lex.endpoints import free_port
 from runtime.web.healthcheck import EXIT_HEALTHY, EXIT_UNHEALTHY, check, main, probe_target
 from runtime.web.settings import Settings
-from tools.evaluation.lex_endpoints import free_port
 
 
 def _serve(handle: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[int]:

@@ -51,6 +51,8 @@ def test_environment_then_flags() -> None:
         ({"CHAT_LEX_RATE_PER_MINUTE": "-1"}, "CHAT_LEX_RATE_PER_MINUTE"),
         ({"CHAT_LEX_LOG_LEVEL": "loud"}, "CHAT_LEX_LOG_LEVEL"),
         ({"CHAT_LEX_BOT_TIMEOUT": "0"}, "CHAT_LEX_BOT_TIMEOUT"),
+        ({"CHAT_LEX_CODE_HOOK": "ruby:hook.rb"}, "CHAT_LEX_CODE_HOOK"),
+        ({"CHAT_LEX_CODE_HOOK": "python:not a target"}, "CHAT_LEX_CODE_HOOK"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], names: str) -> None:
@@ -128,3 +130,13 @@ def test_parse_frame_keeps_client_message_id_for_bad_sendmessage() -> None:
         parse_frame('{"action": "sendmessage", "conversationId": "c", "message": 5, "clientMessageId": "k1"}')
     assert caught.value.code == errors.BAD_FRAME and caught.value.client_message_id == "k1"
     assert "message" in caught.value.message
+
+
+def test_the_code_hook_setting_reaches_the_local_engine(tmp_path: Path) -> None:
+    from runtime.web.backends import open_bot
+
+    seed = Path(__file__).resolve().parents[2] / "bot_spec" / "chatbot"
+    assert Settings.from_env({"CHAT_LEX_CODE_HOOK": "none"}).code_hook == "none"
+    with pytest.raises(SettingsError, match="CHAT_LEX_CODE_HOOK"):
+        open_bot(Settings.from_env({"CHAT_LEX_BOT": f"local:{seed}", "CHAT_LEX_CODE_HOOK": "node:missing.js"}))
+    assert open_bot(Settings.from_env({"CHAT_LEX_BOT": f"local:{seed}", "CHAT_LEX_CODE_HOOK": "none"})) is not None

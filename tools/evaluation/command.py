@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import tools
+from runtime.lex.endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, open_endpoint
+from tools.code_hook_option import add_code_hook_option
 from tools.evaluation.cross_validation import (
     MAX_FOLDS,
     MIN_FOLDS,
@@ -18,7 +20,6 @@ from tools.evaluation.cross_validation import (
     spec_examples,
 )
 from tools.evaluation.labelled_data import LabelledDataError, LabelledUtterance, load_labelled
-from tools.evaluation.lex_endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, open_endpoint
 from tools.evaluation.metrics import compute_metrics
 from tools.evaluation.progress import Progress
 from tools.evaluation.recognition import Prediction, endpoint_recognizer, recognize_all
@@ -47,6 +48,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, env_var: str) -> No
     parser.add_argument("--bot-alias-id", default=None, help="aws: the bot alias id")
     parser.add_argument("--locale", default=None, help=f"locale id (default {DEFAULT_LOCALE})")
     parser.add_argument("--region", default=None, help=f"aws: the region (default AWS_REGION, AWS_DEFAULT_REGION or {DEFAULT_REGION})")
+    add_code_hook_option(parser)
 
 
 def register_evaluate(subparsers: Any) -> None:
@@ -80,6 +82,7 @@ def endpoint_options(args: argparse.Namespace) -> EndpointOptions:
         bot_alias_id=args.bot_alias_id,
         locale_id=args.locale or DEFAULT_LOCALE,
         region=args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+        code_hook=args.code_hook,
     )
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from runtime.lex.endpoints import LexEndpoint
 from runtime.lex.understanding import NluModelLike
 from tools.evaluation.labelled_data import LabelledUtterance
-from tools.evaluation.lex_endpoints import LexEndpoint
 from tools.evaluation.metrics import NO_PREDICTION
 from tools.evaluation.progress import Progress
 

@@ -9,8 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot_spec.code_hook import CodeHookSpec
+from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
+from tools.code_hook_option import code_hook_arg
 from tools.publish.clients import default_region, publish_clients
 from tools.publish.empty_account import EMPTY_ACCOUNT_NOTICE, empty_account_clients, has_credentials
 from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, VerifyFailed
@@ -40,7 +43,14 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     role = parser.add_mutually_exclusive_group()
     role.add_argument("--role-arn", type=_arn("role"), help="IAM role the bot runs as (trusted by lexv2.amazonaws.com)")
     role.add_argument("--create-role", action="store_true", help="create a least-privilege role for the bot")
-    parser.add_argument("--lambda-arn", type=_arn("lambda"), help="fulfillment Lambda to hook to the alias (and grant Lex invoke on)")
+    hook = parser.add_mutually_exclusive_group()
+    hook.add_argument("--lambda-arn", type=_arn("lambda"), help="fulfillment Lambda to hook to the alias (and grant Lex invoke on)")
+    hook.add_argument(
+        "--code-hook",
+        type=_publish_code_hook,
+        metavar="SPEC",
+        help="lambda:ARN (as --lambda-arn) or none (attach nothing); default: the lambda: hook bot.yaml names, if any",
+    )
     parser.add_argument(
         "--locale", action="append", dest="locales", type=_locale_id, metavar="LOCALE", help="publish only this locale (repeatable)"
     )
@@ -91,6 +101,31 @@ def _arn(kind: str) -> Callable[[str], str]:
     return check
 
 
+def _publish_code_hook(text: str) -> CodeHookSpec:
+    """argparse type: on AWS the alias calls a deployed Lambda, so only lambda:ARN or none can be published."""
+    spec = code_hook_arg(text)
+    if spec.kind == "none" or (spec.kind == "lambda" and _ARN["lambda"].match(spec.target)):
+        return spec
+    raise argparse.ArgumentTypeError(
+        f"{text[:80]!r}: an alias calls a deployed Lambda; give lambda:arn:aws:lambda:REGION:ACCOUNT:function:NAME or none "
+        "(deploy a Python hook with chat-lex package-fulfillment first)"
+    )
+
+
+def lambda_for(args: argparse.Namespace, defn: BotDefinition) -> str | None:
+    """The Lambda to attach: --lambda-arn, --code-hook lambda:ARN, else one every published locale of the spec names."""
+    if args.lambda_arn is not None:
+        return str(args.lambda_arn)
+    given: CodeHookSpec | None = getattr(args, "code_hook", None)
+    if given is not None:
+        return given.target if given.kind == "lambda" else None
+    named = {loc.code_hook.target for loc in defn.locales if loc.code_hook is not None and loc.code_hook.kind == "lambda"}
+    if len(named) == 1 and all(loc.code_hook is not None for loc in defn.locales):
+        arn = next(iter(named))
+        return arn if _ARN["lambda"].match(arn) else None
+    return None
+
+
 def region_name(text: str) -> str:
     """argparse type: an AWS region name such as eu-west-1."""
     if not re.match(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", text):
@@ -127,15 +162,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_publish)
 
 
-def options_from_args(args: argparse.Namespace, region: str, *, assumed_empty_account: bool = False) -> PublishOptions:
-    """PublishOptions from parsed flags."""
+def options_from_args(
+    args: argparse.Namespace, region: str, defn: BotDefinition | None = None, *, assumed_empty_account: bool = False
+) -> PublishOptions:
+    """PublishOptions from parsed flags (and the spec's lambda: code hook when no flag names one)."""
     return PublishOptions(
         assumed_empty_account=assumed_empty_account,
         alias=args.alias,
         region=region,
         role_arn=args.role_arn,
         create_role=bool(args.create_role),
-        lambda_arn=args.lambda_arn,
+        lambda_arn=lambda_for(args, defn) if defn is not None else args.lambda_arn,
         locales=args.locales,
         dry_run=bool(args.dry_run),
         verify=bool(args.verify),
@@ -192,7 +229,7 @@ def run_publish(
         confirm = None if args.yes else _ask
         publisher = Publisher(
             clients,
-            options_from_args(args, region, assumed_empty_account=assumed_empty),
+            options_from_args(args, region, defn, assumed_empty_account=assumed_empty),
             progress=progress,
             verifier=verifier,
             wait=wait,

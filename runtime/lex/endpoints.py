@@ -3,6 +3,7 @@
 An endpoint is a boto3-shaped ``lexv2-runtime`` client plus the ids to call it with and,
 for local endpoints, the engine's ManualClock. Conversation tests and ``chat-lex evaluate``
 both open endpoints here, so a new kind of endpoint is one entry in ``ENDPOINT_OPENERS``.
+Which code hook a local endpoint runs is the caller's choice (``code_hook``), else the spec's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot_spec.code_hook import CodeHookSpec
 from runtime.lex.client import LexRuntimeClient
 from runtime.lex.clock import ManualClock
 
@@ -39,7 +41,7 @@ class EndpointOptions:
     locale_id: str = DEFAULT_LOCALE
     region: str = DEFAULT_REGION
     start_time: float = DEFAULT_START
-    with_fulfillment: bool = True
+    code_hook: CodeHookSpec | None = None  # overrides the spec's per-locale choice (--code-hook)
 
 
 @dataclass
@@ -52,6 +54,8 @@ class LexEndpoint:
     bot_alias_id: str
     locale_id: str
     clock: ManualClock | None = None  # None: real time (a real alias)
+    # Local endpoints: how the engine decided a session's last turn (its code-hook calls and their logs).
+    explain: Callable[[str, str], dict[str, Any]] | None = None  # (locale id, session id) -> explanation
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -69,12 +73,33 @@ def _check_bot_dir(bot_dir: Path) -> None:
 
 def open_engine(options: EndpointOptions) -> LexEndpoint:
     """The local engine in process, on a ManualClock."""
+    runtime, deployment, clock = _local_runtime(options)
+    endpoint = LexEndpoint("engine", runtime, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
+    endpoint.explain = _explainer(runtime, deployment)
+    endpoint._closers.append(runtime.close)
+    return endpoint
+
+
+def _explainer(runtime: Any, deployment: Any) -> Callable[[str, str], dict[str, Any]]:
+    def explain(locale_id: str, session_id: str) -> dict[str, Any]:
+        explanation: dict[str, Any] = runtime.last_explanation(deployment.bot_id, deployment.alias_id, locale_id, session_id)
+        return explanation
+
+    return explain
+
+
+def _local_runtime(options: EndpointOptions) -> tuple[Any, Any, ManualClock]:
+    """The engine serving ``options.bot_dir`` on a ManualClock, with the chosen code hooks."""
     from runtime.lex.engine import local_runtime_for
+    from runtime.lex.hook_loader import CodeHookError
 
     _check_bot_dir(options.bot_dir)
     clock = ManualClock(options.start_time)
-    runtime, deployment = local_runtime_for(options.bot_dir, clock=clock, with_fulfillment=options.with_fulfillment)
-    return LexEndpoint("engine", runtime, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
+    try:
+        runtime, deployment = local_runtime_for(options.bot_dir, clock=clock, code_hook=options.code_hook)
+    except CodeHookError as exc:
+        raise EndpointError(str(exc)) from None
+    return runtime, deployment, clock
 
 
 def free_port() -> int:
@@ -126,11 +151,7 @@ def open_http(options: EndpointOptions) -> LexEndpoint:
     import boto3
     from botocore.config import Config
 
-    from runtime.lex.engine import local_runtime_for
-
-    _check_bot_dir(options.bot_dir)
-    clock = ManualClock(options.start_time)
-    runtime, deployment = local_runtime_for(options.bot_dir, clock=clock, with_fulfillment=options.with_fulfillment)
+    runtime, deployment, clock = _local_runtime(options)
     server = LexHttpServer(runtime).start()
     # Fixed dummy keys: the local façade does not check signatures, and the credential chain must not be consulted.
     client: Any = boto3.client(
@@ -142,6 +163,8 @@ def open_http(options: EndpointOptions) -> LexEndpoint:
         config=Config(retries={"max_attempts": 1}, read_timeout=60),
     )
     endpoint = LexEndpoint("http", client, deployment.bot_id, deployment.alias_id, options.locale_id, clock)
+    endpoint.explain = _explainer(runtime, deployment)
+    endpoint._closers.append(runtime.close)
     endpoint._closers.append(server.stop)
     return endpoint
 
