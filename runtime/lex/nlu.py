@@ -452,9 +452,11 @@ def size_factor(rows: int, intents: int) -> float:
 def calibrated(components: FloatMatrix, size: float, weights: Sequence[float] = CALIBRATION) -> FloatVector:
     """sigmoid(w . [cos, rel, know, 1, size*cos, size*rel, size*know, size]) for each row of components."""
     w = np.asarray(weights, dtype=np.float64)
-    base = components @ w[:3] + w[3]
-    scaled = size * (components @ w[4:7] + w[7])
-    return np.asarray(1.0 / (1.0 + np.exp(-(base + scaled))), dtype=np.float64)
+    # A component's effective weight is never negative: more similarity never lowers a score,
+    # whatever the bot's size (the fitted weights are only trusted between 3 and 100 per intent).
+    effective = np.maximum(w[:3] + size * w[4:7], 0.0)
+    logits = components @ effective + w[3] + size * w[7]
+    return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
 
 
 class _Knowledge:

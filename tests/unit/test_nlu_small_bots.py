@@ -136,7 +136,7 @@ def test_calibrated_scores_rise_with_every_component() -> None:
     for column in range(3):
         more = base.copy()
         more[0, column] += 0.3
-        for size in (0.2, 1.0):
+        for size in (0.0, 0.2, 1.0, 1.5):
             assert calibrated(more, size)[0] >= calibrated(base, size)[0] - 1e-9
 
 
