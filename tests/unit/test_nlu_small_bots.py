@@ -209,3 +209,27 @@ def test_hostile_and_oversized_text_is_handled(booktrip: BotLocale) -> None:
     for text in ("rent " * 5000, "\u202e\u200brent a car\u0000", "🚗" * 300, ""):
         result = model.interpret(text, now=NOW)
         assert result.interpretations
+
+
+def test_the_build_tool_writes_a_table_the_engine_reads(tmp_path: Path) -> None:
+    from tools.word_knowledge_build import corpus_pairs, main
+
+    out = tmp_path / "knowledge.json"
+    assert main(["--corpora", "banking77", "--out", str(out)]) == 0
+    table = WordKnowledge.from_json(out.read_text(encoding="utf-8"))
+    assert "card" in table.index and table.sources == ("BANKING77 train split (Casanueva et al., 2020), CC BY 4.0",)
+    with pytest.raises(ValueError, match="unknown corpus"):
+        corpus_pairs("hwu64")
+
+
+def test_the_shipped_table_is_what_the_build_tool_makes() -> None:
+    """The JSON in the package is reproducible from external/datasets (no hand-edited weights)."""
+    from tools.word_knowledge_build import learn
+
+    shipped = default_knowledge()
+    assert shipped is not None
+    rebuilt = WordKnowledge.from_json(learn(["clinc150", "banking77"]).to_json())
+    assert rebuilt.index == shipped.index
+    # Equal up to int8 rounding (one step is a row's largest value / 127) and SVD sign choices.
+    step = np.abs(shipped.vectors).max(axis=1, keepdims=True) / 127.0
+    assert np.all(np.abs(np.abs(rebuilt.vectors) - np.abs(shipped.vectors)) <= 1.5 * step + 1e-6)
