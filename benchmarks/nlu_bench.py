@@ -3,10 +3,13 @@
 CLINC150: 150 intents are built from the train split (+ FallbackIntent). The confidence
 threshold is chosen on the val split (maximising the mean of in-scope accuracy and
 out-of-scope recall), then fixed and reported on the test split beside the published
-figures. ``--calibrate`` refits the score calibration on val and prints the constants for
-``runtime/lex/nlu.py``. ``--append-docs`` adds a ``## NLU`` section to docs/benchmarks.md.
+figures. ``--calibrate`` refits the size-aware score calibration on CLINC150 val (bots of 3 to 100
+utterances per intent) and prints the constants for ``runtime/lex/nlu.py``. ``--few-shot`` measures
+bots of 5 and 10 utterances per intent (5 draws each; ``--quick``: one draw on a val subset, for
+iterating). Word knowledge is always learned from the other corpus than the one evaluated.
+``--append-docs`` adds a section to docs/benchmarks.md.
 
-Run: .venv/bin/python benchmarks/nlu_bench.py [--calibrate] [--append-docs] [--skip-banking]
+Run: .venv/bin/python benchmarks/nlu_bench.py [--calibrate | --few-shot [--quick]] [--append-docs] [--skip-banking]
 """
 
 from __future__ import annotations
