@@ -105,6 +105,11 @@ class IntentClassifier:
             best[nonempty] = np.maximum.reduceat(cosines, self._class_starts[nonempty])
         return Similarities(probabilities, best, cosines)
 
+    @property
+    def class_starts(self) -> npt.NDArray[np.intp]:
+        """The first training row of each class (rows are sorted by class)."""
+        return self._class_starts
+
     def class_range(self, label: int) -> tuple[int, int]:
         """The training rows [start, end) of one class."""
         start = int(self._class_starts[label])

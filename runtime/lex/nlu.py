@@ -25,10 +25,12 @@ from runtime.lex.intent_classifier import IntentClassifier, Similarities
 from runtime.lex.slot_values import SlotMatch, SlotValueFinder
 from runtime.lex.text_features import Token, normalize, tokenize, word_features
 from runtime.lex.utterance_templates import Template, match_template, parse_template
+from runtime.lex.word_knowledge import WordKnowledge, default_knowledge, knowledge_words
 
 __all__ = ["IntentScore", "NluModel", "NluResult", "rank_with_fallback"]
 
 FloatVector = npt.NDArray[np.float64]
+FloatMatrix = npt.NDArray[np.float64]
 
 MAX_TEXT_CHARS = 1024  # Lex's RecognizeText limit; longer input is cut here, never an error
 MAX_EXPANSIONS_PER_TEMPLATE = 6
@@ -37,10 +39,14 @@ TEMPLATE_SCORE = 0.99
 TEMPLATE_FUZZY_PENALTY = 0.02
 TEMPLATE_MIN_SCORE = 0.95
 SIMILARITY_CEILING = 0.94  # a similarity score never reaches what an exact or template match gets
+EXPANSION_MIN = 0.7  # knowledge cosine from which an unseen word stands for the bot's nearest word
 MAX_AS_SAID_TOKENS = 3  # longest unlisted value a template placeholder takes as said
-# Calibration of the similarity score: sigmoid(a*cosine + b*classifier + c), fitted on CLINC150 val
-# so that the console's default threshold (0.40) separates in-scope from out-of-scope text.
-CALIBRATION = (1.23, 11.68, -10.87)
+# Calibration of the similarity score: sigmoid(w . features) over the three components (TF-IDF
+# cosine, classifier confidence, knowledge cosine) and a bias, each also multiplied by the bot's
+# size (see ``size_factor``), fitted on CLINC150 val with bots of 3 to 100 utterances per intent
+# (``benchmarks/nlu_bench.py --calibrate``), so that Lex's default threshold 0.40 separates
+# in-scope from out-of-scope text on small and large bots alike.
+CALIBRATION = (-0.55, 3.76, 0.51, -1.18, 3.02, 2.87, -0.29, -4.89)
 
 
 @dataclass
@@ -114,6 +120,7 @@ class NluModel:
         rows: list[_TrainingRow],
         finder: SlotValueFinder,
         placeholder_types: set[str],
+        knowledge: _Knowledge | None = None,
     ) -> None:
         self.locale = locale
         self.intents = intents
@@ -124,17 +131,28 @@ class NluModel:
         self._finder = finder
         self._placeholder_types = placeholder_types
         self._fallback = locale.fallback_intent()
+        self._knowledge = knowledge
+        self._size = size_factor(len(rows), len(intents))
+
+    @property
+    def size(self) -> float:
+        """The bot's size as the calibration reads it (0 for 1 utterance per intent, 1 for 100)."""
+        return self._size
 
     # ------------------------------------------------------------------ build
 
     @classmethod
-    def build(cls, locale: BotLocale) -> NluModel:
-        """Compile the locale: exact-match keys, templates, and the trained similarity model."""
+    def build(cls, locale: BotLocale, *, knowledge: WordKnowledge | bool | None = True) -> NluModel:
+        """Compile the locale: exact-match keys, templates, and the trained similarity model.
+
+        ``knowledge`` is the word-association table (True: the shipped one; None or False: none).
+        """
         finder = SlotValueFinder(locale)
         intents = [i for i in locale.intents if not i.is_fallback and i.sample_utterances]
         exact: dict[str, list[int]] = {}
         templates: list[list[Template]] = []
         documents: list[Counter[str]] = []
+        texts: list[str] = []
         labels: list[int] = []
         rows: list[_TrainingRow] = []
         placeholder_types: set[str] = set()
@@ -147,17 +165,21 @@ class NluModel:
                     if key and number not in exact.setdefault(key, []):
                         exact[key].append(number)
                     documents.append(word_features(key.split()))
+                    texts.append(key)
                     labels.append(number)
                     rows.append(_TrainingRow(number, utterance))
                     continue
                 own_templates.append(template)
                 for text in _training_texts(template, intent, locale, placeholder_types):
                     documents.append(word_features(text.split()))
+                    texts.append(text)
                     labels.append(number)
                     rows.append(_TrainingRow(number, utterance))
             templates.append(own_templates)
         classifier = IntentClassifier.fit(documents, labels, len(intents)) if intents else None
-        return cls(locale, intents, exact, templates, classifier, rows, finder, placeholder_types)
+        table = default_knowledge() if knowledge is True else (knowledge or None)
+        known = _Knowledge.build(table, texts) if table is not None and classifier is not None else None
+        return cls(locale, intents, exact, templates, classifier, rows, finder, placeholder_types, known)
 
     # ------------------------------------------------------------------ interpret
 
@@ -171,8 +193,9 @@ class NluModel:
         excluded = [self.intents[n].name for n in range(len(self.intents)) if n not in eligible]
         threshold = self.locale.nlu_intent_confidence_threshold
         sims = self._similarities(tokens, text, now) if eligible and tokens else None
+        known = self._knowledge_cosines(tokens) if sims is not None else None
         exact_hits = set(self._exact.get(normalized, []))
-        similarity = self._similarity_scores(sims, eligible)
+        similarity = self._similarity_scores(sims, known, eligible)
         # Exact and template matches can only raise a score, so the best plain similarities plus
         # every intent with templates are enough to find the top ``max_results``.
         keep = max(1, max_results)
@@ -222,41 +245,53 @@ class NluModel:
             return IntentScore(intent.name, round(best[0], 2), best[1], [], "template")
         return IntentScore(intent.name, similarity, {}, [], "similarity")
 
-    def _components(self, sims: Similarities | None, eligible: list[int]) -> tuple[FloatVector, FloatVector]:
-        """Per eligible intent: best cosine, and the classifier's confidence relative to chance."""
+    def _components(self, sims: Similarities | None, known: FloatVector | None, eligible: list[int]) -> FloatMatrix:
+        """Per eligible intent (rows): best cosine, classifier confidence relative to chance, knowledge cosine."""
+        out = np.zeros((len(eligible), 3))
         if sims is None or not eligible:
-            zeros = np.zeros(len(eligible))
-            return zeros, zeros
+            return out
         index = np.array(eligible, dtype=np.intp)
-        cosine = sims.best_cosine[index].astype(np.float64)
+        out[:, 0] = sims.best_cosine[index]
+        if known is not None:
+            out[:, 2] = known[index]
         if len(eligible) == 1:
-            return cosine, cosine
+            out[:, 1] = out[:, 0]
+            return out
         probs = sims.probabilities[index].astype(np.float64)
         share = probs / max(float(probs.sum()), 1e-12)
         # Relative to chance on a log scale, so a 3-intent bot and a 150-intent bot read alike.
-        relative = np.clip(np.log(np.maximum(share * len(eligible), 1e-12)) / math.log(len(eligible)), 0.0, 1.0)
-        return cosine, relative
+        out[:, 1] = np.clip(np.log(np.maximum(share * len(eligible), 1e-12)) / math.log(len(eligible)), 0.0, 1.0)
+        return out
 
-    def _similarity_scores(self, sims: Similarities | None, eligible: list[int]) -> FloatVector:
+    def _similarity_scores(self, sims: Similarities | None, known: FloatVector | None, eligible: list[int]) -> FloatVector:
         """Calibrated similarity of every eligible intent, rounded to 2 decimals, in ``eligible`` order."""
-        cosine, relative = self._components(sims, eligible)
-        a, b, c = CALIBRATION
-        scores = np.minimum(1.0 / (1.0 + np.exp(-(a * cosine + b * relative + c))), SIMILARITY_CEILING)
+        scores = np.minimum(calibrated(self._components(sims, known, eligible), self._size), SIMILARITY_CEILING)
         return np.round(scores, 2).astype(np.float64)
 
-    def similarity_components(self, text: str, *, now: datetime, active_contexts: Collection[str] = ()) -> dict[str, tuple[float, float]]:
-        """Intent name -> (best cosine, relative classifier confidence): the inputs of the calibrated score."""
+    def similarity_components(
+        self, text: str, *, now: datetime, active_contexts: Collection[str] = ()
+    ) -> dict[str, tuple[float, float, float]]:
+        """Intent name -> (best cosine, relative classifier confidence, knowledge cosine): the score's inputs."""
         tokens = tokenize(text[:MAX_TEXT_CHARS])
         active = set(active_contexts)
         eligible = [n for n, intent in enumerate(self.intents) if set(intent.input_contexts) <= active]
         sims = self._similarities(tokens, text, now) if eligible and tokens else None
-        cosine, relative = self._components(sims, eligible)
-        return {self.intents[n].name: (float(c), float(r)) for n, c, r in zip(eligible, cosine, relative, strict=True)}
+        known = self._knowledge_cosines(tokens) if sims is not None else None
+        parts = self._components(sims, known, eligible)
+        return {self.intents[n].name: (float(r[0]), float(r[1]), float(r[2])) for n, r in zip(eligible, parts, strict=True)}
+
+    def _knowledge_cosines(self, tokens: Sequence[Token]) -> FloatVector | None:
+        """Per intent, the best knowledge-vector cosine between the utterance and a sample utterance."""
+        if self._knowledge is None or self._classifier is None:
+            return None
+        return self._knowledge.best_per_class(knowledge_words(" ".join(t.norm for t in tokens)), self._classifier)
 
     def _similarities(self, tokens: Sequence[Token], text: str, now: datetime) -> Similarities | None:
         if self._classifier is None:
             return None
         words = [t.norm for t in tokens]
+        if self._knowledge is not None:
+            words += self._knowledge.expansions(knowledge_words(" ".join(words)))
         sims = self._classifier.similarities(self._classifier.vector(word_features(words)))
         generalised = self._generalise(tokens, text, now)
         if generalised is not None:
@@ -405,3 +440,71 @@ def _sample_values(type_name: str, locale: BotLocale) -> list[str]:
         out.append(entry.value)
         out.extend(entry.synonyms[:1])
     return out[: MAX_VALUES_PER_PLACEHOLDER * 2]
+
+
+def size_factor(rows: int, intents: int) -> float:
+    """The bot's size for calibration: log of training rows per intent, 0 at 1 and 1 at 100 (capped at 1.5)."""
+    if intents <= 0 or rows <= 0:
+        return 0.0
+    return float(min(max(math.log(rows / intents) / math.log(100.0), 0.0), 1.5))
+
+
+def calibrated(components: FloatMatrix, size: float, weights: Sequence[float] = CALIBRATION) -> FloatVector:
+    """sigmoid(w . [cos, rel, know, 1, size*cos, size*rel, size*know, size]) for each row of components."""
+    w = np.asarray(weights, dtype=np.float64)
+    # A component's effective weight is never negative: more similarity never lowers a score,
+    # whatever the bot's size (the fitted weights are only trusted between 3 and 100 per intent).
+    effective = np.maximum(w[:3] + size * w[4:7], 0.0)
+    logits = components @ effective + w[3] + size * w[7]
+    return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
+
+
+class _Knowledge:
+    """The word-knowledge vectors of a bot's training rows, for a per-intent nearest-row cosine."""
+
+    def __init__(self, table: WordKnowledge, rows: FloatMatrix, vocabulary: set[str]) -> None:
+        self.table = table
+        self.rows = rows  # (training rows, dims), unit length or zero, in the classifier's row order
+        self.vocabulary = vocabulary  # every content word of the training rows
+        known = sorted(w for w in vocabulary if w in table.index)
+        self._words = known
+        matrix = table.vectors[[table.index[w] for w in known]] if known else np.zeros((0, table.dims), dtype=np.float32)
+        self._unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+
+    @classmethod
+    def build(cls, table: WordKnowledge, texts: Sequence[str]) -> _Knowledge:
+        words = [knowledge_words(t) for t in texts]
+        rows = np.stack([table.sentence(w) for w in words]) if texts else np.zeros((0, table.dims))
+        return cls(table, rows.astype(np.float32), {w for ws in words for w in ws})
+
+    def expansions(self, words: Sequence[str]) -> list[str]:
+        """For each word the bot never saw, the bot's own word nearest to it (cosine >= EXPANSION_MIN).
+
+        "rent" in a bot that says "reserve a car" adds "reserve": the classifier and the nearest
+        utterance then see a word they know, where before the word only lowered the match.
+        """
+        out: list[str] = []
+        for word in words:
+            if word in self.vocabulary or not self._words:
+                continue
+            vec = self.table.vector(word)
+            if vec is None:
+                continue
+            sims = np.einsum("ij,j->i", self._unit, vec / max(float(np.linalg.norm(vec)), 1e-9))  # no BLAS: see below
+            best = int(np.argmax(sims))
+            if sims[best] >= EXPANSION_MIN:
+                out.append(self._words[best])
+        return out
+
+    def best_per_class(self, words: Sequence[str], classifier: IntentClassifier) -> FloatVector:
+        best = np.zeros(classifier.n_classes, dtype=np.float64)
+        query = self.table.sentence(words)
+        if not self.rows.size or not query.any():
+            return best
+        # einsum's own loop, not a BLAS product: OpenBLAS hands a 15,000-row product to its worker
+        # threads, and on a busy machine that hand-off made CLINC150 turns 30 ms at p99 (1.4 ms without).
+        cosines = np.einsum("ij,j->i", self.rows, query)
+        starts = classifier.class_starts
+        nonempty = starts < cosines.size
+        best[nonempty] = np.maximum.reduceat(cosines, starts[nonempty])
+        return np.maximum(best, 0.0)

@@ -92,6 +92,7 @@ BLOCK_WEIGHTS: dict[str, float] = {"w": 2.0, "b": 1.5, "c": 1.0, "k": 0.45, "s":
 # n-grams, which would punish typos and inflections twice).
 UNSEEN_PENALISED = frozenset({"w"})
 UNSEEN_WORD_WEIGHT = 1.5
+FUNCTION_FEATURE_WEIGHT = 0.5
 # Function words carry no topic: a bot that never saw "could" or "would" should not mind them.
 FUNCTION_WORDS: frozenset[str] = frozenset(
     {
@@ -106,6 +107,17 @@ FUNCTION_WORDS: frozenset[str] = frozenset(
         "got", "go", "going", "want", "like",
     }
 )  # fmt: skip
+
+
+def _function_weight(name: str) -> float:
+    """Features made only of function words weigh less: on a bot with three utterances per intent,
+    "I want ..." in one intent's samples must not outvote the topic word of another's."""
+    if name.startswith("w:"):
+        return FUNCTION_FEATURE_WEIGHT if name[2:] in FUNCTION_WORDS else 1.0
+    if name.startswith("b:"):
+        first, _, second = name[2:].partition(" ")
+        return FUNCTION_FEATURE_WEIGHT if first in FUNCTION_WORDS and second in FUNCTION_WORDS else 1.0
+    return 1.0
 
 
 @dataclass(frozen=True)
@@ -234,7 +246,7 @@ class TfidfVectorizer:
         self.idf = idf
         self._max_idf = float(idf.max()) if idf.size else 1.0
         self._block_weight = np.array(
-            [BLOCK_WEIGHTS.get(name[0], 1.0) for name in vocabulary],  # insertion order is id order
+            [BLOCK_WEIGHTS.get(name[0], 1.0) * _function_weight(name) for name in vocabulary],  # insertion order is id order
             dtype=np.float32,
         )
 
