@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
+from bot_spec.names import is_lex_name
 from tools.publish.clients import default_region, publish_clients
 from tools.publish.errors import BuildFailed, PublishError, VerifyFailed
 from tools.publish.pipeline import AwsClients, Publisher, PublishOptions, PublishReport, select_locales
@@ -55,7 +56,6 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="do not ask before applying a plan that deletes resources")
 
 
-_ALIAS_NAME = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")  # BotAliasName in the lexv2-models model
 _LOCALE_ID = re.compile(r"^[a-z]{2}_[A-Z]{2}$")
 _ARN = {
     "role": re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"),
@@ -64,7 +64,7 @@ _ARN = {
 
 
 def _alias_name(text: str) -> str:
-    if not _ALIAS_NAME.match(text) or text == "TestBotAlias":
+    if not is_lex_name(text) or text == "TestBotAlias":  # BotAliasName follows Lex's naming rule
         raise argparse.ArgumentTypeError(f"{text[:120]!r} is not a usable alias name: 1-100 letters, digits, _ or -, and not TestBotAlias")
     return text
 
