@@ -14,7 +14,7 @@ import json
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot_spec.definition import BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import lex_shapes
 from bot_spec.formats.lex_shapes import ShapeError, input_shape
+from bot_spec.import_limits import TooBig, ValueBudget
 
 Doc = dict[str, Any]
 
@@ -214,6 +215,7 @@ class _Tree:
     files: dict[str, str]  # lower-cased posix path -> original member name / file path
     reader: Callable[[str], bytes]
     label: Callable[[str], str]  # original -> what an error message calls it
+    budget: ValueBudget = field(default_factory=ValueBudget)  # values left for the whole export
 
     def where(self, key: str) -> str:
         return self.label(self.files[key])
@@ -229,6 +231,10 @@ class _Tree:
             raise SpecError([_diag(where, f"not valid JSON: {exc.msg} (line {exc.lineno})", "fix or re-export this file")]) from None
         except RecursionError:
             raise SpecError([_diag(where, "the JSON is nested too deeply", "re-export the bot from Lex")]) from None
+        try:
+            self.budget.spend(doc)  # before the document is converted: the caps `validate` applies
+        except TooBig as exc:
+            raise SpecError([_diag(where, f"too large to import: {exc}", "split the bot, or check this is a Lex export")]) from None
         if not isinstance(doc, dict):
             raise SpecError([_diag(where, f"expected a JSON object, got {type(doc).__name__}", "re-export the bot from Lex")])
         return doc
@@ -273,8 +279,14 @@ def _folder_tree(root: Path) -> _Tree:
                 raise SpecError([_diag(str(root), f"the folder holds more than {MAX_MEMBERS} JSON files", "check this is a Lex export")])
             files[path.relative_to(root).as_posix().lower()] = str(path)
 
+    base = root.resolve()
+
     def read(name: str) -> bytes:
         file = Path(name)
+        if not file.resolve().is_relative_to(base):  # a symlink out of the export (say, to ~/.aws/credentials)
+            raise SpecError(
+                [_diag(name, "the file links outside the export folder", "copy the file into the export instead of linking it")]
+            )
         if file.stat().st_size > MAX_MEMBER_BYTES:
             raise SpecError([_diag(name, f"the file is larger than {MAX_MEMBER_BYTES} bytes", "check this is a Lex export")])
         return file.read_bytes()
