@@ -18,13 +18,21 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The child reports its own peak RSS on its last stdout line, after the import has run.
+# VmHWM belongs to the process's memory map, which exec replaces; ru_maxrss would also
+# count the pages of the (possibly large) parent the child was forked from.
 _CHILD = (
-    "import resource, sys\n"
+    "import re, resource, sys\n"
     "from tools.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(f'PEAK_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
+    "try:\n"
+    "    peak = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+    "except (OSError, AttributeError):\n"
+    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "print(f'PEAK_KB {peak}')\n"
     "sys.exit(code)\n"
 )
+
+
 TARGET_BYTES = 5 * 1024 * 1024 - 4096  # just under the import's 5 MB file cap
 
 _HEAD = (
