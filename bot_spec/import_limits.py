@@ -90,14 +90,21 @@ def count_values(doc: Any, budget: int = MAX_NODES_PER_FILE) -> int:
 
 
 class ValueBudget:
-    """Values still allowed for one whole import (many LexJson files together), like ``validate``'s per-folder cap."""
+    """Values still allowed for one whole import (many LexJson files together), like ``validate``'s per-folder cap.
 
-    def __init__(self, total: int | None = None) -> None:
+    ``per_file_only`` keeps only the per-file caps, for reads after the whole import was counted.
+    """
+
+    def __init__(self, total: int | None = None, *, per_file_only: bool = False) -> None:
         self.total = MAX_EVENTS_PER_SPEC if total is None else total
         self.left = self.total
+        self.per_file_only = per_file_only
 
     def spend(self, doc: Any) -> None:
         """Count ``doc`` against both the per-file cap and what is left of the whole import; TooBig past either."""
+        if self.per_file_only:
+            count_values(doc)
+            return
         try:
             self.left -= count_values(doc, min(MAX_NODES_PER_FILE, self.left))
         except TooBig as exc:

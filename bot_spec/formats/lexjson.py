@@ -221,6 +221,27 @@ class _Tree:
         return self.label(self.files[key])
 
     def load(self, key: str) -> Doc:
+        doc = self.parse(key)
+        if not isinstance(doc, dict):
+            raise SpecError([_diag(self.where(key), f"expected a JSON object, got {type(doc).__name__}", "re-export the bot from Lex")])
+        return doc
+
+    def precount(self) -> None:
+        """Count every JSON file against the whole-export budget before any is converted.
+
+        A 67 KB zip of five files, each just under its own cap, would otherwise be mostly
+        converted (~200 MB, 5 s) before the budget ran out. Parsing twice costs little
+        next to converting; the documents are not kept.
+        """
+        for key in self.files:
+            if key.endswith(".json"):
+                self.parse(key)
+        # Conversion reads some files twice (raw, then normalized), so from here on only
+        # the per-file caps apply; the export as a whole has been counted once, exactly.
+        self.budget = ValueBudget(total=None, per_file_only=True)
+
+    def parse(self, key: str) -> Any:
+        """One file's JSON, counted against the caps; SpecError naming the file otherwise."""
         where = self.where(key)
         data = self.reader(self.files[key])
         try:
@@ -235,8 +256,6 @@ class _Tree:
             self.budget.spend(doc)  # before the document is converted: the caps `validate` applies
         except TooBig as exc:
             raise SpecError([_diag(where, f"too large to import: {exc}", "split the bot, or check this is a Lex export")]) from None
-        if not isinstance(doc, dict):
-            raise SpecError([_diag(where, f"expected a JSON object, got {type(doc).__name__}", "re-export the bot from Lex")])
         return doc
 
 
@@ -395,6 +414,7 @@ def _read_locale(tree: _Tree, key: str) -> BotLocale:
 def _read_tree(tree: _Tree) -> BotDefinition:
     manifest = _find_manifest(tree)
     _check_manifest(tree, manifest)
+    tree.precount()
     root = manifest[: -len("manifest.json")]
     bots = _children(tree, root, "bot.json")
     if len(bots) != 1:

@@ -98,6 +98,11 @@ def test_lexjson_member_past_the_value_cap(seed_bot_dir: Path, tmp_path: Path) -
 def test_lexjson_export_past_the_whole_bot_cap(seed_bot_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each file under its own cap, together past the cap for a whole bot (scaled down: 20,000 values)."""
     monkeypatch.setattr(import_limits, "MAX_EVENTS_PER_SPEC", 20_000)
+
+    def converted(*args: Any) -> Any:
+        raise AssertionError("an intent was converted before the whole export was counted")
+
+    monkeypatch.setattr(lexjson, "_read_intent", converted)
     files = lexjson.to_files(load_spec(seed_bot_dir))
     template = json.loads(files[next(k for k in files if k.endswith("/Help/Intent.json"))])
     for n in range(5):
