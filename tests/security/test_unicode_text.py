@@ -8,6 +8,7 @@ client-frame schema is tried, so a new field is covered without editing this fil
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,3 +138,32 @@ def test_real_emoji_and_accents_still_pass(client: TestClient[Litestar]) -> None
             json.dumps({"action": "sendmessage", "conversationId": private, "message": "héllo \U0001f600", "clientMessageId": "e1"})
         )
         assert ws.receive_json()["type"] == "ACK"
+
+
+def test_users_add_with_undecodable_password_bytes_is_a_clear_error(tmp_path: Path) -> None:
+    """Bytes piped to ``users add --password-stdin`` decode to surrogates; it once crashed inside scrypt."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CHAT_LEX_STORE": f"sqlite:{tmp_path / 'users.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.cli", "users", "add", "zed", "--email", "z@example.com", "--password-stdin"],
+        input=PASSWORD.encode() + b"\xff\n",
+        capture_output=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1 and "Traceback" not in err and "not valid UTF-8" in err, err
+
+
+def test_check_password_size_refuses_surrogates_for_every_provider() -> None:
+    from runtime.auth.base import AuthError
+    from runtime.auth.input_limits import check_password_size
+
+    with pytest.raises(AuthError) as caught:
+        check_password_size(PASSWORD + "\udcff")
+    assert caught.value.code == "InvalidParameter"
+    assert check_password_size(PASSWORD + "é😀") == PASSWORD + "é😀"
