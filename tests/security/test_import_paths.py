@@ -223,3 +223,16 @@ def test_symlink_out_of_a_lexjson_folder_is_refused(seed_bot_dir: Path, tmp_path
 
         import_bots(export)
     assert "links outside the export folder" in caught.value.diagnostics[0].message
+
+
+def test_import_into_the_empty_working_folder(seed_bot_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o .``: the staged files move into the folder; renaming over the working folder would fail."""
+    source = _write_zip(_seed_files(seed_bot_dir), tmp_path / "bot.zip")
+    here = tmp_path / "here"
+    here.mkdir(mode=0o750)
+    here.chmod(0o750)
+    monkeypatch.chdir(here)
+    assert main(["import", str(source), "-o", "."]) == 0
+    assert load_spec(here).name == "ChatBot"
+    assert here.stat().st_mode & 0o777 == 0o750  # the folder itself is kept, with its mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bot.zip", "here"]
