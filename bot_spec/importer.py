@@ -17,6 +17,7 @@ from bot_spec.definition import FALLBACK_SIGNATURE, BotDefinition, BotLocale, In
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import cloudformation, lex_shapes, lexjson
 from bot_spec.formats.lex_shapes import ShapeError, as_dict, as_list, input_shape
+from bot_spec.names import LEX_NAME_RULE, is_lex_name
 
 Doc = dict[str, Any]
 
@@ -36,9 +37,43 @@ def canonical_order(defn: BotDefinition) -> BotDefinition:
     return defn
 
 
+def _shown(name: str) -> str:
+    """A hostile name made printable and short enough for one line (NUL, newlines, 10,000 characters)."""
+    return repr(name[:80] + ("..." if len(name) > 80 else ""))
+
+
+def bad_names(defn: BotDefinition, source: str) -> list[Diagnostic]:
+    """One diagnostic per bot, intent, slot or slot-type name that breaks Lex's naming rule.
+
+    These names become file and folder names of the spec, so an import must refuse them
+    before anything is written: ``../../x`` would otherwise write outside the output folder.
+    """
+    found: list[tuple[str, str]] = [("bot", defn.name)]
+    for loc in defn.locales:
+        found += [(f"slot type ({loc.locale_id})", t.name) for t in loc.slot_types]
+        for intent in loc.intents:
+            found.append((f"intent ({loc.locale_id})", intent.name))
+            found += [(f"slot of intent {_shown(intent.name)} ({loc.locale_id})", s.name) for s in intent.slots]
+    return [
+        _diag(source, f"{what} name {_shown(name)} breaks Lex's naming rule", f"use {LEX_NAME_RULE}")
+        for what, name in found
+        if not is_lex_name(name)
+    ]
+
+
 def import_bots(path: Path) -> list[BotDefinition]:
-    """The bots in ``path`` (a template, a LexJson zip or folder); SpecError naming the file otherwise."""
-    path = Path(path)
+    """The bots in ``path`` (a template, a LexJson zip or folder); SpecError naming the file otherwise.
+
+    Every name is checked against Lex's naming rule, so what comes back is safe to write.
+    """
+    bots = _import_bots(Path(path))
+    problems = [d for defn in bots for d in bad_names(defn, str(path))]
+    if problems:
+        raise SpecError(problems)
+    return bots
+
+
+def _import_bots(path: Path) -> list[BotDefinition]:
     if path.is_dir():
         if any(p.name.lower() == "manifest.json" for p in path.rglob("*") if p.is_file()):
             return [canonical_order(lexjson.read(path))]

@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from bot_spec.definition import BotDefinition, BotLocale, Intent, MessageGroup, PromptSpecification, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, Severity
+from bot_spec.names import is_lex_name
 from bot_spec.schema import DocumentKind
 from bot_spec.schema.messages import JsonPath, dotted, suggest
 from bot_spec.spec_source import SpecDocuments
@@ -129,7 +130,6 @@ NEAR_RATIO = 0.9
 MIN_JACCARD_FOR_RATIO = 0.5
 MAX_COMPARISONS = 1_000_000  # bounds the search on a huge bot (CLINC150 needs about 170,000)
 
-NAME_PATTERN = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _NOT_WORD = re.compile(r"[^\w\s{}]+")
 _APOSTROPHES = re.compile(r"['’‘`]")
@@ -206,7 +206,7 @@ class _Linter:
 
     def check_bot(self) -> None:
         bot = _Where("bot", None, ("name",))
-        if not NAME_PATTERN.match(self.defn.name):
+        if not is_lex_name(self.defn.name):
             self.emit("L109", bot, f"bot name `{self.defn.name}` breaks Lex's naming rule", _NAME_FIX)
         ttl = self.defn.idle_session_ttl_in_seconds
         if not 60 <= ttl <= 86400:
@@ -299,7 +299,7 @@ class _Linter:
     def check_intent(self, loc: BotLocale, intent: Intent) -> None:
         lid = loc.locale_id
         name_at = _Where("intent", intent.name, ("name",))
-        if not NAME_PATTERN.match(intent.name):
+        if not is_lex_name(intent.name):
             self.emit("L109", name_at, f"intent name `{intent.name}` breaks Lex's naming rule", _NAME_FIX)
         parent = intent.parent_intent_signature
         if parent is not None and parent not in BUILTIN_INTENTS:
@@ -377,7 +377,7 @@ class _Linter:
     def check_slot(self, loc: BotLocale, intent: Intent, index: int, slot: Slot, slot_names: set[str], free_form: set[str]) -> None:
         lid = loc.locale_id
         at = ("slots", index)
-        if not NAME_PATTERN.match(slot.name):
+        if not is_lex_name(slot.name):
             self.emit("L109", _Where("intent", intent.name, (*at, "name")), f"slot name `{slot.name}` breaks Lex's naming rule", _NAME_FIX)
         type_at = _Where("intent", intent.name, (*at, "type"))
         type_name = slot.slot_type_name
@@ -510,7 +510,7 @@ class _Linter:
 
     def check_slot_type(self, loc: BotLocale, slot_type: SlotType) -> None:
         lid = loc.locale_id
-        if not NAME_PATTERN.match(slot_type.name):
+        if not is_lex_name(slot_type.name):
             self.emit("L109", _Where("slot_type", slot_type.name, ("name",)), f"slot type name `{slot_type.name}` breaks Lex's naming rule")
         if slot_type.resolution_strategy == "TopResolution" and not slot_type.values:
             self.emit(

@@ -19,6 +19,7 @@ from bot_spec.formats.yaml_spec import definition_from_docs, write_spec
 from bot_spec.lint import has_errors, lint_spec
 from bot_spec.spec_source import SpecDocuments, read_spec_folder
 from tools.cli import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
+from tools.staged_folder import staged_folder
 
 PACKAGE_BOT_DIR = Path(__file__).resolve().parent.parent / "bot_spec" / "chatbot"
 COMPILE_FORMATS = ("cloudformation", "lexjson", "api-plan", "yaml")
@@ -297,16 +298,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     bots = import_bots(source)  # SpecError -> printed by tools.cli, exit 1
     if not bots:
         return _refuse(f"no Lex bot found in {source}", "point at a template with AWS::Lex::Bot, or a LexJson export")
+    names = [defn.name for defn in bots]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if len(bots) > 1 and twice:
+        return _refuse(f"cannot import {twice[0]}: two bots of that name in {source}", "rename one of the bots in the source")
+    try:
+        # All bots are written into a sibling folder that becomes -o only when every write
+        # worked; the names were checked by import_bots and write_spec keeps files inside.
+        with staged_folder(out) as stage:
+            for defn in bots:
+                write_spec(defn, stage if len(bots) == 1 else stage / defn.name)
+    except OSError as exc:
+        return _refuse(f"cannot write {out}: {exc.strerror or exc}", "check the path and its permissions")
     failed = False
     for defn in bots:
         target = out if len(bots) == 1 else out / defn.name
-        clash = _check_empty_folder(target)
-        if clash is not None:  # two bots of one name in the source
-            return _refuse(f"cannot import {defn.name}: {clash}", "rename one of the bots in the source")
-        try:
-            write_spec(defn, target)
-        except OSError as exc:
-            return _refuse(f"cannot write {target}: {exc.strerror or exc}", "check the path and its permissions")
         checked = _Checked(target)
         _print_diagnostics(checked.diagnostics, sys.stderr)
         say(f"imported {defn.name} from {source} into {target}")

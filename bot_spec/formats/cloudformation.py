@@ -22,6 +22,8 @@ from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import lex_shapes
 from bot_spec.formats.lex_shapes import ShapeError, as_dict, as_list, input_shape
 from bot_spec.formats.yaml_text import dump_yaml
+from bot_spec.import_limits import TooBig, check_yaml_text, count_values
+from bot_spec.names import is_lex_name
 
 Doc = dict[str, Any]
 
@@ -31,7 +33,6 @@ ROLE_RESOURCE = "BotRuntimeRole"
 HAS_LAMBDA = "HasLambdaArn"
 BOT_TYPE = "AWS::Lex::Bot"
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # CloudFormation's own template limit is 1 MB (S3); leave room
-_NAME_PATTERN = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")
 # Bot properties that are deployment wiring, not bot content (see the module docstring).
 _WIRING = {"RoleArn", "AutoBuildBotLocales", "TestBotAliasSettings", "Replication"}
 
@@ -72,8 +73,19 @@ def load_template(text: str, source: str = "<template>") -> Doc:
     """Parse a template (JSON or YAML, short-form intrinsics allowed); SpecError on bad input."""
     if len(text.encode("utf-8")) > MAX_TEMPLATE_BYTES:
         raise SpecError([_diag(source, f"the template is larger than {MAX_TEMPLATE_BYTES} bytes", "split the template")])
+    is_json = text.lstrip().startswith("{")
     try:
-        doc = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_TemplateLoader)
+        # The value caps of `validate`, checked before a YAML node tree is built (the
+        # pure-Python composer takes ~250 bytes per value) and before JSON is converted.
+        if not is_json:
+            check_yaml_text(text)
+        doc = json.loads(text) if is_json else yaml.load(text, Loader=_TemplateLoader)
+        if is_json:
+            count_values(doc)
+    except TooBig as exc:
+        raise SpecError(
+            [_diag(source, f"the template is too large to import: {exc}", "split the bot, or check this is the right file", line=exc.line)]
+        ) from None
     except json.JSONDecodeError as exc:
         raise SpecError([_diag(source, f"not valid JSON: {exc.msg}", "fix the JSON syntax", line=exc.lineno)]) from None
     except yaml.YAMLError as exc:
@@ -300,7 +312,7 @@ def resolve_name(node: Any, defaults: dict[str, str], fallback: str) -> str:
                 return value if isinstance(value, str) else match.group(0)
 
             text = re.sub(r"\$\{([^}]+)\}", sub, template).strip("-_ ")
-    if text is None or not _NAME_PATTERN.match(text):
+    if text is None or not is_lex_name(text):
         return fallback
     return text
 

@@ -14,7 +14,7 @@ import json
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot_spec.definition import BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats import lex_shapes
 from bot_spec.formats.lex_shapes import ShapeError, input_shape
+from bot_spec.import_limits import TooBig, ValueBudget
 
 Doc = dict[str, Any]
 
@@ -214,11 +215,33 @@ class _Tree:
     files: dict[str, str]  # lower-cased posix path -> original member name / file path
     reader: Callable[[str], bytes]
     label: Callable[[str], str]  # original -> what an error message calls it
+    budget: ValueBudget = field(default_factory=ValueBudget)  # values left for the whole export
 
     def where(self, key: str) -> str:
         return self.label(self.files[key])
 
     def load(self, key: str) -> Doc:
+        doc = self.parse(key)
+        if not isinstance(doc, dict):
+            raise SpecError([_diag(self.where(key), f"expected a JSON object, got {type(doc).__name__}", "re-export the bot from Lex")])
+        return doc
+
+    def precount(self) -> None:
+        """Count every JSON file against the whole-export budget before any is converted.
+
+        A 67 KB zip of five files, each just under its own cap, would otherwise be mostly
+        converted (~200 MB, 5 s) before the budget ran out. Parsing twice costs little
+        next to converting; the documents are not kept.
+        """
+        for key in self.files:
+            if key.endswith(".json"):
+                self.parse(key)
+        # Conversion reads some files twice (raw, then normalized), so from here on only
+        # the per-file caps apply; the export as a whole has been counted once, exactly.
+        self.budget = ValueBudget(total=None, per_file_only=True)
+
+    def parse(self, key: str) -> Any:
+        """One file's JSON, counted against the caps; SpecError naming the file otherwise."""
         where = self.where(key)
         data = self.reader(self.files[key])
         try:
@@ -229,8 +252,10 @@ class _Tree:
             raise SpecError([_diag(where, f"not valid JSON: {exc.msg} (line {exc.lineno})", "fix or re-export this file")]) from None
         except RecursionError:
             raise SpecError([_diag(where, "the JSON is nested too deeply", "re-export the bot from Lex")]) from None
-        if not isinstance(doc, dict):
-            raise SpecError([_diag(where, f"expected a JSON object, got {type(doc).__name__}", "re-export the bot from Lex")])
+        try:
+            self.budget.spend(doc)  # before the document is converted: the caps `validate` applies
+        except TooBig as exc:
+            raise SpecError([_diag(where, f"too large to import: {exc}", "split the bot, or check this is a Lex export")]) from None
         return doc
 
 
@@ -273,8 +298,14 @@ def _folder_tree(root: Path) -> _Tree:
                 raise SpecError([_diag(str(root), f"the folder holds more than {MAX_MEMBERS} JSON files", "check this is a Lex export")])
             files[path.relative_to(root).as_posix().lower()] = str(path)
 
+    base = root.resolve()
+
     def read(name: str) -> bytes:
         file = Path(name)
+        if not file.resolve().is_relative_to(base):  # a symlink out of the export (say, to ~/.aws/credentials)
+            raise SpecError(
+                [_diag(name, "the file links outside the export folder", "copy the file into the export instead of linking it")]
+            )
         if file.stat().st_size > MAX_MEMBER_BYTES:
             raise SpecError([_diag(name, f"the file is larger than {MAX_MEMBER_BYTES} bytes", "check this is a Lex export")])
         return file.read_bytes()
@@ -383,6 +414,7 @@ def _read_locale(tree: _Tree, key: str) -> BotLocale:
 def _read_tree(tree: _Tree) -> BotDefinition:
     manifest = _find_manifest(tree)
     _check_manifest(tree, manifest)
+    tree.precount()
     root = manifest[: -len("manifest.json")]
     bots = _children(tree, root, "bot.json")
     if len(bots) != 1:

@@ -505,12 +505,35 @@ def check_lossless(defn: BotDefinition, files: dict[str, Doc]) -> None:
     raise SpecError(problems)
 
 
+def _check_inside(root: Path, files: dict[str, Doc]) -> None:
+    """SpecError, before anything is written, when a file would land outside ``root``.
+
+    File names come from intent and slot-type names; an imported ``../../x`` or an
+    absolute path must not escape the output folder, whatever checked the names before.
+    """
+    base = root.resolve()
+    outside = []
+    for rel in files:
+        if "\x00" in rel:  # no file name may hold NUL; resolve() would raise ValueError
+            outside.append(rel)
+            continue
+        target = (root / rel).resolve()
+        if target == base or not target.is_relative_to(base):
+            outside.append(rel)
+    if outside:
+        shown = ", ".join(repr(rel[:80]) for rel in outside[:5])
+        message = f"refusing to write {len(outside)} file(s) outside {root}: {shown}"
+        fix = "rename the intents and slot types"
+        raise SpecError([Diagnostic(code="S901", severity="error", message=message, file=str(root), fix=fix)])
+
+
 def write_spec(defn: BotDefinition, out_dir: str | Path) -> list[Path]:
     """Write ``defn`` as a spec folder; returns the files written. SpecError if that would lose data."""
     root = Path(out_dir)
     written = []
     files = spec_documents(defn)
     check_lossless(defn, files)
+    _check_inside(root, files)
     for rel, doc in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,10 @@ def check_password_size(password: object) -> str:
         raise AuthError("InvalidParameter", "A password is required.")
     if len(password) > MAX_PASSWORD:
         raise AuthError("InvalidParameter", f"The password is {len(password)} characters long; the limit is {MAX_PASSWORD}.")
+    # A lone surrogate (JSON "\ud800", or undecodable bytes piped to `users add`) cannot be
+    # encoded for hashing; refuse it here rather than fail inside scrypt.
+    if any("\ud800" <= ch <= "\udfff" for ch in password):
+        raise AuthError("InvalidParameter", "The password holds bytes that are not valid UTF-8 text; type it again.")
     return password
 
 

@@ -116,8 +116,8 @@ def node_binary() -> str:
 
 
 def bootstrap_path() -> Path:
-    """The packaged Node.js bootstrap (runtime/lex/workers/node_bootstrap.js)."""
-    return Path(str(resources.files("runtime.lex.workers").joinpath("node_bootstrap.js")))
+    """The packaged Node.js bootstrap (runtime/lex/workers/node_bootstrap.cjs)."""
+    return Path(str(resources.files("runtime.lex.workers").joinpath("node_bootstrap.cjs")))
 
 
 def _relative(path: str, bot_dir: Path | None) -> Path:

@@ -21,6 +21,7 @@ from runtime.web.backends import open_backends
 from runtime.web.context import Backends, ChatContext
 from runtime.web.json_logging import configure_logging, install_redaction
 from runtime.web.rest_bodies import MAX_BODY_BYTES, ApiError
+from runtime.web.security_headers import add_security_headers
 from runtime.web.session_watch import SessionWatch
 from runtime.web.settings import Settings
 from runtime.web.static_routes import static_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None, configur
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected_error},
         openapi_config=OpenAPIConfig(title="chat-lex runtime", version="0.1.0", path="/schema"),
         request_max_body_size=MAX_BODY_BYTES * 4,
+        before_send=[add_security_headers],
         debug=False,
     )
     app.state.chat = context

@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
+from runtime.web.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAX_FRAME_BYTES = 16 * 1024
@@ -165,6 +166,10 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(frame, dict):
         raise ChatError(errors.BAD_FRAME, f"a frame must be a JSON object with an 'action', not a JSON {type(frame).__name__}")
+    # Every text field of every frame, before anything stores, sends or logs it.
+    bad = find_unencodable(frame) if may_hold_surrogates(raw) else None
+    if bad is not None:
+        raise ChatError(errors.BAD_FRAME, unencodable_message(bad))
     action = frame.get("action")
     client_message_id = frame.get("clientMessageId") if isinstance(frame.get("clientMessageId"), str) else None
     if not isinstance(action, str):

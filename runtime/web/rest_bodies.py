@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar import Request
 
+from runtime.web.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
+
 MAX_BODY_BYTES = 16 * 1024
 
 
@@ -35,6 +37,9 @@ async def read_body(request: Request[Any, Any, Any], *, required: dict[str, int]
         raise ApiError(400, "InvalidParameter", "the body is not valid JSON; send a JSON object") from None
     if not isinstance(body, dict):
         raise ApiError(400, "InvalidParameter", f"the body must be a JSON object, not a JSON {type(body).__name__}")
+    bad = find_unencodable(body) if may_hold_surrogates(raw) else None
+    if bad is not None:  # before any field reaches a password hash, a store or a log line
+        raise ApiError(400, "InvalidParameter", unencodable_message(bad))
     unknown = sorted(set(body) - set(required) - set(optional))
     if unknown:
         shown = ", ".join(repr(u[:40]) for u in unknown[:5])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from bot_spec.code_hook import parse_cli
 from runtime.lex.codehooks import call_collecting_logs
 from runtime.lex.errors import DependencyFailedException
-from runtime.lex.hook_loader import CodeHookError, open_code_hook
+from runtime.lex.hook_loader import CodeHookError, bootstrap_path, open_code_hook
 from runtime.lex.hook_process import MAX_LINE_BYTES, HookProcess
 
 NODE = shutil.which("node")
@@ -307,3 +309,24 @@ def test_a_node_module_that_throws_on_load_says_so(tmp_path: Path) -> None:
     worker = node_hook(tmp_path, "throw new Error('bad config at load');")
     with pytest.raises(DependencyFailedException, match="bad config at load"):
         worker(EVENT)
+
+
+@needs_node
+def test_the_bootstrap_stays_commonjs_under_a_type_module_package_json(tmp_path: Path) -> None:
+    # A package.json with "type": "module" above the bootstrap (this repository's had one for a while) turned
+    # node_bootstrap.js into an ES module whose require() crashed every Node hook at load.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "package.json").write_text('{"type": "module"}', encoding="utf-8")
+    bootstrap = shutil.copy(bootstrap_path(), site)
+    (tmp_path / "index.cjs").write_text(f"exports.handler = async (event) => {RESPONSE_JS};", encoding="utf-8")
+    done = subprocess.run(
+        [str(NODE), str(bootstrap), str(tmp_path / "index.cjs")],
+        input=json.dumps(EVENT) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    frames = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert [f["response"]["sessionState"]["intent"]["state"] for f in frames if "response" in f] == ["Fulfilled"], done.stderr

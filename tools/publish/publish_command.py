@@ -13,6 +13,7 @@ from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
+from bot_spec.names import is_lex_name
 from tools.code_hook_option import code_hook_arg
 from tools.publish.clients import default_region, publish_clients
 from tools.publish.empty_account import EMPTY_ACCOUNT_NOTICE, empty_account_clients, has_credentials
@@ -71,7 +72,6 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="do not ask before applying a plan that deletes resources")
 
 
-_ALIAS_NAME = re.compile(r"^([0-9a-zA-Z][_-]?){1,100}$")  # BotAliasName in the lexv2-models model
 _LOCALE_ID = re.compile(r"^[a-z]{2}_[A-Z]{2}$")
 _ARN = {
     "role": re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$"),
@@ -80,7 +80,7 @@ _ARN = {
 
 
 def _alias_name(text: str) -> str:
-    if not _ALIAS_NAME.match(text) or text == "TestBotAlias":
+    if not is_lex_name(text) or text == "TestBotAlias":  # BotAliasName follows Lex's naming rule
         raise argparse.ArgumentTypeError(f"{text[:120]!r} is not a usable alias name: 1-100 letters, digits, _ or -, and not TestBotAlias")
     return text
 

@@ -1,4 +1,5 @@
 // chat-lex Node.js code-hook worker: runs a Lambda handler for the local Lex V2 engine.
+// A .cjs file: CommonJS whatever "type" the package.json of the folder around it declares.
 // Usage: node node_bootstrap.js path/to/index.js [exportName]
 // Protocol (docs/fulfillment.md): one Lex V2 event per stdin line; for each, stdout gets
 // {"log": "..."} frames and then one {"response": {...}} or {"error": {...}} frame.

@@ -1,0 +1,44 @@
+"""An in-process app for the probes: the real local identity provider and SQLite store, no bot, under Litestar's TestClient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from runtime.web.app import create_app
+from runtime.web.settings import DEFAULT_STATIC_DIR, Settings
+from tests.integration.test_web_harness import PASSWORD
+
+
+@pytest.fixture(scope="module")
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One signing key per module: generating an RSA key per test costs about a second."""
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture
+def app(tmp_path: Path, key_dir: Path) -> Litestar:
+    """The app with the packaged web UI, local sign-in and a fresh SQLite store."""
+    settings = Settings(bot="none", store=f"sqlite:{tmp_path / 'chat.db'}", auth_key_dir=str(key_dir), static_dir=DEFAULT_STATIC_DIR)
+    return create_app(settings, configure_logs=False)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=app) as test_client:
+        yield test_client
+
+
+def signed_up(client: TestClient[Litestar], username: str) -> dict[str, Any]:
+    """Sign ``username`` up (password PASSWORD) and log in; the token answer."""
+    created = client.post("/auth/signup", json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"})
+    assert created.status_code == 201, created.text
+    tokens = client.post("/auth/login", json={"username": username, "password": PASSWORD})
+    assert tokens.status_code == 200, tokens.text
+    answer: dict[str, Any] = tokens.json()
+    return answer
