@@ -1,7 +1,7 @@
 """The seed's four end-to-end scenarios, ported as written.
 
 Source: the tutorial this project comes from, `tests/e2e/chat.spec.js` (Playwright, JavaScript), quoted in full in
-/work/shared/reference/seed-e2e.md. This is a line-by-line port to Python Playwright on Debian's Chromium (the
+the seed's reference notes (seed-e2e.md) that came with the port. This is a line-by-line port to Python Playwright on Debian's Chromium (the
 fixtures of tests/e2e/conftest.py): the selectors, texts and flow are the seed's, unchanged. `wait_for_selector`
 raises when nothing matches in time, so each `expect(...).toBeTruthy()` is kept as an `assert`.
 
