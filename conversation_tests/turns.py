@@ -46,6 +46,7 @@ class Turn:
     sent_request_attributes: dict[str, str] | None = None
     error: str | None = None  # the service refused the turn (e.g. DependencyFailedException)
     note: str | None = None  # something that happened between turns (idle time, a clock change)
+    response: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # the raw RecognizeText response, when there is one
 
     @property
     def confidence(self) -> float | None:
@@ -58,7 +59,7 @@ class Turn:
     @classmethod
     def from_lex_response(cls, user_text: str, response: dict[str, Any]) -> Turn:
         """Read a RecognizeText response (boto3's dict shape)."""
-        turn = cls(user_text=user_text)
+        turn = cls(user_text=user_text, response=response)
         for message in response.get("messages") or []:
             card = message.get("imageResponseCard")
             if card:

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tools.spec_commands",
     "tools.lex_commands",
     "tools.test_commands",
+    "tools.coverage_commands",
     "tools.fulfillment_commands",
     "tools.publish",
     "tools.serve_commands",
