@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tools.lex_commands",
     "tools.test_commands",
     "tools.coverage_commands",
+    "tools.record_commands",
     "tools.fulfillment_commands",
     "tools.publish",
     "tools.serve_commands",
