@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tools.test_commands",
     "tools.coverage_commands",
     "tools.record_commands",
+    "tools.import_test_commands",
     "tools.fulfillment_commands",
     "tools.publish",
     "tools.serve_commands",
