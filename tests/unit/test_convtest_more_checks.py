@@ -179,3 +179,25 @@ def test_the_steps_run_in_a_feature_and_fail_readably(tmp_path: Path) -> None:
     assert "the bot sent another number of messages" in wrong.stdout and "Expected: 3 messages" in wrong.stdout
     subtitle = _run(FEATURE.replace('titled "Choose a status type"', 'with subtitle "None here"'), tmp_path)
     assert subtitle.returncode == 1 and "the bot shows no card with that subtitle" in subtitle.stdout
+
+
+def test_an_output_context_of_the_engine_is_seen_active(tmp_path: Path) -> None:
+    import shutil
+
+    bot = tmp_path / "bot"
+    shutil.copytree(PROJECT / "bot_spec" / "chatbot", bot)
+    with (bot / "intents" / "Help.yaml").open("a", encoding="utf-8") as spec:
+        spec.write("output_contexts:\n  - {name: helped, ttl_seconds: 90, turns: 5}\n")
+    feature = tmp_path / "contexts.feature"
+    feature.write_text(
+        'Feature: Contexts\n  Scenario: Help\n    Given a new conversation\n    When I say "help"\n'
+        '    Then the context "helped" is active\n    And the context "ordering" is not active\n',
+        encoding="utf-8",
+    )
+    args = [sys.executable, "-m", "tools.cli", "test", str(feature), "--lex-target", "engine", "--bot-dir"]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    run = subprocess.run([*args, str(bot)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seed_bot = str(PROJECT / "bot_spec" / "chatbot")
+    seed = subprocess.run([*args, seed_bot], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert seed.returncode == 1 and 'the context "helped" is not active' in seed.stdout
