@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from runtime.lex.engine import local_runtime_for
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -221,3 +223,27 @@ def test_export_tests_lists_the_steps_a_test_set_cannot_hold(tmp_path: Path) -> 
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     unknown = chat_lex("import-tests", str(tmp_path / "notes.txt"), "-o", str(tmp_path / "x"), cwd=tmp_path)
     assert unknown.returncode == 1 and "--from" in unknown.stderr
+
+
+def test_hostile_and_oversized_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from pytest_bdd.parser import FeatureParser
+
+    import tools.import_test_commands as commands
+    from tools.cli import main
+
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(
+        'Conversation #,Source,Input,Expected Output Intent\n1,User,"hi\nScenario: injected\n  Given x",Greet"ing\n'
+        '1,Agent,"Feature: again\n# not a comment",\n',
+        encoding="utf-8",
+    )
+    assert main(["import-tests", str(hostile), "-o", str(tmp_path / "f")]) == 0
+    assert "intent 'Greet\"ing' cannot be written in a step" in capsys.readouterr().err
+    feature = FeatureParser(str(tmp_path / "f"), "hostile.feature").parse()
+    assert list(feature.scenarios) == ["Conversation 1"]
+    steps = [s.name for s in feature.scenarios["Conversation 1"].steps]
+    assert steps == ["a new conversation", 'I say "hi Scenario: injected Given x"', 'the bot says "Feature: again # not a comment"']
+    monkeypatch.setattr(commands, "MAX_INPUT_BYTES", 10)
+    assert main(["import-tests", str(hostile), "-o", str(tmp_path / "g")]) == 1
+    assert "an input may have at most 10" in capsys.readouterr().err
+    assert not (tmp_path / "g").exists()
