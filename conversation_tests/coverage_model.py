@@ -66,6 +66,8 @@ def intent_items(intent: Intent, locale: BotLocale) -> list[CoverageItem]:
         items.extend(_prompt_items(name, slot.name, slot.prompt, "prompt"))
         if slot.prompt is not None and slot.prompt.max_retries > 0:
             items.append(CoverageItem(f"{name}/re-prompt/{slot.name}", name, "re-prompt", slot.name))
+        if slot.prompt is not None:
+            items.append(CoverageItem(f"{name}/retries-exhausted/{slot.name}", name, "retries-exhausted", slot.name))
         slot_type = types.get(slot.slot_type_name)
         for value in slot_type.values if slot_type else []:
             items.append(CoverageItem(f"{name}/slot-value/{slot.name}/{value.value}", name, "slot-value", f"{slot.name} = {value.value}"))
@@ -180,6 +182,7 @@ class Marker:
         self.intents = {i.name: i for i in self.locale.intents}
         self.items = [item for intent in self.locale.intents for item in intent_items(intent, self.locale)]
         self.by_id = {item.id: item for item in self.items}
+        self.fallbacks = {i.name for i in self.locale.intents if i.parent_intent_signature == "AMAZON.FallbackIntent"}
         self.replies = {(i.name, key): template_regex(text) for i in self.locale.intents for key, text in i.replies.items()}
 
     def _hit(self, item_id: str, scenario: int) -> None:
@@ -191,7 +194,10 @@ class Marker:
         """Mark what the scenario's turns exercised."""
         previous: Turn | None = None
         for turn in turns:
-            if turn.error is not None or (turn.note is not None and not turn.user_text):
+            if turn.note is not None and not turn.user_text:
+                previous = None  # idle time or a clock change: what follows is no answer to the turn before
+                continue
+            if turn.error is not None:
                 continue
             self._mark_turn(scenario, turn, previous)
             previous = turn
@@ -206,6 +212,9 @@ class Marker:
             self._hit(item_id, scenario)
 
         hit(f"{name}/intent")
+        # Lex answers with the fallback intent when an elicited slot's retries run out.
+        if name in self.fallbacks and previous is not None and previous.dialog_action == "ElicitSlot" and previous.intent != name:
+            hit(f"{previous.intent}/retries-exhausted/{previous.slot_to_elicit}")
         shown = [collapse_whitespace(m) for m in turn.messages]
         eliciting = turn.slot_to_elicit if turn.dialog_action == "ElicitSlot" else None
         if eliciting:

@@ -168,6 +168,18 @@ def test_a_synonym_counts_only_when_the_user_said_it(definition: BotDefinition) 
     assert "Order/synonym/Size/large/big" not in covered
 
 
+def test_retries_run_out_when_the_fallback_answers_an_elicitation(definition: BotDefinition) -> None:
+    ask = dict(intent="Order", intent_state="InProgress", dialog_action="ElicitSlot", slot_to_elicit="Size")
+    fallback = Turn(user_text="purple", intent="FallbackIntent", intent_state="ReadyForFulfillment", dialog_action="Close")
+    covered, _ = covered_ids(definition, [Turn(user_text="order a pizza", **ask), fallback])  # type: ignore[arg-type]
+    assert "Order/retries-exhausted/Size" in covered
+    _, missing = covered_ids(definition, [Turn(user_text="order a pizza", intent="Order", intent_state="Fulfilled"), fallback])
+    assert "Order/retries-exhausted/Size" in missing
+    idle = Turn(user_text="", note="idle for 400 seconds")  # the session expired in between: no retry ran out
+    _, missing = covered_ids(definition, [Turn(user_text="order a pizza", **ask), idle, fallback])  # type: ignore[arg-type]
+    assert "Order/retries-exhausted/Size" in missing
+
+
 def test_declined_confirmation_and_refused_turns(definition: BotDefinition) -> None:
     declined = Turn(user_text="no", messages=["Okay, I won't."], intent="Order", intent_state="Failed", confirmation_state="Denied")
     refused = Turn(user_text="yes", error="DependencyFailedException: boom", intent="Order", confirmation_state="Confirmed")

@@ -22,6 +22,7 @@ KINDS: tuple[str, ...] = (
     "slot-filled",
     "prompt",
     "re-prompt",
+    "retries-exhausted",
     "slot-value",
     "synonym",
     "confirmation-prompt",
