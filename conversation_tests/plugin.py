@@ -22,7 +22,12 @@ from conversation_tests.targets import TARGET_FACTORIES, ConversationTarget, ope
 from conversation_tests.vocabulary import KEYWORDS, suggestions
 from runtime.lex.endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, aws_credentials_missing
 
-pytest_plugins = ["conversation_tests.steps", "conversation_tests.target_tags"]
+pytest_plugins = [
+    "conversation_tests.steps",
+    "conversation_tests.steps_more",
+    "conversation_tests.target_tags",
+    "conversation_tests.coverage_plugin",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BOT_DIR = PROJECT_ROOT / "bot_spec" / "chatbot"

@@ -32,6 +32,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from conversation_tests.targets import TargetCannotDo
+from conversation_tests.turn_details import chat_message_detail
 from conversation_tests.turns import Button, Interpretation, Turn
 from runtime.lex.endpoints import EndpointError, EndpointOptions, free_port
 
@@ -278,6 +279,7 @@ def add_bot_message(turn: Turn, message: dict[str, Any]) -> None:
     """One BOT_RESPONSE into the turn: its text, its card's buttons, and the turn's Lex state from its metadata."""
     metadata: dict[str, Any] = message.get("metadata") or {}
     turn.messages.append(str(message.get("content", "")))
+    turn.details.append(chat_message_detail(str(message.get("content", "")), metadata))
     card = metadata.get("responseCard") or {}
     turn.buttons.extend(Button(str(b.get("text", "")), str(b.get("value", ""))) for b in card.get("buttons") or [])
     turn.intent = metadata.get("intent")

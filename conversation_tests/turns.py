@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversation_tests.turn_details import MessageDetail, active_contexts, message_details
+
 
 def collapse_whitespace(text: str) -> str:
     """Runs of whitespace become one space; ends are trimmed (how ``the bot says`` compares)."""
@@ -47,6 +49,9 @@ class Turn:
     error: str | None = None  # the service refused the turn (e.g. DependencyFailedException)
     note: str | None = None  # something that happened between turns (idle time, a clock change)
     hook_logs: list[str] = field(default_factory=list)  # what the code hook logged (local targets)
+    response: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # the raw RecognizeText response, when there is one
+    details: list[MessageDetail] = field(default_factory=list)  # content type, card title and subtitle of each message
+    contexts: dict[str, dict[str, str]] | None = None  # active contexts and their attributes; None when the target does not say
 
     @property
     def confidence(self) -> float | None:
@@ -59,7 +64,9 @@ class Turn:
     @classmethod
     def from_lex_response(cls, user_text: str, response: dict[str, Any]) -> Turn:
         """Read a RecognizeText response (boto3's dict shape)."""
-        turn = cls(user_text=user_text)
+        turn = cls(user_text=user_text, response=response)
+        turn.details = message_details(response)
+        turn.contexts = active_contexts(response)
         for message in response.get("messages") or []:
             card = message.get("imageResponseCard")
             if card:

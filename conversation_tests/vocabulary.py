@@ -73,6 +73,20 @@ SESSION_ATTRIBUTE_UNSET = _p(
     "then", 'the session attribute "<key>" is not set', "the session attribute " + _NAME.format("key") + " is not set"
 )
 CHOICES = _p("then", 'the bot offers the choices "<a>", "<b>"', r'the bot offers the choices (?P<choices>"[^"]*"(?:\s*,\s*"[^"]*")*)')
+SAYS_ONE_OF = _p("then", 'the bot says one of "<a>", "<b>"', r'the bot says one of (?P<choices>"[^"]*"(?:\s*,\s*"[^"]*")*)')
+MESSAGE_COUNT = _p("then", "the bot sends <n> messages", "the bot sends " + _NUMBER.format("count") + " messages?")
+CONTENT_TYPE = _p("then", 'the bot sends a "<ContentType>" message', "the bot sends an? " + _NAME.format("content_type") + " message")
+CARD_TITLE = _p("then", 'the bot shows a card titled "<title>"', "the bot shows a card titled " + _TEXT.format("title"))
+CARD_SUBTITLE = _p(
+    "then", 'the bot shows a card with subtitle "<subtitle>"', "the bot shows a card with subtitle " + _TEXT.format("subtitle")
+)
+CONTEXT_ACTIVE = _p("then", 'the context "<name>" is active', "the context " + _NAME.format("context") + " is active")
+CONTEXT_INACTIVE = _p("then", 'the context "<name>" is not active', "the context " + _NAME.format("context") + " is not active")
+CONTEXT_ATTRIBUTE = _p(
+    "then",
+    'the context "<name>" attribute "<key>" is "<value>"',
+    "the context " + _NAME.format("context") + " attribute " + _NAME.format("key") + " is " + _TEXT.format("value"),
+)
 
 VOCABULARY: tuple[StepPattern, ...] = (
     NEW_CONVERSATION,
@@ -99,6 +113,14 @@ VOCABULARY: tuple[StepPattern, ...] = (
     SESSION_ATTRIBUTE_IS,
     SESSION_ATTRIBUTE_UNSET,
     CHOICES,
+    SAYS_ONE_OF,
+    MESSAGE_COUNT,
+    CONTENT_TYPE,
+    CARD_TITLE,
+    CARD_SUBTITLE,
+    CONTEXT_ACTIVE,
+    CONTEXT_INACTIVE,
+    CONTEXT_ATTRIBUTE,
 )
 
 KEYWORDS: dict[str, StepKind] = {"given": "given", "when": "when", "then": "then"}

@@ -43,6 +43,9 @@ def register(subparsers: Any) -> None:
     converse.add_argument("--locale", default="en_US", help="locale id (default en_US)")
     converse.add_argument("--session-id", default=None, help="session id (default: a new random one)")
     add_code_hook_option(converse)
+    converse.add_argument(
+        "--record", type=Path, default=None, metavar="FILE.feature", help="write the dialogue as a scenario that passes when run again"
+    )
     converse.set_defaults(func=run_converse)
 
 
@@ -175,6 +178,13 @@ def run_converse(args: argparse.Namespace) -> int:
         print(f"error: locale {args.locale} is not in the bot (it has: {', '.join(deployment.locale_ids)})", file=sys.stderr)
         return EXIT_USAGE
     session_id = args.session_id or f"converse-{uuid.uuid4().hex[:12]}"
+    recorder = None
+    if args.record is not None:
+        from tools.record_commands import ConverseRecorder
+
+        recorder = ConverseRecorder.open(args.record, deployment.definition.name)
+        if recorder is None:
+            return EXIT_USAGE
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"Talking to {deployment.definition.name} ({args.locale}); Ctrl-D ends.", flush=True)
@@ -190,7 +200,11 @@ def run_converse(args: argparse.Namespace) -> int:
             )
         except LexError as error:
             print(f"error: {error.code}: {error.message}", file=sys.stderr, flush=True)
+            if recorder is not None:
+                recorder.add(text, None, f"{error.code}: {error.message}")
             continue
+        if recorder is not None:
+            recorder.add(text, dict(response))
         for out in render_messages(response):
             print(out)
         if args.explain:
@@ -201,7 +215,7 @@ def run_converse(args: argparse.Namespace) -> int:
             for out in render_hook_logs(explained.get("codeHooks") or []):
                 print(out)
         sys.stdout.flush()
-    return EXIT_OK
+    return recorder.save() if recorder is not None else EXIT_OK
 
 
 def _lines(stream: TextIO, interactive: bool) -> Any:

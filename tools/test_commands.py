@@ -50,6 +50,10 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help=f"write one transcript per failed scenario here (default {DEFAULT_TRANSCRIPTS})",
     )
+    test.add_argument(
+        "--coverage", type=Path, default=None, metavar="FILE", help="write what the scenarios covered (JSON; docs/coverage.md)"
+    )
+    test.add_argument("--coverage-html", type=Path, default=None, metavar="DIR", help="write the coverage as one HTML page here")
     test.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="only scenarios whose name matches (pytest -k)")
     test.add_argument("-v", "--verbose", action="store_true", help="list every scenario")
     test.set_defaults(func=run_test)
@@ -165,6 +169,10 @@ def _pytest_args(args: argparse.Namespace, module: Path, ini: Path) -> list[str]
             argv += [flag, str(value)]
     if args.junit is not None:
         argv += ["--junitxml", str(args.junit.resolve())]
+    if args.coverage is not None:
+        argv += ["--lex-coverage", str(args.coverage.resolve())]
+    if args.coverage_html is not None:
+        argv += ["--lex-coverage-html", str(args.coverage_html.resolve())]
     if args.keyword:
         argv += ["-k", args.keyword]
     return argv

@@ -34,14 +34,20 @@ Feature: Status
     Then the slot "StatusType" is "account"
     And the bot says "Your account is active and in good standing."
 
-  Scenario: Choosing a button of the card
+  Scenario Outline: Choosing a button of the card
     Given a new conversation
     When I say "status"
     Then the bot asks for "StatusType"
-    When I choose "Order"
-    Then the slot "StatusType" is "order"
-    And the bot says "Your last order #12345 is being processed and will be shipped soon."
+    When I choose "<button>"
+    Then the slot "StatusType" is "<type>"
+    And the bot says "<reply>"
     And the dialog action is "Close"
+
+    Examples:
+      | button   | type     | reply                                                                |
+      | Order    | order    | Your last order #12345 is being processed and will be shipped soon.  |
+      | Account  | account  | Your account is active and in good standing.                         |
+      | Delivery | delivery | Your delivery is scheduled for tomorrow between 2-4 PM.              |
 
   Scenario Outline: Synonyms resolve to their value
     Given a new conversation
@@ -51,10 +57,19 @@ Feature: Status
 
     Examples:
       | synonym    | type     |
-      | shipment   | delivery |
-      | parcel     | delivery |
-      | membership | account  |
+      | orders     | order    |
       | purchase   | order    |
+      | my order   | order    |
+      | last order | order    |
+      | accounts   | account  |
+      | profile    | account  |
+      | my account | account  |
+      | membership | account  |
+      | deliveries | delivery |
+      | shipment   | delivery |
+      | shipping   | delivery |
+      | package    | delivery |
+      | parcel     | delivery |
 
   Scenario: An invalid type is asked for again until the retries run out
     Given a new conversation

@@ -1,13 +1,14 @@
 """Botium conversation scripts (``*.convo.txt``) played against the local Lex V2 engine.
 
-The parser reads BotiumScript's text format: a name line, then ``#me``/``#bot``
-sections. A ``#me`` section holds the user's text and ``UPDATE_CUSTOM`` logic hooks
+The parser (tools/test_import/botium.py, shared with ``chat-lex import-tests``) reads
+BotiumScript's text format: a name line, then ``#me``/``#bot`` sections. A ``#me``
+section holds the user's text and ``UPDATE_CUSTOM`` logic hooks
 (``SET_LEX_SESSION_ATTRIBUTE|k|v``, ``SET_LEX_REQUEST_ATTRIBUTE|k|v``); a ``#bot``
 section holds expected text (or the name of an ``*.utterances.txt`` list of
 alternatives, with ``*`` wildcards, matched case-insensitively as Botium's default
-``wildcardIgnoreCase``) and asserters: ``INTENT``, ``ENTITIES``, ``ENTITY_VALUES``,
-``ENTITY_CONTENT``. As botium-connector-lex does, each Lex message is one bot event,
-and a response without messages is one event carrying only the NLU data.
+``wildcardIgnoreCase``) and asserters; this player checks ``INTENT``, ``ENTITIES``,
+``ENTITY_VALUES`` and ``ENTITY_CONTENT``. As botium-connector-lex does, each Lex message
+is one bot event, and a response without messages is one event carrying only the NLU data.
 
 Whitespace runs are compared as one space: the scripts were recorded against Lex,
 whose prompts here contain double spaces ("...{PickupDate}.  Does this sound okay?")
@@ -17,7 +18,7 @@ that the recorded expectations write as one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,71 +27,9 @@ import pytest
 from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.engine import LocalLexRuntime
+from tools.test_import.botium import Convo, parse_convo, parse_utterances
 
-ASSERTERS = ("INTENT", "ENTITIES", "ENTITY_VALUES", "ENTITY_CONTENT")
-LOGIC_HOOKS = ("UPDATE_CUSTOM",)
 START = 1_800_000_000.0  # a fixed "now" (2027-01-15) so "tomorrow" is reproducible
-
-
-@dataclass
-class Step:
-    """One ``#me`` or ``#bot`` section."""
-
-    sender: str
-    texts: list[str] = field(default_factory=list)
-    asserters: list[tuple[str, list[str]]] = field(default_factory=list)
-    hooks: list[tuple[str, list[str]]] = field(default_factory=list)
-    line: int = 0
-
-
-@dataclass
-class Convo:
-    """A parsed conversation script."""
-
-    name: str
-    steps: list[Step]
-    source: str
-
-
-def parse_utterances(text: str) -> tuple[str, list[str]]:
-    """An ``*.utterances.txt`` file: its name, then one alternative per line."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        raise ValueError("an utterances file needs a name line")
-    return lines[0], lines[1:]
-
-
-def parse_convo(text: str, source: str = "<convo>") -> Convo:
-    """A ``*.convo.txt`` script; raises ValueError naming the line for anything malformed."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise ValueError(f"{source}:1: a convo starts with its name line")
-    steps: list[Step] = []
-    current: Step | None = None
-    for number, raw in enumerate(lines[1:], start=2):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            sender = line[1:].strip().lower()
-            if sender not in ("me", "bot"):
-                raise ValueError(f"{source}:{number}: unknown section {line!r}; expected #me or #bot")
-            current = Step(sender=sender, line=number)
-            steps.append(current)
-            continue
-        if current is None:
-            continue  # description lines before the first section
-        word, _, rest = line.partition(" ")
-        args = [a.strip() for a in rest.split("|")] if rest else []
-        if word in ASSERTERS:
-            if current.sender != "bot":
-                raise ValueError(f"{source}:{number}: asserter {word} belongs in a #bot section")
-            current.asserters.append((word, args))
-        elif word in LOGIC_HOOKS:
-            current.hooks.append((word, args))
-        else:
-            current.texts.append(line)
-    return Convo(name=lines[0].strip(), steps=steps, source=source)
 
 
 def _norm(text: str) -> str:

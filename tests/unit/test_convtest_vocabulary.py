@@ -36,6 +36,14 @@ REQUIRED = [
     ("then", 'the session attribute "lastStatusType" is not set', v.SESSION_ATTRIBUTE_UNSET),
     ("then", 'the bot offers the choices "Order", "Account", "Delivery"', v.CHOICES),
     ("then", 'the bot offers the choices "Only one"', v.CHOICES),
+    ("then", 'the bot says one of "Hi!", "Hello!"', v.SAYS_ONE_OF),
+    ("then", "the bot sends 2 messages", v.MESSAGE_COUNT),
+    ("then", 'the bot sends a "SSML" message', v.CONTENT_TYPE),
+    ("then", 'the bot shows a card titled "Choose a status type"', v.CARD_TITLE),
+    ("then", 'the bot shows a card with subtitle "Pick one"', v.CARD_SUBTITLE),
+    ("then", 'the context "ordering" is active', v.CONTEXT_ACTIVE),
+    ("then", 'the context "ordering" is not active', v.CONTEXT_INACTIVE),
+    ("then", 'the context "ordering" attribute "size" is "large"', v.CONTEXT_ATTRIBUTE),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Conversation-test coverage: the report file and its HTML page (``chat-lex coverage``)."""
