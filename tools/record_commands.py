@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.recording import Exchange, RecordingError, scenario_text
+from tools.store_options import add_store_options, open_store_from_args
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -21,8 +21,6 @@ EXIT_SERVICE_ERROR = 3
 
 def register(subparsers: Any) -> None:
     """Add ``export-conversation``."""
-    from runtime.store.base import DEFAULT_STORE_URL
-
     parser = subparsers.add_parser(
         "export-conversation",
         help="write a conversation stored by the chat runtime as a Gherkin scenario",
@@ -32,20 +30,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("conversation_id", metavar="ID", help="the conversation id (a user's private one is private-<user id>)")
     parser.add_argument("--as", dest="as_format", choices=["gherkin"], default="gherkin", help="the output format (gherkin)")
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="FILE.feature", help="write here (default: standard output)")
-    parser.add_argument(
-        "--store",
-        default=os.environ.get("CHAT_LEX_STORE", DEFAULT_STORE_URL),
-        help=f"sqlite:PATH or dynamodb [CHAT_LEX_STORE; default {DEFAULT_STORE_URL}]",
-    )
-    parser.add_argument("--table-prefix", default=os.environ.get("CHAT_LEX_TABLE_PREFIX", "chat-lex-"), help="DynamoDB table prefix")
-    parser.add_argument("--dynamodb-endpoint", default=os.environ.get("CHAT_LEX_DYNAMODB_ENDPOINT"), help="DynamoDB endpoint URL")
-    parser.add_argument("--aws-region", default=os.environ.get("CHAT_LEX_AWS_REGION", "us-east-1"), help="AWS region for DynamoDB")
+    add_store_options(parser)
     parser.set_defaults(func=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
     """Read the conversation, write its scenario; what cannot be written is listed on stderr."""
-    from runtime.store.base import open_store
     from runtime.store.errors import StoreError, StoreUnavailable
 
     if args.output is not None and args.output.exists():
@@ -53,7 +43,7 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def read() -> list[Any]:
-        store = open_store(args.store, table_prefix=args.table_prefix, endpoint_url=args.dynamodb_endpoint, region=args.aws_region)
+        store = open_store_from_args(args)
         try:
             return await read_conversation(store, args.conversation_id)
         finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import sys
 import time
 import uuid
@@ -16,8 +15,9 @@ from runtime.auth.base import AuthError
 from runtime.auth.input_limits import MAX_PASSWORD, check_display_name, check_email, check_password_size, check_username
 from runtime.auth.password_hashing import hash_password
 from runtime.auth.password_policy import PASSWORD_POLICY
-from runtime.store.base import DEFAULT_STORE_URL, Store, UserRecord, open_store
+from runtime.store.base import Store, UserRecord
 from runtime.store.errors import InvalidStoreUrl, StoreError, StoreUnavailable, UserExists
+from tools.store_options import add_store_options, open_store_from_args
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 1
@@ -31,14 +31,7 @@ def register(subparsers: Any) -> None:
         help="add, list and remove users of the local identity provider",
         description="Manage the local identity provider's users, stored in the chat store.",
     )
-    parser.add_argument(
-        "--store",
-        default=os.environ.get("CHAT_LEX_STORE", DEFAULT_STORE_URL),
-        help=f"sqlite:PATH or dynamodb [CHAT_LEX_STORE; default {DEFAULT_STORE_URL}]",
-    )
-    parser.add_argument("--table-prefix", default=os.environ.get("CHAT_LEX_TABLE_PREFIX", "chat-lex-"), help="DynamoDB table prefix")
-    parser.add_argument("--dynamodb-endpoint", default=os.environ.get("CHAT_LEX_DYNAMODB_ENDPOINT"), help="DynamoDB endpoint URL")
-    parser.add_argument("--aws-region", default=os.environ.get("CHAT_LEX_AWS_REGION", "us-east-1"), help="AWS region for DynamoDB")
+    add_store_options(parser)
     actions = parser.add_subparsers(dest="users_action", metavar="ACTION", required=True)
 
     add = actions.add_parser("add", help="add a confirmed user", description=f"Add a confirmed user. {PASSWORD_POLICY.describe()}.")
@@ -62,7 +55,7 @@ def _error(message: str) -> None:
 
 def _with_store(args: argparse.Namespace, work: Callable[[Store], Awaitable[int]]) -> int:
     async def run() -> int:
-        store = open_store(args.store, table_prefix=args.table_prefix, endpoint_url=args.dynamodb_endpoint, region=args.aws_region)
+        store = open_store_from_args(args)
         try:
             return await work(store)
         finally:

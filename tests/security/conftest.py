@@ -1,15 +1,19 @@
-"""An in-process app for the probes: the real local identity provider and SQLite store, no bot, under Litestar's TestClient."""
+"""Fixtures of the probes: an in-process app (the real local identity provider and SQLite store, no bot, under
+Litestar's TestClient), and each store backend (SQLite, DynamoDB on moto) for the store-level probes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from moto import mock_aws
 
+from runtime.store.base import Store, open_store
+from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.web.app import create_app
 from runtime.web.settings import DEFAULT_STATIC_DIR, Settings
 from tests.integration.test_web_harness import PASSWORD
@@ -42,3 +46,19 @@ def signed_up(client: TestClient[Litestar], username: str) -> dict[str, Any]:
     assert tokens.status_code == 200, tokens.text
     answer: dict[str, Any] = tokens.json()
     return answer
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """Each store backend, empty: SQLite in a temporary folder, DynamoDB on moto."""
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:{tmp_path / 'chat.db'}")
+        yield opened
+        await opened.close()
+        return
+    with mock_aws():
+        dynamo = open_store("dynamodb", table_prefix="probe-")
+        assert isinstance(dynamo, DynamoDbStore)
+        dynamo.create_tables()
+        yield dynamo
+        await dynamo.close()

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from moto import mock_aws
 
 from runtime.auth import local as local_auth
 from runtime.auth.base import AuthError, Tokens
 from runtime.auth.local import LocalIdentityProvider
 from runtime.auth.password_hashing import DUMMY_HASH
 from runtime.auth.signing_keys import KEY_FILE, load_or_create_signing_key
-from runtime.store.base import Store, open_store
-from runtime.store.dynamodb_store import DynamoDbStore
+from runtime.store.base import Store
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import PASSWORD, RunningServer, sign_up
 
@@ -58,21 +56,6 @@ def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     load_or_create_signing_key(folder)
     assert (folder / KEY_FILE).is_file()
     return folder
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:{tmp_path / 'chat.db'}")
-        yield opened
-        await opened.close()
-        return
-    with mock_aws():
-        dynamo = open_store("dynamodb", table_prefix="lockout-")
-        assert isinstance(dynamo, DynamoDbStore)
-        dynamo.create_tables()
-        yield dynamo
-        await dynamo.close()
 
 
 @pytest.fixture

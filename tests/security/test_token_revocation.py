@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,21 +40,6 @@ CLIENT_ID = "chat-lex-web"
 @pytest.fixture(scope="module")
 def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("keys")
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:{tmp_path / 'chat.db'}")
-        yield opened
-        await opened.close()
-        return
-    with mock_aws():
-        dynamo = open_store("dynamodb", table_prefix="revocation-")
-        assert isinstance(dynamo, DynamoDbStore)
-        dynamo.create_tables()
-        yield dynamo
-        await dynamo.close()
 
 
 async def code_of(call: Any) -> str | None:
