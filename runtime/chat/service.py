@@ -334,16 +334,18 @@ class ChatService:
             await self._answer(turn)
         except StoreError:
             # The bot answered but its reply could not be kept: tell the room (the worker logs the failure).
-            failure = ChatError(
-                errors.BOT_UNAVAILABLE,
-                "the bot's answer could not be saved; please ask again in a moment",
-                client_message_id=turn.message.client_message_id,
-                conversation_id=conversation_id,
-            )
-            await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
+            await self._bot_unavailable(turn, "the bot's answer could not be saved; please ask again in a moment")
             raise
         finally:
             await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
+
+    async def _bot_unavailable(self, turn: _BotTurn, message: str) -> None:
+        """Tell the conversation that no answer is coming for this message, and why."""
+        conversation_id = turn.message.conversation_id
+        failure = ChatError(
+            errors.BOT_UNAVAILABLE, message, client_message_id=turn.message.client_message_id, conversation_id=conversation_id
+        )
+        await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
 
     async def _answer(self, turn: _BotTurn) -> None:
         assert self.bot is not None
@@ -363,13 +365,9 @@ class ChatService:
                 "bot unavailable",
                 extra={"conversation_id": conversation_id, "message_id": turn.message.message_id, "reason": exc.reason},
             )
-            failure = ChatError(
-                errors.BOT_UNAVAILABLE,
-                "the bot is not available right now; your message was delivered, please try again in a moment",
-                client_message_id=turn.message.client_message_id,
-                conversation_id=conversation_id,
+            await self._bot_unavailable(
+                turn, "the bot is not available right now; your message was delivered, please try again in a moment"
             )
-            await self.fanout.publish(Envelope(conversation_id, encode(error_event(failure))))
             return
         self.metrics.bot_latency.observe(time.perf_counter() - started)
         for index, bot_reply in enumerate(replies):
