@@ -51,7 +51,7 @@ def test_status_by_clicking_a_card_button(page: Page, base_url: str) -> None:
     card = page.locator(".bot-message .response-card")
     expect(card.locator("button")).to_have_text(["Order", "Account", "Delivery"])
     card.locator("button", has_text="Delivery").click()
-    expect(page.locator(".own-message", has_text="delivery")).to_have_count(1)  # the button's value is sent as your message
+    expect(page.locator(".own-message .message-text", has_text="Delivery")).to_have_count(1)  # the label; the bot gets the value
     expect(page.locator(".bot-message", has_text="Your delivery is scheduled for tomorrow")).to_have_count(1)
 
 

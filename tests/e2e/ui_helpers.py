@@ -104,3 +104,7 @@ def join_room_in_ui(page: Page, room_id: str) -> None:
     page.fill('input[name="roomId"]', room_id)
     page.click(".join-room-button")
     expect(page.locator(".room-id")).to_have_text(room_id)
+
+
+# Every issue-16 behaviour is checked on a desktop and on a 390 px phone.
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}

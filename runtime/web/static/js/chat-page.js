@@ -180,7 +180,12 @@ function renderPresence() {
 // ------------------------------------------------------------------ messages
 
 const handlers = {
-  choose: (value) => sendText(value),
+  // The label is what people read; the bot gets the value, through the card's messageId (no @bot needed in rooms).
+  choose: (entry, choice) => {
+    const log = [...state.logs.values()].find((l) => l.entries.has(entry));
+    if (!log || !entry.messageId || entry.answeredWith != null) return;
+    sendText(choice.text || choice.value, log.id, { messageId: entry.messageId, value: choice.value });
+  },
   retry: (entry) => retryMessage(entry),
 };
 
@@ -188,6 +193,7 @@ function renderActive({ toBottom = false, keepFromBottom = null } = {}) {
   const log = activeLog();
   const scroller = dom.scroller;
   const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  log?.markAnsweredCards();
   const entries = log ? log.ordered() : [];
   let cursor = dom.list.firstChild;
   for (const entry of entries) {
@@ -235,15 +241,17 @@ function addServerMessage(message) {
 }
 
 function transmit(item) {
-  return connection.send({
-    action: "sendmessage",
-    conversationId: item.conversationId,
-    message: item.message,
-    clientMessageId: item.clientMessageId,
-  });
+  const frame = { action: "sendmessage", conversationId: item.conversationId, message: item.message, clientMessageId: item.clientMessageId };
+  if (item.replyTo) frame.replyTo = item.replyTo;
+  return connection.send(frame);
 }
 
-function sendText(raw, conversationId = state.activeId) {
+function localMetadata(item) {
+  return item.replyTo ? { replyTo: item.replyTo.messageId, cardValue: item.replyTo.value } : {};
+}
+
+/** Send `raw` to a conversation; `replyTo` ({messageId, value}) makes it the answer to a bot's card button. */
+function sendText(raw, conversationId = state.activeId, replyTo = null) {
   const text = raw.trim();
   if (!text) return false;
   if (!state.me) {
@@ -259,11 +267,12 @@ function sendText(raw, conversationId = state.activeId) {
   const log = state.logs.get(conversationId);
   if (!log) return false;
   const clientMessageId = newClientMessageId();
-  const entry = log.addLocal(clientMessageId, text, state.me);
+  const item = { clientMessageId, conversationId, message: text };
+  if (replyTo) item.replyTo = replyTo;
+  const entry = log.addLocal(clientMessageId, text, state.me, localMetadata(item));
   if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
     fail(entry, "MESSAGE_TOO_LONG", `the message is over ${MAX_MESSAGE_BYTES} bytes`);
   } else {
-    const item = { clientMessageId, conversationId, message: text };
     state.outbox.add(item);
     transmit(item); // offline: it waits in the outbox, marked pending
   }
@@ -296,6 +305,7 @@ function retryMessage(entry) {
   entry.dirty = true;
   // The same clientMessageId: if the first attempt was stored after all, the server answers ACK duplicate.
   const item = { clientMessageId: entry.clientMessageId, conversationId: log.id, message: entry.content };
+  if (typeof entry.metadata?.replyTo === "string") item.replyTo = { messageId: entry.metadata.replyTo, value: entry.metadata.cardValue ?? "" };
   state.outbox.add(item);
   transmit(item);
   refresh(log.id);
@@ -308,7 +318,7 @@ function flushOutbox() {
       state.outbox.remove(item.clientMessageId); // a room you are no longer in
       continue;
     }
-    const entry = log.addLocal(item.clientMessageId, item.message, state.me);
+    const entry = log.addLocal(item.clientMessageId, item.message, state.me, localMetadata(item));
     if (entry.status === "failed") continue;
     transmit(item);
   }

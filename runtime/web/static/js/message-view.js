@@ -23,7 +23,7 @@ function element(tag, className, text) {
 }
 
 /**
- * Build or refresh the <li> of `entry`. `handlers.choose(value, button)` answers a response-card button,
+ * Build or refresh the <li> of `entry`. `handlers.choose(entry, choice)` answers a response-card button,
  * `handlers.retry(entry)` resends a failed message.
  */
 export function renderMessage(entry, myUserId, handlers) {
@@ -66,17 +66,18 @@ function renderCard(card, entry, handlers) {
   const group = element("div", "card-buttons");
   group.setAttribute("role", "group");
   group.setAttribute("aria-label", card.title || "Choices");
+  // Answered (by anyone, now or before a reload): the buttons stay visible, disabled, the chosen one marked.
+  const answered = entry.answeredWith !== undefined && entry.answeredWith !== null;
   for (const choice of card.buttons) {
-    if (!choice || typeof choice.value !== "string") continue;
+    if (!choice || typeof choice.value !== "string" || !choice.value) continue;
     const button = element("button", "card-button", choice.text || choice.value);
     button.type = "button";
-    if (entry.chosen === choice.value) button.setAttribute("aria-pressed", "true");
-    button.addEventListener("click", () => {
-      entry.chosen = choice.value;
-      handlers.choose(choice.value);
-    });
+    button.disabled = answered || !entry.messageId;
+    if (answered && entry.answeredWith === choice.value) button.setAttribute("aria-pressed", "true");
+    button.addEventListener("click", () => handlers.choose(entry, choice));
     group.append(button);
   }
   box.append(group);
+  if (answered) box.append(element("p", "card-answered visually-hidden", "Answered"));
   return box;
 }
