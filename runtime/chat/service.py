@@ -286,6 +286,8 @@ class ChatService:
     async def announce_presence(self, sender: Sender, conversation_id: str, status: str) -> None:
         frame = presence_event(conversation_id, sender.user_id, sender.display_name, status)
         await self.fanout.publish(Envelope(conversation_id, encode(frame)))
+        if status == "online":
+            await self.fanout.ask_presence(sender.user_id, conversation_id)  # and hear who is here already
 
     def forget_conversation(self, conversation_id: str) -> None:
         self._conversations.pop(conversation_id, None)
