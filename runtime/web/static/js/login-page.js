@@ -2,7 +2,7 @@
 
 import { AuthApiError, confirmSignUp, signIn, signUp } from "./auth-api.js";
 import { loadSession, saveSession } from "./auth-session.js";
-import { passwordChecklist } from "./password-rules.js";
+import { passwordChecklist, rulesMissing } from "./password-rules.js";
 
 const panel = document.querySelector("#auth-panel");
 
@@ -71,7 +71,8 @@ function showSignUp() {
     const username = String(data.get("username")).trim();
     const secret = String(data.get("password"));
     if (!tick(secret)) {
-      showError(form, new AuthApiError(400, "InvalidPassword", "The password does not meet every rule below yet."));
+      const missing = rulesMissing(secret).map((label) => label[0].toLowerCase() + label.slice(1)).join("; ");
+      showError(form, new AuthApiError(400, "InvalidPassword", `The password is missing: ${missing} (see the rules marked ✗ above).`));
       password.focus();
       return;
     }
