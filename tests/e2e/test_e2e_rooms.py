@@ -89,6 +89,8 @@ def test_enter_in_the_room_fields_still_creates_and_joins(new_context: Callable[
     room_id = page.locator(".room-id").inner_text()
     page.locator(".conversation-button").first.click()  # back to the bot
     expect(page.locator(".room-info")).to_be_hidden()
+    expect(page.locator(".room-tools")).not_to_have_attribute("open", "")  # it closed once the room was made
+    page.click(".room-tools summary")
     page.fill('input[name="roomId"]', room_id)
     page.press('input[name="roomId"]', "Enter")
     expect(page.locator(".room-id")).to_have_text(room_id)

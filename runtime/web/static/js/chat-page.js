@@ -6,6 +6,7 @@ import { ChatConnection } from "./chat-connection.js";
 import { config } from "./config.js";
 import { ConversationLog } from "./conversation-log.js";
 import { newClientMessageId, newRequestId } from "./ids.js";
+import { inviteRoomId, inviteUrl } from "./invite.js";
 import { renderMessage } from "./message-view.js";
 import { Outbox } from "./outbox.js";
 
@@ -35,7 +36,9 @@ function reasonFor(code, message) {
 }
 
 const session = loadSession();
-if (!session) location.replace("/login");
+// An invite (/join/<room id>) survives the detour through sign-in, and is joined once connected.
+const invitedRoomId = inviteRoomId(location.pathname);
+if (!session) location.replace(invitedRoomId === null ? "/login" : `/login?next=${encodeURIComponent(location.pathname)}`);
 
 const $ = (selector) => document.querySelector(selector);
 const dom = {
@@ -51,6 +54,8 @@ const dom = {
   roomInfo: $(".room-info"),
   roomId: $(".room-id"),
   copyRoomId: $(".copy-room-id"),
+  inviteLink: $(".invite-link"),
+  copyInvite: $(".copy-invite"),
   leaveRoom: $(".leave-room"),
   presence: $(".presence"),
   scroller: $(".message-scroller"),
@@ -60,7 +65,16 @@ const dom = {
   typing: $(".typing-indicator"),
   form: $(".message-form"),
   input: $(".message-input"),
+  send: $('.message-form button[type="submit"]'),
+  roomTools: $(".room-tools"),
+  drawerToggle: $(".drawer-toggle"),
+  drawerClose: $(".drawer-close"),
+  drawerUnread: $(".drawer-unread"),
+  backdrop: $(".drawer-backdrop"),
 };
+
+// Placeholders short enough for a 320 px phone; the bot mode says when the bot answers.
+const ROOM_PLACEHOLDER = { mention: "Message the room (@bot to ask)", always: "Message the room and the bot", never: "Message the room" };
 
 const state = {
   me: null,
@@ -150,7 +164,25 @@ function renderConversationList() {
     item.append(button);
     items.push(item);
   }
+  const unread = logs.reduce((sum, log) => sum + (log.id === state.activeId ? 0 : log.unread), 0);
+  dom.drawerUnread.hidden = unread === 0;
+  dom.drawerUnread.textContent = unread ? `${unread} unread` : "";
   dom.conversationList.replaceChildren(...items);
+}
+
+/** The conversation drawer of narrow screens (a plain side panel on wide ones, where these classes do nothing). */
+function setDrawer(open, { focus = true } = {}) {
+  const wasOpen = document.body.classList.contains("drawer-open");
+  document.body.classList.toggle("drawer-open", open);
+  dom.drawerToggle.setAttribute("aria-expanded", String(open));
+  dom.backdrop.hidden = !open;
+  if (!focus) return;
+  if (open) (dom.conversationList.querySelector('[aria-current="true"]') ?? dom.conversationList.querySelector("button"))?.focus();
+  else if (wasOpen) dom.drawerToggle.focus();
+}
+
+function updateSend() {
+  dom.send.disabled = !dom.input.value.trim();
 }
 
 function selectConversation(conversationId) {
@@ -163,7 +195,9 @@ function selectConversation(conversationId) {
   const room = log.info.kind === "room";
   dom.roomInfo.hidden = !room;
   dom.roomId.textContent = room ? log.id : "";
-  dom.input.placeholder = room ? "Message the room (mention @bot to ask the bot)" : "Message the bot";
+  dom.inviteLink.href = room ? inviteUrl(location.origin, log.id) : "/";
+  dom.input.placeholder = room ? ROOM_PLACEHOLDER[log.info.botMode] ?? "Message the room" : "Message the bot";
+  setDrawer(false, { focus: false });
   renderPresence();
   renderConversationList();
   dom.list.replaceChildren();
@@ -297,6 +331,7 @@ function retryMessage(entry) {
     entry.node?.remove();
     selectConversation(log.id);
     dom.input.value = entry.content;
+    updateSend();
     dom.input.focus();
     return;
   }
@@ -374,7 +409,7 @@ function handleFrame(frame) {
       for (const message of frame.messages) addServerMessage(message);
       return;
     case "JOINED": {
-      state.pendingJoins.delete(frame.requestId);
+      if (state.pendingJoins.delete(frame.requestId)) dom.roomTools.open = false;
       ensureLog(frame.conversation);
       selectConversation(frame.conversationId);
       return;
@@ -406,6 +441,9 @@ function welcome(frame) {
   if (!state.welcomedOnce) {
     state.welcomedOnce = true;
     selectConversation(state.logs.has(state.activeId) ? state.activeId : privateId());
+    if (invitedRoomId !== null) joinRoom(invitedRoomId);
+    else if (location.pathname.startsWith("/join/")) showNotice("That invite link is broken: ask for a new one.");
+    if (location.pathname !== "/") window.history.replaceState(null, "", "/"); // a reload stays in the chat, not the invite
   } else {
     // Back after a drop: everything stored since the last message we saw, per conversation, then live again.
     for (const log of state.logs.values()) {
@@ -503,13 +541,22 @@ async function signOutNow() {
 dom.form.addEventListener("submit", (event) => {
   event.preventDefault();
   if (sendText(dom.input.value)) dom.input.value = "";
+  updateSend();
   dom.input.focus();
 });
 
 // Disabled in the markup until this handler exists (a click before would submit the form natively, reloading the
-// page with the text in its address); from now on it works even before the connection is up: sendText keeps
-// the text until the WELCOME.
-dom.form.querySelector('button[type="submit"]').disabled = false;
+// page with the text in its address); from now on it is enabled whenever there is text, even before the
+// connection is up: sendText keeps the text until the WELCOME.
+dom.input.addEventListener("input", updateSend);
+updateSend();
+
+dom.drawerToggle.addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
+dom.drawerClose.addEventListener("click", () => setDrawer(false));
+dom.backdrop.addEventListener("click", () => setDrawer(false));
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && document.body.classList.contains("drawer-open")) setDrawer(false);
+});
 
 dom.input.addEventListener("keydown", (event) => {
   // Enter sends; Shift+Enter is a new line; keep Enter while an input method is composing.
@@ -548,28 +595,33 @@ dom.createRoom.addEventListener("submit", async (event) => {
     const room = await createRoom(await freshAccessToken(), title, String(data.get("botMode") || "mention"));
     ensureLog(room);
     dom.createRoom.reset();
+    dom.roomTools.open = false;
     selectConversation(room.conversationId);
   } catch (failure) {
     showNotice(`Cannot create the room: ${failure.message}`);
   }
 });
 
-dom.joinRoom.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const roomId = String(new FormData(dom.joinRoom).get("roomId")).trim();
-  if (!roomId) return;
+/** Show the room if you are in it already, else ask to join it; returns false when offline. */
+function joinRoom(roomId) {
   if (state.logs.has(roomId)) {
+    dom.roomTools.open = false;
     selectConversation(roomId);
-    dom.joinRoom.reset();
-    return;
+    return true;
   }
   const requestId = newRequestId();
   if (!connection.send({ action: "join", conversationId: roomId, requestId })) {
     showNotice("You are offline; join the room when the connection is back.");
-    return;
+    return false;
   }
   state.pendingJoins.set(requestId, roomId);
-  dom.joinRoom.reset();
+  return true;
+}
+
+dom.joinRoom.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const roomId = String(new FormData(dom.joinRoom).get("roomId")).trim();
+  if (roomId && joinRoom(roomId)) dom.joinRoom.reset();
 });
 
 dom.copyRoomId.addEventListener("click", async () => {
@@ -578,6 +630,15 @@ dom.copyRoomId.addEventListener("click", async () => {
     showNotice("Room id copied.");
   } catch {
     showNotice("Select the room id and copy it.");
+  }
+});
+
+dom.copyInvite.addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(dom.inviteLink.href);
+    showNotice("Invite link copied: whoever opens it joins this room after signing in.");
+  } catch {
+    showNotice("Copy the invite link: right-click (or long-press) “Invite link”.");
   }
 });
 

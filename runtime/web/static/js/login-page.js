@@ -2,6 +2,7 @@
 
 import { AuthApiError, confirmSignUp, signIn, signUp } from "./auth-api.js";
 import { loadSession, saveSession } from "./auth-session.js";
+import { afterSignIn } from "./invite.js";
 import { passwordChecklist, rulesMissing } from "./password-rules.js";
 
 const panel = document.querySelector("#auth-panel");
@@ -28,7 +29,7 @@ function busy(form, on) {
 async function signInAndGo(username, password) {
   const tokens = await signIn(username, password);
   saveSession(tokens, username);
-  location.replace("/");
+  location.replace(afterSignIn(location.search)); // only to this site's chat or one of its invite paths
 }
 
 function showSignIn(notice = "") {
@@ -112,7 +113,7 @@ function showConfirm(username, password, delivery) {
 }
 
 if (loadSession()) {
-  location.replace("/");
+  location.replace(afterSignIn(location.search));
 } else if (location.hash === "#signup") {
   showSignUp();
 } else {
