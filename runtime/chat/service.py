@@ -218,6 +218,46 @@ class ChatService:
                 conversation_id=conversation_id,
             )
 
+    async def greet(self, sender: Sender, conversation_id: str, *, time_zone: str | None = None) -> bool:
+        """The bot speaks first in an empty private conversation: its Greeting reply, then suggested prompts as a
+        card (runtime/chat/opening.py). Once: the replies' client ids are fixed, so a second socket racing this one
+        stores nothing twice. Returns whether it greeted; an unavailable bot just does not greet."""
+        conversation = await self.member_conversation(sender, conversation_id)
+        if conversation.kind != "private":
+            raise ChatError(errors.BAD_FRAME, "only your private conversation with the bot is greeted", conversation_id=conversation_id)
+        opening = self.bot.opening if self.bot is not None else None
+        if self.bot is None or opening is None:
+            return False
+        if (await self.store.history(conversation_id, limit=1)).messages:
+            return False
+        try:
+            replies = await self.bot.ask(
+                conversation_id=conversation_id,
+                user_id=sender.user_id,
+                display_name=sender.display_name,
+                text=opening.greeting_utterance,
+                time_zone=time_zone,
+            )
+        except BotUnavailable as exc:
+            log.warning("bot unavailable for the greeting", extra={"conversation_id": conversation_id, "reason": exc.reason})
+            return False
+        card = opening.card()
+        for index, bot_reply in enumerate(replies):
+            metadata: dict[str, Any] = {**bot_reply.metadata, "opening": True}
+            if card is not None and index == len(replies) - 1 and not metadata.get("responseCard"):
+                metadata["responseCard"] = card
+            new = NewMessage(conversation_id, BOT_SENDER_ID, BOT_DISPLAY_NAME, "bot", bot_reply.content, f"opening:{index}", metadata)
+            place = self._turns.take(conversation_id)
+            try:
+                stored, created = await self.store.append_message(new)
+                await place.wait()
+                if created:
+                    self.metrics.messages_out.inc()
+                    await self._publish_message("BOT_RESPONSE", stored)
+            finally:
+                place.finish()
+        return bool(replies)
+
     async def history(self, sender: Sender, conversation_id: str, *, before: str | None, limit: int) -> dict[str, Any]:
         await self.member_conversation(sender, conversation_id)
         page = await self.store.history(conversation_id, before=before, limit=max(1, min(limit, HISTORY_MAX_LIMIT)))

@@ -25,7 +25,7 @@ from runtime.chat.service import CardReply
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAX_FRAME_BYTES = 16 * 1024
-ACTIONS = ("sendmessage", "history", "resume", "join", "leave", "ping")
+ACTIONS = ("sendmessage", "history", "resume", "join", "leave", "greet", "ping")
 
 
 @cache

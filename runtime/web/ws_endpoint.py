@@ -321,6 +321,8 @@ class _SocketSession:
             if announces_presence(conversation) and conversation_id not in self.rooms:
                 self.rooms.append(conversation_id)
             self._reply(joined_event(conversation_payload(conversation)), request_id)
+        elif action == "greet":
+            await service.greet(self.sender, conversation_id, time_zone=self.time_zone)
         elif action == "leave":
             await service.leave(self.sender, conversation_id)
             if conversation_id in self.rooms:

@@ -19,13 +19,13 @@ def sized(request: pytest.FixtureRequest, new_context: Callable[..., BrowserCont
 
 
 def press_delivery_and_check(page: Page) -> None:
-    card = page.locator(".bot-message .response-card")
+    card = page.locator(".bot-message:not(.opening-message) .response-card")
     expect(card.locator("button")).to_have_text(["Order", "Account", "Delivery"])
     expect(card.locator("button").first).to_be_enabled()
     card.locator("button", has_text="Delivery").click()
     # The label is what the conversation shows; the bot got the value and answers it.
     expect(page.locator(".own-message .message-text").last).to_have_text("Delivery")
-    expect(page.locator(".bot-message", has_text="Your delivery is scheduled for tomorrow")).to_have_count(1)
+    expect(page.locator(".bot-message:not(.opening-message)", has_text="Your delivery is scheduled for tomorrow")).to_have_count(1)
     for button in card.locator("button").all():
         expect(button).to_be_disabled()
     expect(card.locator('button[aria-pressed="true"]')).to_have_text("Delivery")
@@ -43,8 +43,8 @@ def test_a_card_press_in_a_mention_room_reaches_the_bot_and_disables_the_card(si
     assert pressed["metadata"] == {"replyTo": card["messageId"], "cardValue": "delivery"}
     sized.reload()  # answered cards stay disabled when the page is rebuilt from the server's history
     expect(sized.locator("#conversation-title")).to_have_text("Card room")
-    expect(sized.locator(".bot-message", has_text="Your delivery is scheduled")).to_have_count(1)
-    card_buttons = sized.locator(".bot-message .response-card button")
+    expect(sized.locator(".bot-message:not(.opening-message)", has_text="Your delivery is scheduled")).to_have_count(1)
+    card_buttons = sized.locator(".bot-message:not(.opening-message) .response-card button")
     expect(card_buttons).to_have_count(3)
     for button in card_buttons.all():
         expect(button).to_be_disabled()
@@ -56,8 +56,8 @@ def test_a_card_press_in_the_private_chat_shows_the_label_and_stays_answered(siz
     press_delivery_and_check(sized)
     sized.reload()
     expect(sized.locator(".own-message .message-text", has_text="Delivery")).to_have_count(1)
-    expect(sized.locator(".bot-message .card-button").first).to_be_disabled()
+    expect(sized.locator(".bot-message:not(.opening-message) .card-button").first).to_be_disabled()
     # A new card in the same conversation is live again.
     send_in_ui(sized, "check my status")
-    expect(sized.locator(".bot-message .response-card")).to_have_count(2)
-    expect(sized.locator(".bot-message .response-card").nth(1).locator("button").first).to_be_enabled()
+    expect(sized.locator(".bot-message:not(.opening-message) .response-card")).to_have_count(2)
+    expect(sized.locator(".bot-message:not(.opening-message) .response-card").nth(1).locator("button").first).to_be_enabled()

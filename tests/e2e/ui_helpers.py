@@ -76,6 +76,8 @@ def signed_in_page(page: Page, base_url: str, prefix: str = "user", fixed_name: 
     username = fixed_name or unique_username(prefix)
     api_sign_up(base_url, username)
     sign_in_in_ui(page, base_url, username)
+    # A new user is greeted first (the page sends `greet`): wait for it, so that tests start from a settled screen.
+    expect(page.locator(".opening-message")).to_have_count(1)
     return username
 
 

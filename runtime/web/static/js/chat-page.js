@@ -468,6 +468,10 @@ function history(frame) {
   log.nextBefore = frame.nextBefore;
   log.historyDone = frame.nextBefore === null;
   dom.list.setAttribute("aria-busy", "false");
+  // A private conversation with nothing in it: the server has the bot greet (its text comes from the bot definition).
+  if (log.info.kind === "private" && log.historyDone && log.entries.size === 0 && !log.greetAsked) {
+    log.greetAsked = connection.send({ action: "greet", conversationId: log.id });
+  }
   refresh(log.id, older ? { keepFromBottom: fromBottom } : { toBottom: true });
   // A page that does not fill the screen leaves nothing to scroll: fetch the next one at once.
   if (log.id === state.activeId && dom.scroller.scrollHeight <= dom.scroller.clientHeight) requestOlder();

@@ -33,6 +33,7 @@ export function renderMessage(entry, myUserId, handlers) {
   const kind = entry.role === "bot" ? "bot-message" : entry.role === "system" ? "system-message" : mine ? "own-message" : "other-message";
   item.className = `message-bubble ${kind}`;
   if (entry.status === "pending" || entry.status === "failed") item.classList.add(entry.status);
+  if (entry.metadata?.opening) item.classList.add("opening-message"); // the bot's greeting to a new user
   if (entry.messageId) item.dataset.messageId = entry.messageId;
   if (entry.clientMessageId) item.dataset.clientMessageId = entry.clientMessageId;
 
