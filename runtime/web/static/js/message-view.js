@@ -29,6 +29,8 @@ function element(tag, className, text) {
 export function renderMessage(entry, myUserId, handlers) {
   const item = entry.node ?? document.createElement("li");
   entry.node = item;
+  // The list is role="log" (a live region), so it is no list to assistive technology: each message is an article.
+  item.setAttribute("role", "article");
   const mine = entry.role === "user" && entry.senderId === myUserId;
   const kind = entry.role === "bot" ? "bot-message" : entry.role === "system" ? "system-message" : mine ? "own-message" : "other-message";
   item.className = `message-bubble ${kind}`;
