@@ -35,7 +35,7 @@ def open_bot(settings: Settings) -> BotParticipant | None:
         except CodeHookError as exc:
             raise SettingsError(f"CHAT_LEX_CODE_HOOK / the spec's code_hook: {exc}") from None
         from bot_spec.formats.yaml_spec import load_spec
-        from runtime.chat.opening import opening_from_definition
+        from runtime.web.bot_opening import opening_from_definition
 
         locale = sorted(deployment.locale_ids)[0]
         target = BotTarget(deployment.bot_id, deployment.alias_id, locale)

@@ -12,10 +12,11 @@ from bot_spec.formats.yaml_spec import load_spec
 from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.errors import ChatError
-from runtime.chat.opening import Opening, Suggestion, opening_from_definition
+from runtime.chat.opening import Opening, Suggestion
 from runtime.chat.service import CardReply
 from runtime.lex.errors import ThrottlingException
 from runtime.store.base import open_store
+from runtime.web.bot_opening import opening_from_definition
 from tests.unit.test_chat_service import ALICE, FakeLex, Harness, settle
 
 SPEC = Path(__file__).resolve().parents[2] / "bot_spec" / "chatbot"
