@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.chat.lex_session import lex_session_id
+from runtime.chat.opening import Opening
 from runtime.lex.client import LexTextClient
 
 MAX_REMEMBERED_SESSIONS = 10_000
@@ -70,9 +71,18 @@ def _error_code(exc: BaseException) -> str | None:
 class BotParticipant:
     """Asks the bot one message at a time; callers serialize per session."""
 
-    def __init__(self, client: LexTextClient, target: BotTarget, *, timeout: float = 10.0, description: str = "bot") -> None:
+    def __init__(
+        self,
+        client: LexTextClient,
+        target: BotTarget,
+        *,
+        timeout: float = 10.0,
+        description: str = "bot",
+        opening: Opening | None = None,
+    ) -> None:
         self._client = client
         self.target = target
+        self.opening = opening  # what the bot says first to a new user; None: it waits to be spoken to
         self.timeout = timeout
         self.description = description
         # Lex replaces session attributes wholesale, so the ones the bot set last turn are sent back with ours.

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from runtime.chat.channels import EventChannel
-from runtime.chat.events import Envelope
+from runtime.chat.events import Envelope, encode, presence_event
 from runtime.chat.log_sampling import LogSampler
 from runtime.chat.metrics import ChatMetrics
 
@@ -32,6 +32,11 @@ WriteFrame = Callable[[bytes], bool]
 
 # Envelopes on this pseudo-conversation carry membership changes to every process, not frames for clients.
 MEMBERSHIP_CHANNEL = "\x00membership"
+# Presence is symmetric: whoever comes online in a room asks (on this pseudo-conversation) who is there already;
+# every process answers with PRESENCE frames of its own online members, addressed (on DIRECT_CHANNEL) to the asker's
+# sockets only, so a join costs one frame per member online, not one per member pair.
+PRESENCE_QUERY_CHANNEL = "\x00presence-query"
+DIRECT_CHANNEL = "\x00direct"
 CLOSE_SLOW_CONSUMER = 1008
 CLOSE_GOING_AWAY = 1001
 
@@ -229,6 +234,7 @@ class Fanout:
         # Called with a conversation id whenever its membership changes on any process.
         self.membership_listeners: list[Callable[[str], None]] = []
         self._channel_log = LogSampler(burst=1, interval=60.0)
+        self._answers: set[asyncio.Task[None]] = set()
 
     @property
     def connection_count(self) -> int:
@@ -317,11 +323,41 @@ class Fanout:
             self._channel_failed("event", exc)
             self.deliver_local(envelope)
 
+    async def ask_presence(self, user_id: str, conversation_id: str) -> None:
+        """Ask every process to tell `user_id`'s sockets who else is online in the room `conversation_id`."""
+        text = json.dumps({"userId": user_id, "conversationId": conversation_id})
+        await self.publish(Envelope(PRESENCE_QUERY_CHANNEL, text))
+
+    def _answer_presence(self, asker: str, conversation_id: str) -> None:
+        online = {c.user_id: c.display_name for c in self._by_conversation.get(conversation_id, ()) if c.user_id != asker and not c.closed}
+        if not online:
+            return
+        frames = [encode(presence_event(conversation_id, user_id, name, "online")) for user_id, name in sorted(online.items())]
+        text = json.dumps({"userId": asker, "conversationId": conversation_id, "frames": frames})
+        task = asyncio.get_running_loop().create_task(self.publish(Envelope(DIRECT_CHANNEL, text)))
+        self._answers.add(task)  # a reference, so the task is not collected before it runs
+        task.add_done_callback(self._answers.discard)
+
+    def _deliver_direct(self, text: str) -> None:
+        addressed = json.loads(text)
+        conversation_id = str(addressed["conversationId"])
+        for connection in self.local_connections_of(str(addressed["userId"])):
+            if conversation_id in connection.subscriptions and not connection.closed:
+                for frame in addressed["frames"]:
+                    connection.offer(str(frame))
+
     def deliver_local(self, envelope: Envelope) -> None:
         """Write the envelope's text to every local subscriber; synchronous, so one event is delivered atomically."""
         if envelope.conversation_id == MEMBERSHIP_CHANNEL:
             change = json.loads(envelope.text)
             self._apply_membership(str(change["userId"]), str(change["conversationId"]), bool(change["member"]))
+            return
+        if envelope.conversation_id == PRESENCE_QUERY_CHANNEL:
+            query = json.loads(envelope.text)
+            self._answer_presence(str(query["userId"]), str(query["conversationId"]))
+            return
+        if envelope.conversation_id == DIRECT_CHANNEL:
+            self._deliver_direct(envelope.text)
             return
         subscribers = self._by_conversation.get(envelope.conversation_id)
         if not subscribers:

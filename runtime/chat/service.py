@@ -71,6 +71,15 @@ class _BotTurn:
     message: StoredMessage
     sender: Sender
     time_zone: str | None
+    text: str  # what the bot is asked: the message without its @bot mention, or the card button's value
+
+
+@dataclass(frozen=True)
+class CardReply:
+    """A press on a response-card button: the bot's card message it answers, and the button's value."""
+
+    message_id: str
+    value: str
 
 
 def announces_presence(conversation: Conversation) -> bool:
@@ -133,8 +142,13 @@ class ChatService:
         reply: Reply,
         time_zone: str | None = None,
         received_at: float | None = None,
+        card_reply: CardReply | None = None,
     ) -> StoredMessage:
-        """Store, ACK (through `reply`), fan out, and queue the bot's turn. Retries ACK the same message again."""
+        """Store, ACK (through `reply`), fan out, and queue the bot's turn. Retries ACK the same message again.
+
+        With `card_reply`, `text` is the button's label (what people read) and the bot is asked the button's value,
+        whatever the conversation's bot mode: the bot sent the card, so the press is addressed to it.
+        """
         started = received_at if received_at is not None else time.perf_counter()
         content = text.strip()
         if not content:
@@ -149,6 +163,10 @@ class ChatService:
                 conversation_id=conversation_id,
             )
         conversation = await self.member_conversation(sender, conversation_id, client_message_id=client_message_id)
+        metadata: dict[str, Any] = {}
+        if card_reply is not None:
+            await self._check_card_reply(conversation_id, card_reply, client_message_id)
+            metadata = {"replyTo": card_reply.message_id, "cardValue": card_reply.value}
         new = NewMessage(
             conversation_id=conversation_id,
             sender_id=sender.user_id,
@@ -156,6 +174,7 @@ class ChatService:
             role="user",
             content=content,
             client_message_id=client_message_id,
+            metadata=metadata,
         )
         append_started = time.perf_counter()
         turn = self._turns.take(conversation_id)
@@ -171,9 +190,73 @@ class ChatService:
         finally:
             turn.finish()
         self.metrics.end_to_end.observe(time.perf_counter() - started)
-        if self.bot is not None and self._bot_answers(conversation, content):
-            self._queue_bot_turn(_BotTurn(stored, sender, time_zone))
+        if self.bot is None:
+            return stored
+        if card_reply is not None:
+            self._queue_bot_turn(_BotTurn(stored, sender, time_zone, card_reply.value))
+        elif self._bot_answers(conversation, content):
+            self._queue_bot_turn(_BotTurn(stored, sender, time_zone, strip_mention(content)))
         return stored
+
+    async def _check_card_reply(self, conversation_id: str, card_reply: CardReply, client_message_id: str | None) -> None:
+        """The card must be a bot message of this conversation, and the value one of its buttons'."""
+        card = await self.store.get_message(conversation_id, card_reply.message_id)
+        response_card = card.metadata.get("responseCard") if card is not None and card.role == "bot" else None
+        if not isinstance(response_card, dict):
+            raise ChatError(
+                errors.NOT_FOUND,
+                f"no bot card {card_reply.message_id[:64]!r} in this conversation",
+                client_message_id=client_message_id,
+                conversation_id=conversation_id,
+            )
+        buttons = response_card.get("buttons") or []
+        if not any(isinstance(b, dict) and b.get("value") == card_reply.value for b in buttons):
+            raise ChatError(
+                errors.BAD_FRAME,
+                "that card has no button with this value",
+                client_message_id=client_message_id,
+                conversation_id=conversation_id,
+            )
+
+    async def greet(self, sender: Sender, conversation_id: str, *, time_zone: str | None = None) -> bool:
+        """The bot speaks first in an empty private conversation: its Greeting reply, then suggested prompts as a
+        card (runtime/chat/opening.py). Once: the replies' client ids are fixed, so a second socket racing this one
+        stores nothing twice. Returns whether it greeted; an unavailable bot just does not greet."""
+        conversation = await self.member_conversation(sender, conversation_id)
+        if conversation.kind != "private":
+            raise ChatError(errors.BAD_FRAME, "only your private conversation with the bot is greeted", conversation_id=conversation_id)
+        opening = self.bot.opening if self.bot is not None else None
+        if self.bot is None or opening is None:
+            return False
+        if (await self.store.history(conversation_id, limit=1)).messages:
+            return False
+        try:
+            replies = await self.bot.ask(
+                conversation_id=conversation_id,
+                user_id=sender.user_id,
+                display_name=sender.display_name,
+                text=opening.greeting_utterance,
+                time_zone=time_zone,
+            )
+        except BotUnavailable as exc:
+            log.warning("bot unavailable for the greeting", extra={"conversation_id": conversation_id, "reason": exc.reason})
+            return False
+        card = opening.card()
+        for index, bot_reply in enumerate(replies):
+            metadata: dict[str, Any] = {**bot_reply.metadata, "opening": True}
+            if card is not None and index == len(replies) - 1 and not metadata.get("responseCard"):
+                metadata["responseCard"] = card
+            new = NewMessage(conversation_id, BOT_SENDER_ID, BOT_DISPLAY_NAME, "bot", bot_reply.content, f"opening:{index}", metadata)
+            place = self._turns.take(conversation_id)
+            try:
+                stored, created = await self.store.append_message(new)
+                await place.wait()
+                if created:
+                    self.metrics.messages_out.inc()
+                    await self._publish_message("BOT_RESPONSE", stored)
+            finally:
+                place.finish()
+        return bool(replies)
 
     async def history(self, sender: Sender, conversation_id: str, *, before: str | None, limit: int) -> dict[str, Any]:
         await self.member_conversation(sender, conversation_id)
@@ -243,6 +326,8 @@ class ChatService:
     async def announce_presence(self, sender: Sender, conversation_id: str, status: str) -> None:
         frame = presence_event(conversation_id, sender.user_id, sender.display_name, status)
         await self.fanout.publish(Envelope(conversation_id, encode(frame)))
+        if status == "online":
+            await self.fanout.ask_presence(sender.user_id, conversation_id)  # and hear who is here already
 
     def forget_conversation(self, conversation_id: str) -> None:
         self._conversations.pop(conversation_id, None)
@@ -356,7 +441,7 @@ class ChatService:
                 conversation_id=conversation_id,
                 user_id=turn.sender.user_id,
                 display_name=turn.sender.display_name,
-                text=strip_mention(turn.message.content),
+                text=turn.text,
                 time_zone=turn.time_zone,
             )
         except BotUnavailable as exc:

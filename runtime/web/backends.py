@@ -34,9 +34,13 @@ def open_bot(settings: Settings) -> BotParticipant | None:
             engine, deployment = local_runtime_for(spec_dir, code_hook=parse_cli(settings.code_hook) if settings.code_hook else None)
         except CodeHookError as exc:
             raise SettingsError(f"CHAT_LEX_CODE_HOOK / the spec's code_hook: {exc}") from None
+        from bot_spec.formats.yaml_spec import load_spec
+        from runtime.web.bot_opening import opening_from_definition
+
         locale = sorted(deployment.locale_ids)[0]
         target = BotTarget(deployment.bot_id, deployment.alias_id, locale)
-        return BotParticipant(engine, target, timeout=settings.bot_timeout, description=f"local engine on {spec_dir}")
+        opening = opening_from_definition(load_spec(spec_dir), locale)
+        return BotParticipant(engine, target, timeout=settings.bot_timeout, description=f"local engine on {spec_dir}", opening=opening)
     from runtime.lex.client import aws_lex_client
 
     bot_id, alias_id, locale_id = settings.bot[len("aws:") :].split("/")

@@ -21,11 +21,12 @@ from referencing import Registry, Resource
 
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
+from runtime.chat.service import CardReply
 from runtime.web.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAX_FRAME_BYTES = 16 * 1024
-ACTIONS = ("sendmessage", "history", "resume", "join", "leave", "ping")
+ACTIONS = ("sendmessage", "history", "resume", "join", "leave", "greet", "ping")
 
 
 @cache
@@ -87,8 +88,11 @@ def _all_of(checks: list[Accept]) -> Accept:
 
 
 def _compile_value(schema: dict[str, Any]) -> Accept:
-    """An acceptor for one property's schema: string/integer/null types, const, lengths, pattern, bounds, anyOf."""
+    """An acceptor for one property's schema: string/integer/null types, const, lengths, pattern, bounds, anyOf,
+    and closed objects of those (sendmessage's `replyTo`)."""
     kind = schema.get("type")
+    if kind == "object":
+        return _compile_frame(schema)
     if kind is not None and kind not in _TYPE_CHECKS:
         raise _Unsupported(f"type {kind!r}")
     checks: list[Accept] = [_TYPE_CHECKS[kind]] if kind is not None else []  # first: the checks below rely on it
@@ -120,7 +124,7 @@ def _compile_value(schema: dict[str, Any]) -> Accept:
 
 
 def _compile_frame(schema: dict[str, Any]) -> Accept:
-    """An acceptor for a client-frame schema: an object with known properties, required ones, nothing else."""
+    """An acceptor for a client-frame schema (or a nested object): known properties, required ones, nothing else."""
     extra = set(schema) - _ANNOTATIONS - {"type", "additionalProperties", "properties", "required"}
     if extra or schema.get("type") != "object" or schema.get("additionalProperties") is not False:
         raise _Unsupported(", ".join(sorted(extra)) or "not a closed object schema")
@@ -186,3 +190,11 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
         detail = error.message if len(error.message) <= 200 else error.message[:200] + "..."
         raise ChatError(errors.BAD_FRAME, f"{action}: {where}: {detail}", client_message_id=client_message_id)
     return frame
+
+
+def card_reply_of(frame: dict[str, Any]) -> CardReply | None:
+    """The card button a valid sendmessage frame answers (its `replyTo`), if any."""
+    reply_to = frame.get("replyTo")
+    if not isinstance(reply_to, dict):
+        return None
+    return CardReply(message_id=str(reply_to["messageId"]), value=str(reply_to["value"]))

@@ -1,4 +1,4 @@
-"""The web UI: `/` and `/login` pages and `/static/*` assets, served from the configured static folder."""
+"""The web UI: `/`, `/join/<room id>` (an invite) and `/login` pages and `/static/*` assets, served from the configured static folder."""
 
 from __future__ import annotations
 
@@ -25,6 +25,13 @@ async def index_page(request: Request[Any, Any, Any]) -> File:
     return _page(request, "index.html")
 
 
+@get("/join/{room_id:str}", include_in_schema=False, cache=False)
+async def invite_page(request: Request[Any, Any, Any], room_id: FromPath[str]) -> File:
+    """An invite link: the chat page, which joins the room (after sign-in); the id is checked by the join itself."""
+    del room_id
+    return _page(request, "index.html")
+
+
 @get("/login", include_in_schema=False, cache=False)
 async def login_page(request: Request[Any, Any, Any]) -> File:
     static_dir: Path = request.app.state.chat.settings.static_dir
@@ -43,4 +50,4 @@ async def static_asset(request: Request[Any, Any, Any], asset_path: FromPath[str
     return File(target, filename=target.name, content_disposition_type="inline")  # the name gives the type: ES modules need JavaScript
 
 
-static_router = Router(path="/", route_handlers=[index_page, login_page, static_asset])
+static_router = Router(path="/", route_handlers=[index_page, invite_page, login_page, static_asset])

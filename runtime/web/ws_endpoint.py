@@ -25,7 +25,7 @@ from runtime.chat.service import Sender, announces_presence, conversation_payloa
 from runtime.store.errors import InvalidArgument, StoreError
 from runtime.web.auth_frame import AuthFrameError, parse_auth_frame
 from runtime.web.context import ChatContext
-from runtime.web.frames import parse_frame
+from runtime.web.frames import card_reply_of, parse_frame
 
 log = logging.getLogger("chat_lex.ws")
 
@@ -303,6 +303,7 @@ class _SocketSession:
                 reply=lambda event: self.connection.offer(encode(event)),
                 time_zone=time_zone,
                 received_at=received_at,
+                card_reply=card_reply_of(frame),
             )
             if log.isEnabledFor(logging.DEBUG):
                 extra = {**self.ids, "conversation_id": conversation_id, "message_id": stored.message_id}
@@ -320,6 +321,8 @@ class _SocketSession:
             if announces_presence(conversation) and conversation_id not in self.rooms:
                 self.rooms.append(conversation_id)
             self._reply(joined_event(conversation_payload(conversation)), request_id)
+        elif action == "greet":
+            await service.greet(self.sender, conversation_id, time_zone=self.time_zone)
         elif action == "leave":
             await service.leave(self.sender, conversation_id)
             if conversation_id in self.rooms:

@@ -50,7 +50,7 @@ def test_sign_up_refuses_a_weak_password_before_sending_and_a_taken_name_with_th
     page.fill('input[name="email"]', "someone@example.com")
     page.fill('input[name="password"]', "short")
     page.click('button[type="submit"]')
-    expect(page.locator(".error-message")).to_contain_text("does not meet every rule")
+    expect(page.locator(".error-message")).to_contain_text("The password is missing: at least 8 characters")
     page.fill('input[name="password"]', PASSWORD)
     page.click('button[type="submit"]')
     expect(page.locator(".error-message")).to_contain_text("is taken")

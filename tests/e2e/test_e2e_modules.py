@@ -89,3 +89,21 @@ def test_password_rules_match_the_servers_policy(page: Page, base_url: str) -> N
     )
     assert met == [python_rules_met(p) for p in passwords]
     assert met[5] == ["length", "lower", "number", "symbol"]  # only A-Z counts as uppercase, as on Cognito
+
+
+def test_invite_paths_accept_one_well_formed_room_id_and_sign_in_goes_nowhere_else(page: Page, base_url: str) -> None:
+    result = run_module(
+        page,
+        base_url,
+        """async () => {
+          const { inviteRoomId, inviteUrl, afterSignIn } = await import('/static/js/invite.js');
+          const ids = ['/join/room-1', '/join/a%20b', '/join/', '/join/a/b', '/joinx/a', '/join/%E0%A4%A', '/join/%00',
+                       '/join/' + 'x'.repeat(257), '/join/%2F..%2F', '/other'].map(inviteRoomId);
+          const nexts = ['?next=%2Fjoin%2Froom-1', '?next=https%3A%2F%2Fevil.example', '?next=%2F%2Fevil.example',
+                         '?next=%2Fjoin%2Froom-1%3Fx%3D1', '?next=javascript%3Aalert(1)', ''].map(afterSignIn);
+          return { ids, nexts, url: inviteUrl('http://h', 'room/1 ?') };
+        }""",
+    )
+    assert result["ids"] == ["room-1", "a b", None, None, None, None, None, None, "/../", None]
+    assert result["nexts"] == ["/join/room-1", "/", "/", "/", "/", "/"]
+    assert result["url"] == "http://h/join/room%2F1%20%3F"

@@ -76,6 +76,8 @@ def signed_in_page(page: Page, base_url: str, prefix: str = "user", fixed_name: 
     username = fixed_name or unique_username(prefix)
     api_sign_up(base_url, username)
     sign_in_in_ui(page, base_url, username)
+    # A new user is greeted first (the page sends `greet`): wait for it, so that tests start from a settled screen.
+    expect(page.locator(".opening-message")).to_have_count(1)
     return username
 
 
@@ -84,8 +86,22 @@ def send_in_ui(page: Page, text: str) -> None:
     page.click('.message-form button[type="submit"]')
 
 
+def open_conversations(page: Page) -> None:
+    """On a narrow screen the conversation panel is a drawer: open it (on a wide one it is always there)."""
+    toggle = page.locator(".drawer-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(page.locator(".conversation-panel")).to_be_visible()
+
+
+def open_conversation(page: Page, name: str) -> None:
+    open_conversations(page)
+    page.locator(".conversation-button", has_text=name).click()
+
+
 def create_room_in_ui(page: Page, title: str, bot_mode: str = "mention") -> str:
     """Create a room from the side panel; returns its id (shown in the room's header)."""
+    open_conversations(page)
     tools = page.locator(".room-tools")
     if tools.get_attribute("open") is None:
         page.click(".room-tools summary")
@@ -94,13 +110,18 @@ def create_room_in_ui(page: Page, title: str, bot_mode: str = "mention") -> str:
     page.click(".create-room-button")
     expect(page.locator("#conversation-title")).to_have_text(title)
     expect(page.locator(".room-id")).to_have_text(re.compile(r"\S"))
-    return page.locator(".room-id").inner_text()
+    return str(page.locator(".room-id").text_content())
 
 
 def join_room_in_ui(page: Page, room_id: str) -> None:
+    open_conversations(page)
     tools = page.locator(".room-tools")
     if tools.get_attribute("open") is None:
         page.click(".room-tools summary")
     page.fill('input[name="roomId"]', room_id)
     page.click(".join-room-button")
     expect(page.locator(".room-id")).to_have_text(room_id)
+
+
+# Every issue-16 behaviour is checked on a desktop and on a 390 px phone.
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}

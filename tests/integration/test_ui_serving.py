@@ -28,6 +28,19 @@ def test_the_pages(client: TestClient) -> None:
     assert login.status_code == 200 and 'id="signin-template"' in login.text
 
 
+@pytest.mark.parametrize("room", ["room-1f6c", "room%20with%20spaces", "%3Cscript%3E", "x" * 600, "%E0%A4%A", "%00"])
+def test_an_invite_path_serves_the_chat_page_whatever_the_id(client: TestClient, room: str) -> None:
+    # The page checks the id (js/invite.js) and the join checks membership: the route only hands out the page.
+    invite = client.get(f"/join/{room}")
+    assert invite.status_code == 200 and 'class="chat-container"' in invite.text
+    assert invite.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_nothing_but_one_segment_is_an_invite(client: TestClient) -> None:
+    assert client.get("/join/").status_code == 404
+    assert client.get("/join/a/b").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("path", "media_type"),
     [("js/chat-page.js", "text/javascript"), ("js/login-page.js", "text/javascript"), ("css/chat.css", "text/css")],

@@ -18,6 +18,7 @@ VALID: dict[str, dict[str, Any]] = {
     "resume": {"action": "resume", "conversationId": "room-1", "afterMessageId": MESSAGE_ID},
     "join": {"action": "join", "conversationId": "room-1", "requestId": "r1"},
     "leave": {"action": "leave", "conversationId": "room-1"},
+    "greet": {"action": "greet", "conversationId": "private-1"},
     "ping": {"action": "ping"},
 }
 
@@ -52,6 +53,9 @@ ODD_VALUES: list[Any] = [
     {},
     ["x"],
     {"a": 1},
+    {"messageId": MESSAGE_ID, "value": "delivery"},  # a valid sendmessage replyTo
+    {"messageId": MESSAGE_ID, "value": ""},
+    {"messageId": MESSAGE_ID, "value": "x", "extra": 1},
 ]
 
 

@@ -6,6 +6,7 @@ import { ChatConnection } from "./chat-connection.js";
 import { config } from "./config.js";
 import { ConversationLog } from "./conversation-log.js";
 import { newClientMessageId, newRequestId } from "./ids.js";
+import { inviteRoomId, inviteUrl } from "./invite.js";
 import { renderMessage } from "./message-view.js";
 import { Outbox } from "./outbox.js";
 
@@ -35,7 +36,9 @@ function reasonFor(code, message) {
 }
 
 const session = loadSession();
-if (!session) location.replace("/login");
+// An invite (/join/<room id>) survives the detour through sign-in, and is joined once connected.
+const invitedRoomId = inviteRoomId(location.pathname);
+if (!session) location.replace(invitedRoomId === null ? "/login" : `/login?next=${encodeURIComponent(location.pathname)}`);
 
 const $ = (selector) => document.querySelector(selector);
 const dom = {
@@ -51,6 +54,8 @@ const dom = {
   roomInfo: $(".room-info"),
   roomId: $(".room-id"),
   copyRoomId: $(".copy-room-id"),
+  inviteLink: $(".invite-link"),
+  copyInvite: $(".copy-invite"),
   leaveRoom: $(".leave-room"),
   presence: $(".presence"),
   scroller: $(".message-scroller"),
@@ -60,7 +65,16 @@ const dom = {
   typing: $(".typing-indicator"),
   form: $(".message-form"),
   input: $(".message-input"),
+  send: $('.message-form button[type="submit"]'),
+  roomTools: $(".room-tools"),
+  drawerToggle: $(".drawer-toggle"),
+  drawerClose: $(".drawer-close"),
+  drawerUnread: $(".drawer-unread"),
+  backdrop: $(".drawer-backdrop"),
 };
+
+// Placeholders short enough for a 320 px phone; the bot mode says when the bot answers.
+const ROOM_PLACEHOLDER = { mention: "Message the room (@bot to ask)", always: "Message the room and the bot", never: "Message the room" };
 
 const state = {
   me: null,
@@ -150,7 +164,25 @@ function renderConversationList() {
     item.append(button);
     items.push(item);
   }
+  const unread = logs.reduce((sum, log) => sum + (log.id === state.activeId ? 0 : log.unread), 0);
+  dom.drawerUnread.hidden = unread === 0;
+  dom.drawerUnread.textContent = unread ? `${unread} unread` : "";
   dom.conversationList.replaceChildren(...items);
+}
+
+/** The conversation drawer of narrow screens (a plain side panel on wide ones, where these classes do nothing). */
+function setDrawer(open, { focus = true } = {}) {
+  const wasOpen = document.body.classList.contains("drawer-open");
+  document.body.classList.toggle("drawer-open", open);
+  dom.drawerToggle.setAttribute("aria-expanded", String(open));
+  dom.backdrop.hidden = !open;
+  if (!focus) return;
+  if (open) (dom.conversationList.querySelector('[aria-current="true"]') ?? dom.conversationList.querySelector("button"))?.focus();
+  else if (wasOpen) dom.drawerToggle.focus();
+}
+
+function updateSend() {
+  dom.send.disabled = !dom.input.value.trim();
 }
 
 function selectConversation(conversationId) {
@@ -163,7 +195,9 @@ function selectConversation(conversationId) {
   const room = log.info.kind === "room";
   dom.roomInfo.hidden = !room;
   dom.roomId.textContent = room ? log.id : "";
-  dom.input.placeholder = room ? "Message the room (mention @bot to ask the bot)" : "Message the bot";
+  dom.inviteLink.href = room ? inviteUrl(location.origin, log.id) : "/";
+  dom.input.placeholder = room ? ROOM_PLACEHOLDER[log.info.botMode] ?? "Message the room" : "Message the bot";
+  setDrawer(false, { focus: false });
   renderPresence();
   renderConversationList();
   dom.list.replaceChildren();
@@ -180,7 +214,12 @@ function renderPresence() {
 // ------------------------------------------------------------------ messages
 
 const handlers = {
-  choose: (value) => sendText(value),
+  // The label is what people read; the bot gets the value, through the card's messageId (no @bot needed in rooms).
+  choose: (entry, choice) => {
+    const log = [...state.logs.values()].find((l) => l.entries.has(entry));
+    if (!log || !entry.messageId || entry.answeredWith != null) return;
+    sendText(choice.text || choice.value, log.id, { messageId: entry.messageId, value: choice.value });
+  },
   retry: (entry) => retryMessage(entry),
 };
 
@@ -188,6 +227,7 @@ function renderActive({ toBottom = false, keepFromBottom = null } = {}) {
   const log = activeLog();
   const scroller = dom.scroller;
   const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  log?.markAnsweredCards();
   const entries = log ? log.ordered() : [];
   let cursor = dom.list.firstChild;
   for (const entry of entries) {
@@ -235,15 +275,17 @@ function addServerMessage(message) {
 }
 
 function transmit(item) {
-  return connection.send({
-    action: "sendmessage",
-    conversationId: item.conversationId,
-    message: item.message,
-    clientMessageId: item.clientMessageId,
-  });
+  const frame = { action: "sendmessage", conversationId: item.conversationId, message: item.message, clientMessageId: item.clientMessageId };
+  if (item.replyTo) frame.replyTo = item.replyTo;
+  return connection.send(frame);
 }
 
-function sendText(raw, conversationId = state.activeId) {
+function localMetadata(item) {
+  return item.replyTo ? { replyTo: item.replyTo.messageId, cardValue: item.replyTo.value } : {};
+}
+
+/** Send `raw` to a conversation; `replyTo` ({messageId, value}) makes it the answer to a bot's card button. */
+function sendText(raw, conversationId = state.activeId, replyTo = null) {
   const text = raw.trim();
   if (!text) return false;
   if (!state.me) {
@@ -259,11 +301,12 @@ function sendText(raw, conversationId = state.activeId) {
   const log = state.logs.get(conversationId);
   if (!log) return false;
   const clientMessageId = newClientMessageId();
-  const entry = log.addLocal(clientMessageId, text, state.me);
+  const item = { clientMessageId, conversationId, message: text };
+  if (replyTo) item.replyTo = replyTo;
+  const entry = log.addLocal(clientMessageId, text, state.me, localMetadata(item));
   if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
     fail(entry, "MESSAGE_TOO_LONG", `the message is over ${MAX_MESSAGE_BYTES} bytes`);
   } else {
-    const item = { clientMessageId, conversationId, message: text };
     state.outbox.add(item);
     transmit(item); // offline: it waits in the outbox, marked pending
   }
@@ -288,6 +331,7 @@ function retryMessage(entry) {
     entry.node?.remove();
     selectConversation(log.id);
     dom.input.value = entry.content;
+    updateSend();
     dom.input.focus();
     return;
   }
@@ -296,6 +340,7 @@ function retryMessage(entry) {
   entry.dirty = true;
   // The same clientMessageId: if the first attempt was stored after all, the server answers ACK duplicate.
   const item = { clientMessageId: entry.clientMessageId, conversationId: log.id, message: entry.content };
+  if (typeof entry.metadata?.replyTo === "string") item.replyTo = { messageId: entry.metadata.replyTo, value: entry.metadata.cardValue ?? "" };
   state.outbox.add(item);
   transmit(item);
   refresh(log.id);
@@ -308,7 +353,7 @@ function flushOutbox() {
       state.outbox.remove(item.clientMessageId); // a room you are no longer in
       continue;
     }
-    const entry = log.addLocal(item.clientMessageId, item.message, state.me);
+    const entry = log.addLocal(item.clientMessageId, item.message, state.me, localMetadata(item));
     if (entry.status === "failed") continue;
     transmit(item);
   }
@@ -364,7 +409,7 @@ function handleFrame(frame) {
       for (const message of frame.messages) addServerMessage(message);
       return;
     case "JOINED": {
-      state.pendingJoins.delete(frame.requestId);
+      if (state.pendingJoins.delete(frame.requestId)) dom.roomTools.open = false;
       ensureLog(frame.conversation);
       selectConversation(frame.conversationId);
       return;
@@ -396,6 +441,9 @@ function welcome(frame) {
   if (!state.welcomedOnce) {
     state.welcomedOnce = true;
     selectConversation(state.logs.has(state.activeId) ? state.activeId : privateId());
+    if (invitedRoomId !== null) joinRoom(invitedRoomId);
+    else if (location.pathname.startsWith("/join/")) showNotice("That invite link is broken: ask for a new one.");
+    if (location.pathname !== "/") window.history.replaceState(null, "", "/"); // a reload stays in the chat, not the invite
   } else {
     // Back after a drop: everything stored since the last message we saw, per conversation, then live again.
     for (const log of state.logs.values()) {
@@ -420,6 +468,10 @@ function history(frame) {
   log.nextBefore = frame.nextBefore;
   log.historyDone = frame.nextBefore === null;
   dom.list.setAttribute("aria-busy", "false");
+  // A private conversation with nothing in it: the server has the bot greet (its text comes from the bot definition).
+  if (log.info.kind === "private" && log.historyDone && log.entries.size === 0 && !log.greetAsked) {
+    log.greetAsked = connection.send({ action: "greet", conversationId: log.id });
+  }
   refresh(log.id, older ? { keepFromBottom: fromBottom } : { toBottom: true });
   // A page that does not fill the screen leaves nothing to scroll: fetch the next one at once.
   if (log.id === state.activeId && dom.scroller.scrollHeight <= dom.scroller.clientHeight) requestOlder();
@@ -493,13 +545,22 @@ async function signOutNow() {
 dom.form.addEventListener("submit", (event) => {
   event.preventDefault();
   if (sendText(dom.input.value)) dom.input.value = "";
+  updateSend();
   dom.input.focus();
 });
 
 // Disabled in the markup until this handler exists (a click before would submit the form natively, reloading the
-// page with the text in its address); from now on it works even before the connection is up: sendText keeps
-// the text until the WELCOME.
-dom.form.querySelector('button[type="submit"]').disabled = false;
+// page with the text in its address); from now on it is enabled whenever there is text, even before the
+// connection is up: sendText keeps the text until the WELCOME.
+dom.input.addEventListener("input", updateSend);
+updateSend();
+
+dom.drawerToggle.addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
+dom.drawerClose.addEventListener("click", () => setDrawer(false));
+dom.backdrop.addEventListener("click", () => setDrawer(false));
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && document.body.classList.contains("drawer-open")) setDrawer(false);
+});
 
 dom.input.addEventListener("keydown", (event) => {
   // Enter sends; Shift+Enter is a new line; keep Enter while an input method is composing.
@@ -538,28 +599,33 @@ dom.createRoom.addEventListener("submit", async (event) => {
     const room = await createRoom(await freshAccessToken(), title, String(data.get("botMode") || "mention"));
     ensureLog(room);
     dom.createRoom.reset();
+    dom.roomTools.open = false;
     selectConversation(room.conversationId);
   } catch (failure) {
     showNotice(`Cannot create the room: ${failure.message}`);
   }
 });
 
-dom.joinRoom.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const roomId = String(new FormData(dom.joinRoom).get("roomId")).trim();
-  if (!roomId) return;
+/** Show the room if you are in it already, else ask to join it; returns false when offline. */
+function joinRoom(roomId) {
   if (state.logs.has(roomId)) {
+    dom.roomTools.open = false;
     selectConversation(roomId);
-    dom.joinRoom.reset();
-    return;
+    return true;
   }
   const requestId = newRequestId();
   if (!connection.send({ action: "join", conversationId: roomId, requestId })) {
     showNotice("You are offline; join the room when the connection is back.");
-    return;
+    return false;
   }
   state.pendingJoins.set(requestId, roomId);
-  dom.joinRoom.reset();
+  return true;
+}
+
+dom.joinRoom.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const roomId = String(new FormData(dom.joinRoom).get("roomId")).trim();
+  if (roomId && joinRoom(roomId)) dom.joinRoom.reset();
 });
 
 dom.copyRoomId.addEventListener("click", async () => {
@@ -568,6 +634,15 @@ dom.copyRoomId.addEventListener("click", async () => {
     showNotice("Room id copied.");
   } catch {
     showNotice("Select the room id and copy it.");
+  }
+});
+
+dom.copyInvite.addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(dom.inviteLink.href);
+    showNotice("Invite link copied: whoever opens it joins this room after signing in.");
+  } catch {
+    showNotice("Copy the invite link: right-click (or long-press) “Invite link”.");
   }
 });
 

@@ -49,8 +49,8 @@ export class ConversationLog {
     return { entry, added };
   }
 
-  /** Your message before the server has it: shown at once, marked pending. */
-  addLocal(clientMessageId, content, me) {
+  /** Your message before the server has it: shown at once, marked pending. `metadata.replyTo` names a card it answers. */
+  addLocal(clientMessageId, content, me, metadata = {}) {
     const existing = this.byClientId.get(clientMessageId);
     if (existing) return existing;
     const entry = {
@@ -62,7 +62,7 @@ export class ConversationLog {
       role: "user",
       content,
       createdAt: new Date().toISOString(),
-      metadata: {},
+      metadata,
       status: "pending",
       error: null,
       dirty: true,
@@ -110,6 +110,26 @@ export class ConversationLog {
       if (aStored !== bStored) return aStored ? -1 : 1;
       return a.seq - b.seq;
     });
+  }
+
+  /**
+   * Mark every card that a message of this log answers (card messageId -> the value chosen): those cards' buttons
+   * are disabled. Returns nothing; entries whose state changed are marked dirty.
+   */
+  markAnsweredCards() {
+    const answers = new Map();
+    for (const entry of this.entries) {
+      const { replyTo, cardValue } = entry.metadata ?? {};
+      if (typeof replyTo === "string" && entry.status !== "failed" && !answers.has(replyTo)) answers.set(replyTo, cardValue ?? "");
+    }
+    for (const entry of this.entries) {
+      if (!entry.metadata?.responseCard) continue;
+      const answeredWith = entry.messageId ? answers.get(entry.messageId) ?? null : null;
+      if (entry.answeredWith !== answeredWith) {
+        entry.answeredWith = answeredWith;
+        entry.dirty = true;
+      }
+    }
   }
 
   /** The newest stored messageId (what `resume` continues from), or null. */

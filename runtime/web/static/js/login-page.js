@@ -2,7 +2,8 @@
 
 import { AuthApiError, confirmSignUp, signIn, signUp } from "./auth-api.js";
 import { loadSession, saveSession } from "./auth-session.js";
-import { passwordChecklist } from "./password-rules.js";
+import { afterSignIn } from "./invite.js";
+import { passwordChecklist, rulesMissing } from "./password-rules.js";
 
 const panel = document.querySelector("#auth-panel");
 
@@ -28,7 +29,7 @@ function busy(form, on) {
 async function signInAndGo(username, password) {
   const tokens = await signIn(username, password);
   saveSession(tokens, username);
-  location.replace("/");
+  location.replace(afterSignIn(location.search)); // only to this site's chat or one of its invite paths
 }
 
 function showSignIn(notice = "") {
@@ -71,7 +72,8 @@ function showSignUp() {
     const username = String(data.get("username")).trim();
     const secret = String(data.get("password"));
     if (!tick(secret)) {
-      showError(form, new AuthApiError(400, "InvalidPassword", "The password does not meet every rule below yet."));
+      const missing = rulesMissing(secret).map((label) => label[0].toLowerCase() + label.slice(1)).join("; ");
+      showError(form, new AuthApiError(400, "InvalidPassword", `The password is missing: ${missing} (see the rules marked ✗ above).`));
       password.focus();
       return;
     }
@@ -111,7 +113,7 @@ function showConfirm(username, password, delivery) {
 }
 
 if (loadSession()) {
-  location.replace("/");
+  location.replace(afterSignIn(location.search));
 } else if (location.hash === "#signup") {
   showSignUp();
 } else {

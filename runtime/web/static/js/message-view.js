@@ -23,16 +23,19 @@ function element(tag, className, text) {
 }
 
 /**
- * Build or refresh the <li> of `entry`. `handlers.choose(value, button)` answers a response-card button,
+ * Build or refresh the <li> of `entry`. `handlers.choose(entry, choice)` answers a response-card button,
  * `handlers.retry(entry)` resends a failed message.
  */
 export function renderMessage(entry, myUserId, handlers) {
   const item = entry.node ?? document.createElement("li");
   entry.node = item;
+  // The list is role="log" (a live region), so it is no list to assistive technology: each message is an article.
+  item.setAttribute("role", "article");
   const mine = entry.role === "user" && entry.senderId === myUserId;
   const kind = entry.role === "bot" ? "bot-message" : entry.role === "system" ? "system-message" : mine ? "own-message" : "other-message";
   item.className = `message-bubble ${kind}`;
   if (entry.status === "pending" || entry.status === "failed") item.classList.add(entry.status);
+  if (entry.metadata?.opening) item.classList.add("opening-message"); // the bot's greeting to a new user
   if (entry.messageId) item.dataset.messageId = entry.messageId;
   if (entry.clientMessageId) item.dataset.clientMessageId = entry.clientMessageId;
 
@@ -66,17 +69,18 @@ function renderCard(card, entry, handlers) {
   const group = element("div", "card-buttons");
   group.setAttribute("role", "group");
   group.setAttribute("aria-label", card.title || "Choices");
+  // Answered (by anyone, now or before a reload): the buttons stay visible, disabled, the chosen one marked.
+  const answered = entry.answeredWith !== undefined && entry.answeredWith !== null;
   for (const choice of card.buttons) {
-    if (!choice || typeof choice.value !== "string") continue;
+    if (!choice || typeof choice.value !== "string" || !choice.value) continue;
     const button = element("button", "card-button", choice.text || choice.value);
     button.type = "button";
-    if (entry.chosen === choice.value) button.setAttribute("aria-pressed", "true");
-    button.addEventListener("click", () => {
-      entry.chosen = choice.value;
-      handlers.choose(choice.value);
-    });
+    button.disabled = answered || !entry.messageId;
+    if (answered && entry.answeredWith === choice.value) button.setAttribute("aria-pressed", "true");
+    button.addEventListener("click", () => handlers.choose(entry, choice));
     group.append(button);
   }
   box.append(group);
+  if (answered) box.append(element("p", "card-answered visually-hidden", "Answered"));
   return box;
 }

@@ -4,8 +4,12 @@ const PREFIX = "chat-lex.outbox.";
 const MAX_ITEMS = 200;
 
 // Storage is editable by anything on this origin: keep only well-formed entries.
+function isReplyTo(replyTo) {
+  return replyTo === undefined || (Boolean(replyTo) && typeof replyTo.messageId === "string" && typeof replyTo.value === "string");
+}
+
 function isItem(item) {
-  return Boolean(item) && ["clientMessageId", "conversationId", "message"].every((key) => typeof item[key] === "string");
+  return Boolean(item) && ["clientMessageId", "conversationId", "message"].every((key) => typeof item[key] === "string") && isReplyTo(item.replyTo);
 }
 
 export class Outbox {

@@ -16,7 +16,16 @@ export function rulesMet(password) {
   return PASSWORD_RULES.filter((rule) => rule.test(password)).map((rule) => rule.id);
 }
 
-/** Fill `list` (an empty <ul>) with one item per rule; returns a function that ticks them for a password. */
+/** The labels of the rules `password` misses, in the policy's order. */
+export function rulesMissing(password) {
+  return PASSWORD_RULES.filter((rule) => !rule.test(password)).map((rule) => rule.label);
+}
+
+/**
+ * Fill `list` (an empty <ul>) with one item per rule; returns a function that ticks them for a password.
+ * Before anything is typed the rules are neutral (•); from then on each reads as met (✓, green, "(met)") or as
+ * missing (✗, red, "(missing)"), in colour and in words.
+ */
 export function passwordChecklist(list) {
   const items = new Map();
   for (const rule of PASSWORD_RULES) {
@@ -29,7 +38,7 @@ export function passwordChecklist(list) {
     const text = document.createElement("span");
     text.textContent = rule.label;
     const state = document.createElement("span");
-    state.className = "visually-hidden rule-state";
+    state.className = "rule-state";
     item.append(mark, text, state);
     list.append(item);
     items.set(rule.id, item);
@@ -38,9 +47,14 @@ export function passwordChecklist(list) {
     const met = new Set(rulesMet(password));
     for (const [id, item] of items) {
       const ok = met.has(id);
+      const missing = !ok && password !== "";
       item.classList.toggle("met", ok);
-      item.querySelector(".rule-mark").textContent = ok ? "✓" : "•";
-      item.querySelector(".rule-state").textContent = ok ? " (met)" : " (not met yet)";
+      item.classList.toggle("missing", missing);
+      item.querySelector(".rule-mark").textContent = ok ? "✓" : missing ? "✗" : "•";
+      const stateText = ok ? "(met)" : missing ? "(missing)" : "(not met yet)";
+      const stateNode = item.querySelector(".rule-state");
+      stateNode.textContent = ` ${stateText}`;
+      stateNode.classList.toggle("visually-hidden", !missing); // "(missing)" is shown; the others are for screen readers
     }
     return met.size === PASSWORD_RULES.length;
   };
