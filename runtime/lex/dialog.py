@@ -14,7 +14,9 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
   engine pick the next step without calling the dialog hook again;
 - while a slot or a yes/no is pending, the engine switches intent only when the NLU's
   top intent is another real intent scoring at or above the locale threshold AND the
-  input did not resolve as the slot value (fact sheet 3.3's practical rule);
+  input did not resolve strictly as the slot value: a value taken only "as said" (an
+  open type's whole reply) loses to such an intent, and a hedge ("not sure yet") is no
+  value (fact sheet 3.3's practical rule, ``slot_capture``);
 - an ambiguous value (``interpretedValue`` null, e.g. "10 o'clock") is not captured;
 - from the settings the definition keeps API-shaped in ``extras``, the engine plays the
   initial response, a slot's capture and failure responses and the post-fulfillment
@@ -47,6 +49,7 @@ from runtime.lex.lex_shapes import (
 )
 from runtime.lex.messages import LexMessage, select_messages
 from runtime.lex.sessions import Session
+from runtime.lex.slot_capture import is_non_answer, should_switch
 from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolver
 
 INTENT_SWITCH = "x-amz-lex:intent-switch"
@@ -145,11 +148,22 @@ class Dialog:
             # FreeFormInput takes the whole utterance, never switches, never falls back.
             value = scalar_slot(self.turn.text, self.turn.text, [self.turn.text])
         else:
-            match = self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=True)
+            strict = self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=False)
+            match = strict or self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=True)
+            if strict is None and is_non_answer(self.turn.text):
+                # A hedge is no value; it leaves the slot only for an exact utterance of another intent.
+                self.turn.note("slot-non-answer", slot=slot_name, text=self.turn.text)
+                if nlu_top is not None and nlu_top.score == 1.0 and self._switch_intent(intent, nlu_top, slot_type=slot.slot_type_name):
+                    return
+                self._retry_slot(intent, intent_def, slot)
+                return
             if match is not None:
                 value = match.to_lex()
             elif nlu_top is not None and nlu_top.intent_name == intent["name"] and slot_name in nlu_top.slots:
                 value = nlu_top.slots[slot_name].to_lex()
+            if strict is None and value is not None and self._switch_intent(intent, nlu_top, slot_type=slot.slot_type_name):
+                # An as-said value loses to another intent the reply matches (fact sheet 3.3).
+                return
         if value is not None and isinstance(value.get("value"), dict) and value["value"].get("interpretedValue") is None:
             # An ambiguous value (e.g. "10 o'clock") is not captured: Lex re-prompts.
             self.turn.note("slot-ambiguous", slot=slot_name, resolvedValues=value["value"].get("resolvedValues"))
@@ -214,8 +228,7 @@ class Dialog:
             return False
         threshold = self.locale.nlu_intent_confidence_threshold
         clear = (
-            nlu_top.score is not None
-            and nlu_top.score >= threshold
+            should_switch(other_score=nlu_top.score, threshold=threshold, strict_value=False)
             and nlu_top.intent_name != intent["name"]
             and nlu_top.intent_name != fallback_name(self.locale)
         )
