@@ -446,11 +446,12 @@ class LocalLexRuntime:
         if defined is None or not defined.output_contexts:
             return
         contexts = [c for c in session.state.get("activeContexts") or [] if c["name"] not in {o.name for o in defined.output_contexts}]
+        attributes = context_attributes(intent)
         for out in defined.output_contexts:
             context = {
                 "name": out.name,
                 "timeToLive": {"timeToLiveInSeconds": out.time_to_live_in_seconds, "turnsToLive": out.turns_to_live},
-                "contextAttributes": {},
+                "contextAttributes": dict(attributes),
             }
             contexts.append(context)
             session.contexts[out.name] = _life(context, self._clock())
@@ -492,6 +493,38 @@ class LocalLexRuntime:
             response["requestAttributes"] = dict(request_attributes)
         response["sessionId"] = session.key.session_id
         return response
+
+
+MAX_CONTEXT_ATTRIBUTES = 10  # Lex's limit per active context (fact sheet 2)
+
+
+def context_attributes(intent: dict[str, Any]) -> dict[str, str]:
+    """An output context's attributes: the closing intent's filled slots, by name (fact sheet 3.2 step 7).
+
+    The value is the slot's ``interpretedValue`` (its ``originalValue`` when that is null, as
+    for an ambiguous time); a list slot gives its items joined by commas. At most 10, in slot order.
+    """
+    out: dict[str, str] = {}
+    for name, slot in (intent.get("slots") or {}).items():
+        if len(out) >= MAX_CONTEXT_ATTRIBUTES:
+            break
+        value = _slot_text(slot)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _slot_text(slot: Any) -> str | None:
+    if not isinstance(slot, dict):
+        return None
+    if slot.get("values"):
+        items = [_slot_text(v) for v in slot["values"]]
+        return ", ".join(i for i in items if i) or None
+    value = slot.get("value")
+    if not isinstance(value, dict):
+        return None
+    text = value.get("interpretedValue") or value.get("originalValue")
+    return text if isinstance(text, str) and text else None
 
 
 def _given(**params: Any) -> dict[str, Any]:
