@@ -20,7 +20,9 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
 - an ambiguous value (``interpretedValue`` null, e.g. "10 o'clock") is not captured;
 - from the settings the definition keeps API-shaped in ``extras``, the engine plays the
   initial response, a slot's capture and failure responses and the post-fulfillment
-  success/failure responses, and honours ``fulfillmentCodeHook.active``; it does not
+  success/failure/timeout responses (success also when the hook is disabled; failure or
+  timeout instead of DependencyFailed when configured), and honours
+  ``fulfillmentCodeHook.active``; it does not
   interpret conditional branches, explicit next steps, elicitation code hooks, or
   multi-value and composite slots.
 """
@@ -34,6 +36,7 @@ from typing import Any
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
 from bot_spec.formats.lex_shapes import ShapeError, response_from_api
 from runtime.lex.codehooks import Invoker, build_event, call_collecting_logs, validate_response
+from runtime.lex.errors import DependencyFailedException
 from runtime.lex.lex_shapes import (
     LexIntent,
     clone,
@@ -48,6 +51,7 @@ from runtime.lex.lex_shapes import (
     slot_map,
 )
 from runtime.lex.messages import LexMessage, select_messages
+from runtime.lex.post_fulfillment import SUCCESS, failure_kind, has_response
 from runtime.lex.sessions import Session
 from runtime.lex.slot_capture import is_non_answer, should_switch
 from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolver
@@ -370,12 +374,26 @@ class Dialog:
         self.state["intent"] = intent
         if intent_def.fulfillment_code_hook and _fulfillment_active(intent_def) and self._hooks_on():
             self.turn.note("fulfillment-code-hook", intent=intent["name"])
-            response = self._invoke("FulfillmentCodeHook", intent, proposed=None, label=None)
+            try:
+                response = self._invoke("FulfillmentCodeHook", intent, proposed=None, label=None)
+            except DependencyFailedException as exc:
+                kind = failure_kind(exc)
+                if not has_response(intent_def, kind):
+                    raise  # no configured branch: Lex answers DependencyFailed
+                # A configured failure/timeout response takes the failed hook's place (new conversation flow).
+                self.turn.note("fulfillment-failed", intent=intent["name"], response=kind, problem=str(exc)[:200])
+                intent["state"] = "Failed"
+                self.state["dialogAction"] = {"type": "Close"}
+                self._play_extras_response(intent, intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification", kind)
+                return
             self._apply_hook_response(response, source="FulfillmentCodeHook")
             return
         intent["state"] = "ReadyForFulfillment"
         self.state["dialogAction"] = {"type": "Close"}
         self.turn.note("ready-for-fulfillment", intent=intent["name"], reason="no fulfillment code hook")
+        if _fulfillment_active(intent_def) and has_response(intent_def, SUCCESS):
+            # A disabled hook succeeds without the Lambda, and the success response plays (fact sheet 3.2 step 6).
+            self._play_extras_response(intent, intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification", SUCCESS)
         self._close_with_closing_response(intent, intent_def)
 
     def _close_with_closing_response(self, intent: LexIntent, intent_def: Intent) -> None:
