@@ -22,9 +22,8 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
   initial response, a slot's capture and failure responses and the post-fulfillment
   success/failure/timeout responses (success also when the hook is disabled; failure or
   timeout instead of DependencyFailed when configured), and honours
-  ``fulfillmentCodeHook.active``; it does not
-  interpret conditional branches, explicit next steps, elicitation code hooks, or
-  multi-value and composite slots.
+  ``fulfillmentCodeHook.active``; conditional branches and explicit next steps run
+  (``next_steps``, ``conditions``); composite slots are not interpreted.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from typing import Any
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
 from bot_spec.formats.lex_shapes import ShapeError, response_from_api
 from runtime.lex.codehooks import Invoker, build_event, call_collecting_logs, validate_response
+from runtime.lex.conditions import ConditionContext
 from runtime.lex.errors import DependencyFailedException
 from runtime.lex.lex_shapes import (
     LexIntent,
@@ -51,7 +51,8 @@ from runtime.lex.lex_shapes import (
     slot_map,
 )
 from runtime.lex.messages import LexMessage, select_messages
-from runtime.lex.post_fulfillment import SUCCESS, failure_kind, has_response
+from runtime.lex.next_steps import MAX_STEPS_PER_TURN, choose, step_session_attributes, step_slot_values, step_type
+from runtime.lex.post_fulfillment import SUCCESS, TIMEOUT, failure_kind, has_response
 from runtime.lex.sessions import Session
 from runtime.lex.slot_capture import is_non_answer, should_switch
 from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolver
@@ -80,6 +81,7 @@ class Turn:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     hook_calls: list[dict[str, Any]] = field(default_factory=list)
     captured: bool = False  # the input was consumed by the active intent
+    steps: int = 0  # explicit next steps taken this turn (they may chain)
 
     def note(self, step: str, **detail: Any) -> None:
         """Record a decision for the explanation."""
@@ -185,9 +187,11 @@ class Dialog:
         if nlu_top is not None and nlu_top.intent_name == intent["name"]:
             self._fill_empty_slots(intent, nlu_top)
         self.turn.session.attempt = 0
-        if intent_def.dialog_code_hook and self._hooks_on():
-            self._dialog_hook(intent, intent_def, label=None)
-        else:
+        capture = _setting(slot.extras, "valueElicitationSetting", "slotCaptureSetting")
+        hook = _setting(capture, "codeHook")
+        if intent_def.dialog_code_hook and self._hooks_on() and hook.get("enableCodeHookInvocation", True) is not False:
+            self._dialog_hook(intent, intent_def, label=_label(hook))
+        elif not self._follow(intent, intent_def, capture, "captureConditional", "captureNextStep", where=f"{slot_name}.capture"):
             self._advance(intent, intent_def)
 
     def _answer_confirmation(self, intent: LexIntent, intent_def: Intent) -> None:
@@ -205,7 +209,9 @@ class Dialog:
             attempt = self.turn.session.attempt + 1
             if attempt > confirmation.prompt.max_retries:
                 self.turn.note("retries-exhausted", question="confirmation", maxRetries=confirmation.prompt.max_retries)
-                self._fallback()
+                setting = _setting(intent_def.extras, "intentConfirmationSetting")
+                if not self._follow(intent, intent_def, setting, "failureConditional", "failureNextStep", where="confirmation.failure"):
+                    self._fallback()
                 return
             self.turn.session.attempt = attempt
             self.state["dialogAction"] = {"type": "ConfirmIntent"}
@@ -217,8 +223,17 @@ class Dialog:
         self.turn.note("confirmation-answered", confirmationState=intent["confirmationState"])
         if answer == "Yes" and intent_def.confirmation is not None and intent_def.confirmation.confirmation_response is not None:
             self._play_response(intent_def.confirmation.confirmation_response, intent)
+        setting = _setting(intent_def.extras, "intentConfirmationSetting")
         if intent_def.dialog_code_hook and self._hooks_on():
             self._dialog_hook(intent, intent_def, label=None)
+        elif answer == "Yes":
+            if not self._follow(intent, intent_def, setting, "confirmationConditional", "confirmationNextStep", where="confirmation"):
+                self._advance(intent, intent_def)
+        elif _setting(setting, "declinationConditional") or _setting(setting, "declinationNextStep"):
+            if intent_def.confirmation is not None and intent_def.confirmation.declination_response is not None:
+                self._play_response(intent_def.confirmation.declination_response, intent)
+            if not self._follow(intent, intent_def, setting, "declinationConditional", "declinationNextStep", where="declination"):
+                self._decline(intent, intent_def, play=False)
         else:
             self._advance(intent, intent_def)
 
@@ -251,12 +266,22 @@ class Dialog:
         if attempt > max_retries:
             self.turn.note("retries-exhausted", slot=slot.name, maxRetries=max_retries)
             self._play_extras_response(intent, slot.extras, "valueElicitationSetting", "slotCaptureSetting", "failureResponse")
-            self._fallback()
+            capture = _setting(slot.extras, "valueElicitationSetting", "slotCaptureSetting")
+            if not self._follow(intent, intent_def, capture, "failureConditional", "failureNextStep", where=f"{slot.name}.failure"):
+                self._fallback()
             return
         self.turn.session.attempt = attempt
         self.turn.note("elicit-slot-retry", slot=slot.name, attempt=f"Retry{attempt}")
         self.state["dialogAction"] = {"type": "ElicitSlot", "slotToElicit": slot.name}
         intent["state"] = "InProgress"
+        elicitation = _setting(slot.extras, "valueElicitationSetting", "slotCaptureSetting", "elicitationCodeHook")
+        if elicitation.get("enableCodeHookInvocation") is True and intent_def.dialog_code_hook and self._hooks_on():
+            # The elicitation code hook runs on each failed attempt; its answer replaces the re-prompt.
+            self._dialog_hook(intent, intent_def, label=_label(elicitation), retry_slot=slot, attempt=f"Retry{attempt}")
+            action = self.state.get("dialogAction") or {}
+            if action.get("type") == "ElicitSlot" and action.get("slotToElicit") == slot.name:
+                self.turn.session.attempt = attempt  # retries keep counting while the hook re-asks
+            return
         if slot.prompt is not None:
             self._play_prompt(slot.prompt, intent, attempt=attempt)
 
@@ -276,14 +301,21 @@ class Dialog:
             return
         intent_def = find_intent(self.locale, score.intent_name)
         assert intent_def is not None
-        intent = new_intent(intent_def, intent_def.name, score_slots(self.locale, score))
+        self._begin_intent(intent_def, score_slots(self.locale, score), score=score.score)
+
+    def _begin_intent(self, intent_def: Intent, slots: dict[str, Any], *, score: float | None) -> None:
+        """An intent starts (recognised, or a StartIntent step): defaults, initial response, its next step."""
+        self.turn.session.attempt = 0
+        intent = new_intent(intent_def, intent_def.name, slots)
         self.state["intent"] = intent
-        self.turn.note("intent-recognised", intent=intent_def.name, score=score.score)
+        self.turn.note("intent-recognised", intent=intent_def.name, score=score)
         self._apply_default_values(intent, intent_def)
         self._play_extras_response(intent, intent_def.extras, "initialResponseSetting", "initialResponse")
-        if intent_def.dialog_code_hook and self._hooks_on():
-            self._dialog_hook(intent, intent_def, label="InitialResponse")
-        else:
+        initial = _setting(intent_def.extras, "initialResponseSetting")
+        hook = _setting(initial, "codeHook")
+        if intent_def.dialog_code_hook and self._hooks_on() and hook.get("enableCodeHookInvocation", True) is not False:
+            self._dialog_hook(intent, intent_def, label=_label(hook) or "InitialResponse")
+        elif not self._follow(intent, intent_def, initial, "conditional", "nextStep", where="initialResponseSetting"):
             self._advance(intent, intent_def)
 
     def _fill_empty_slots(self, intent: LexIntent, score: IntentScoreLike) -> None:
@@ -339,7 +371,7 @@ class Dialog:
             return
         self._fulfill(intent, intent_def)
 
-    def _elicit_slot(self, intent: LexIntent, slot: Slot, *, messages: list[LexMessage] | None) -> None:
+    def _elicit_slot(self, intent: LexIntent, slot: Slot, *, messages: list[LexMessage] | None, silent: bool = False) -> None:
         self.turn.session.attempt = 0
         intent["state"] = "InProgress"
         self.state["intent"] = intent
@@ -347,10 +379,10 @@ class Dialog:
         self.turn.note("elicit-slot", slot=slot.name, attempt="Initial")
         if messages:
             self._add(messages)
-        elif slot.prompt is not None:
+        elif slot.prompt is not None and not silent:
             self._play_prompt(slot.prompt, intent, attempt=0)
 
-    def _confirm(self, intent: LexIntent, intent_def: Intent, *, messages: list[LexMessage] | None) -> None:
+    def _confirm(self, intent: LexIntent, intent_def: Intent, *, messages: list[LexMessage] | None, silent: bool = False) -> None:
         self.turn.session.attempt = 0
         intent["state"] = "InProgress"
         intent["confirmationState"] = "None"
@@ -359,15 +391,15 @@ class Dialog:
         self.turn.note("confirm-intent")
         if messages:
             self._add(messages)
-        elif intent_def.confirmation is not None:
+        elif intent_def.confirmation is not None and not silent:
             self._play_prompt(intent_def.confirmation.prompt, intent, attempt=0)
 
-    def _decline(self, intent: LexIntent, intent_def: Intent) -> None:
+    def _decline(self, intent: LexIntent, intent_def: Intent, *, play: bool = True) -> None:
         intent["state"] = "Failed"
         self.state["intent"] = intent
         self.state["dialogAction"] = {"type": "Close"}
         self.turn.note("declined", intent=intent["name"])
-        if intent_def.confirmation is not None and intent_def.confirmation.declination_response is not None:
+        if play and intent_def.confirmation is not None and intent_def.confirmation.declination_response is not None:
             self._play_response(intent_def.confirmation.declination_response, intent)
 
     def _fulfill(self, intent: LexIntent, intent_def: Intent) -> None:
@@ -385,6 +417,7 @@ class Dialog:
                 intent["state"] = "Failed"
                 self.state["dialogAction"] = {"type": "Close"}
                 self._play_extras_response(intent, intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification", kind)
+                self._after_status(intent, intent_def, "timeout" if kind == TIMEOUT else "failure")
                 return
             self._apply_hook_response(response, source="FulfillmentCodeHook")
             return
@@ -394,11 +427,15 @@ class Dialog:
         if _fulfillment_active(intent_def) and has_response(intent_def, SUCCESS):
             # A disabled hook succeeds without the Lambda, and the success response plays (fact sheet 3.2 step 6).
             self._play_extras_response(intent, intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification", SUCCESS)
-        self._close_with_closing_response(intent, intent_def)
+        if not (_fulfillment_active(intent_def) and self._after_status(intent, intent_def, "success")):
+            self._close_with_closing_response(intent, intent_def)
 
     def _close_with_closing_response(self, intent: LexIntent, intent_def: Intent) -> None:
         if intent_def.closing_active and intent_def.closing_response is not None:
             self._play_response(intent_def.closing_response, intent)
+        if intent_def.closing_active:
+            closing = _setting(intent_def.extras, "intentClosingSetting")
+            self._follow(intent, intent_def, closing, "conditional", "nextStep", where="intentClosingSetting", closing=True)
 
     def _fallback(self) -> None:
         name = fallback_name(self.locale)
@@ -410,26 +447,139 @@ class Dialog:
             intent["state"] = "ReadyForFulfillment"
             self.state["dialogAction"] = {"type": "Close"}
             return
-        self._fulfill(intent, fallback_def)
+        # FallbackIntent has an initial response and conditional branches like any intent (ReminderBot counts retries).
+        self._play_extras_response(intent, fallback_def.extras, "initialResponseSetting", "initialResponse")
+        initial = _setting(fallback_def.extras, "initialResponseSetting")
+        if not self._follow(intent, fallback_def, initial, "conditional", "nextStep", where="fallback.initialResponseSetting"):
+            self._fulfill(intent, fallback_def)
 
     def _elicit_intent(self) -> None:
         self.state["dialogAction"] = {"type": "ElicitIntent"}
         self.turn.note("elicit-intent")
+
+    # ------------------------------------------------------------ explicit next steps (fact sheet 3.2)
+
+    def _after_status(self, intent: LexIntent, intent_def: Intent, outcome: str) -> bool:
+        """postFulfillmentStatusSpecification's success/failure/timeout next step, when set."""
+        spec = _setting(intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification")
+        return self._follow(intent, intent_def, spec, f"{outcome}Conditional", f"{outcome}NextStep", where=f"postFulfillment.{outcome}")
+
+    def _condition_context(self, intent: LexIntent) -> ConditionContext:
+        return ConditionContext(
+            slots=intent.get("slots") or {},
+            session_attributes=self.state.get("sessionAttributes") or {},
+            request_attributes=self.turn.request_attributes or {},
+            input_transcript=self.turn.text,
+        )
+
+    def _follow(
+        self,
+        intent: LexIntent,
+        intent_def: Intent,
+        setting: dict[str, Any],
+        cond_key: str,
+        step_key: str,
+        *,
+        where: str,
+        closing: bool = False,
+    ) -> bool:
+        """Run a setting's conditional branch or next step; False when it has none (Lex's default path)."""
+        if not setting:
+            return False
+        choice = choose(setting.get(cond_key), setting.get(step_key), self._condition_context(intent))
+        if choice is None:
+            return False
+        for problem in choice.problems:
+            self.turn.note("condition-invalid", setting=where, problem=problem)
+        kind = step_type(choice.step)
+        self.turn.note("next-step", setting=where, branch=choice.branch, dialogAction=kind)
+        if choice.response is not None:
+            self._play_api_response(intent, choice.response, f"{where}.{choice.branch}")
+        if choice.step is None or kind is None:
+            return False
+        if closing and kind in ("CloseIntent", "EndConversation"):
+            return True  # already closing: nothing more to do
+        self._run_step(intent, intent_def, choice.step)
+        return True
+
+    def _run_step(self, intent: LexIntent, intent_def: Intent, step: dict[str, Any]) -> None:
+        """Perform one DialogState next step: set its values, then do its dialogAction."""
+        self.turn.steps += 1
+        if self.turn.steps > MAX_STEPS_PER_TURN:
+            self.turn.note("step-limit", limit=MAX_STEPS_PER_TURN, reason="next steps chained in a cycle")
+            self._elicit_intent()
+            return
+        attrs = step_session_attributes(step)
+        if attrs:
+            self.state["sessionAttributes"] = {**(self.state.get("sessionAttributes") or {}), **attrs}
+        kind = step_type(step)
+        action = step["dialogAction"]
+        if kind == "StartIntent":
+            name = (step.get("intent") or {}).get("name")
+            target = find_intent(self.locale, name) if isinstance(name, str) else None
+            if target is None or target.is_fallback:
+                self._fallback()
+                return
+            slots = {n: scalar_slot(v, v, [v]) for n, v in step_slot_values(step).items() if target.slot(n) is not None}
+            self._begin_intent(target, slots, score=None)
+            return
+        for name, value in step_slot_values(step).items():
+            if intent_def.slot(name) is not None:
+                intent["slots"][name] = scalar_slot(value, value, [value])
+        suppress = action.get("suppressNextMessage") is True
+        if kind == "ElicitIntent":
+            self._elicit_intent()
+        elif kind == "ElicitSlot":
+            slot = intent_def.slot(str(action.get("slotToElicit") or ""))
+            if slot is None:
+                problem = f"slotToElicit {action.get('slotToElicit')!r} is not a slot of {intent_def.name}"
+                self.turn.note("next-step-invalid", problem=problem)
+                self._advance(intent, intent_def)
+            else:
+                intent["slots"][slot.name] = None  # Lex elicits it afresh
+                self._elicit_slot(intent, slot, messages=None, silent=suppress)
+        elif kind == "ConfirmIntent":
+            self._confirm(intent, intent_def, messages=None, silent=suppress)
+        elif kind == "InvokeDialogCodeHook" and intent_def.dialog_code_hook and self._hooks_on():
+            self._dialog_hook(intent, intent_def, label=None)
+        elif kind == "FulfillIntent":
+            self._fulfill(intent, intent_def)
+        elif kind == "CloseIntent":
+            if intent.get("state") not in ("Failed", "ReadyForFulfillment"):
+                intent["state"] = "Fulfilled"
+            self.state["intent"] = intent
+            self.state["dialogAction"] = {"type": "Close"}
+            self._close_with_closing_response(intent, intent_def)
+        elif kind == "EndConversation":
+            self.state["intent"] = intent
+            self.state["dialogAction"] = {"type": "Close"}
+        else:  # EvaluateConditional with no conditional left to evaluate, or a hook that is off
+            self._advance(intent, intent_def)
+
+    def _play_api_response(self, intent: LexIntent, node: dict[str, Any], where: str) -> None:
+        try:
+            response = response_from_api(node, where)
+        except ShapeError as exc:
+            self.turn.note("response-unreadable", response=where, problem=str(exc))
+            return
+        self._play_response(response, intent)
 
     # ------------------------------------------------------------ code hooks
 
     def _hooks_on(self) -> bool:
         return self.turn.invoker is not None
 
-    def _dialog_hook(self, intent: LexIntent, intent_def: Intent, *, label: str | None) -> None:
-        slot = self._next_slot(intent, intent_def)
+    def _dialog_hook(
+        self, intent: LexIntent, intent_def: Intent, *, label: str | None, retry_slot: Slot | None = None, attempt: str = "Initial"
+    ) -> None:
+        slot = retry_slot or self._next_slot(intent, intent_def)
         proposed: dict[str, Any] | None = None
         if slot is not None:
             # proposedNextState is only sent when Lex's own next step would be ElicitSlot.
             proposed = {
                 "dialogAction": {"type": "ElicitSlot", "slotToElicit": slot.name},
                 "intent": clone(intent),
-                "prompt": {"attempt": "Initial"},
+                "prompt": {"attempt": attempt},
             }
         self.turn.note("dialog-code-hook", intent=intent["name"], proposedNextState=None if proposed is None else proposed["dialogAction"])
         self.state["intent"] = intent
@@ -536,7 +686,7 @@ class Dialog:
         failed = intent.get("state") == "Failed"
         key = "failureResponse" if failed else "successResponse"
         self._play_extras_response(intent, intent_def.extras, "fulfillmentCodeHook", "postFulfillmentStatusSpecification", key)
-        if not failed:
+        if not self._after_status(intent, intent_def, "failure" if failed else "success") and not failed:
             self._close_with_closing_response(intent, intent_def)
 
     def _play_extras_response(self, intent: LexIntent, extras: dict[str, Any], *keys: str) -> None:
@@ -596,3 +746,16 @@ def _fulfillment_active(intent: Intent) -> bool:
 def _clean_message(message: dict[str, Any]) -> LexMessage:
     """A code hook's message with only the fields Lex returns (the schema has checked them)."""
     return {k: clone(v) for k, v in message.items() if k in ("contentType", "content", "imageResponseCard")}
+
+
+def _setting(extras: Any, *keys: str) -> dict[str, Any]:
+    """A nested API-shaped setting from ``extras`` ({} when absent or not an object)."""
+    node: Any = extras
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _label(hook: dict[str, Any]) -> str | None:
+    label = hook.get("invocationLabel")
+    return label if isinstance(label, str) and label else None

@@ -440,7 +440,9 @@ class LocalLexRuntime:
     def _activate_output_contexts(self, session: Session, locale: BotLocale) -> None:
         intent = session.state.get("intent")
         action = session.state.get("dialogAction") or {}
-        if intent is None or action.get("type") != "Close" or intent.get("state") not in ("Fulfilled", "ReadyForFulfillment"):
+        # Closed, or closed and then waiting for a new intent (a closing ElicitIntent next step).
+        closed = action.get("type") in ("Close", "ElicitIntent")
+        if intent is None or not closed or intent.get("state") not in ("Fulfilled", "ReadyForFulfillment"):
             return
         defined = find_intent(locale, intent["name"])
         if defined is None or not defined.output_contexts:
