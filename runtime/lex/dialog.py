@@ -34,6 +34,7 @@ from typing import Any
 
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
 from bot_spec.formats.lex_shapes import ShapeError, response_from_api
+from runtime.lex.builtin_intents import is_repeat
 from runtime.lex.codehooks import Invoker, build_event, call_collecting_logs, validate_response
 from runtime.lex.conditions import ConditionContext
 from runtime.lex.errors import DependencyFailedException
@@ -294,6 +295,13 @@ class Dialog:
         self._start_intent(self.turn.nlu.top())
 
     def _start_intent(self, score: IntentScoreLike) -> None:
+        repeat = find_intent(self.locale, score.intent_name)
+        hooked = repeat is not None and repeat.dialog_code_hook and self._hooks_on()
+        if repeat is not None and is_repeat(repeat) and self.turn.session.messages and not hooked:
+            # AMAZON.RepeatIntent: say the last messages again; the pending step stays pending.
+            self.turn.note("repeat", intent=repeat.name, messages=len(self.turn.session.messages))
+            self._add(clone(self.turn.session.messages))
+            return
         self.turn.session.attempt = 0
         if score.intent_name == fallback_name(self.locale) or find_intent(self.locale, score.intent_name) is None:
             self.turn.note("fallback", reason="no intent scored above the confidence threshold", top=score.intent_name)

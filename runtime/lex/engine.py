@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition, BotLocale
+from runtime.lex.builtin_intents import with_builtin_utterances
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
 from runtime.lex.dialog import Dialog, Turn
 from runtime.lex.errors import ResourceNotFoundException, ValidationException
@@ -169,7 +170,9 @@ class LocalLexRuntime:
         if unknown:
             raise ValueError(f"invokers for locales the bot does not have: {', '.join(sorted(unknown))}")
         locales = {
-            loc.locale_id: _LocaleRuntime(loc, self._nlu_factory, chosen.get(loc.locale_id) if invokers is not None else invoker)
+            loc.locale_id: _LocaleRuntime(
+                with_builtin_utterances(loc), self._nlu_factory, chosen.get(loc.locale_id) if invokers is not None else invoker
+            )
             for loc in definition.locales
         }
         self._bots[(deployment.bot_id, alias_id)] = _Served(deployment, locales)
