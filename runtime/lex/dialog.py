@@ -17,7 +17,8 @@ Choices where Lex is not documented (see the fact sheet's *unverified* marks):
   input did not resolve strictly as the slot value: a value taken only "as said" (an
   open type's whole reply) loses to such an intent, and a hedge ("not sure yet") is no
   value (fact sheet 3.3's practical rule, ``slot_capture``);
-- an ambiguous value (``interpretedValue`` null, e.g. "10 o'clock") is not captured;
+- an ambiguous value (``interpretedValue`` null, e.g. "10 o'clock") goes to the dialog code
+  hook when one runs, and is not captured (a re-prompt) otherwise;
 - from the settings the definition keeps API-shaped in ``extras``, the engine plays the
   initial response, a slot's capture and failure responses and the post-fulfillment
   success/failure/timeout responses (success also when the hook is disabled; failure or
@@ -172,9 +173,12 @@ class Dialog:
                 # An as-said value loses to another intent the reply matches (fact sheet 3.3).
                 return
         if value is not None and isinstance(value.get("value"), dict) and value["value"].get("interpretedValue") is None:
-            # An ambiguous value (e.g. "10 o'clock") is not captured: Lex re-prompts.
-            self.turn.note("slot-ambiguous", slot=slot_name, resolvedValues=value["value"].get("resolvedValues"))
-            value = None
+            # An ambiguous value (e.g. "10 o'clock"): with a dialog code hook Lex passes it on, interpretedValue
+            # null and every reading in resolvedValues, and the hook decides; without one Lex re-prompts.
+            to_hook = intent_def.dialog_code_hook and self._hooks_on()
+            self.turn.note("slot-ambiguous", slot=slot_name, resolvedValues=value["value"].get("resolvedValues"), toCodeHook=to_hook)
+            if not to_hook:
+                value = None
         if value is None:
             if self._switch_intent(intent, nlu_top, slot_type=slot.slot_type_name):
                 return
