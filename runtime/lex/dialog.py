@@ -53,6 +53,7 @@ from runtime.lex.lex_shapes import (
     slot_map,
 )
 from runtime.lex.messages import LexMessage, select_messages
+from runtime.lex.multi_values import MAX_ITEMS, list_slot, split_items
 from runtime.lex.next_steps import MAX_STEPS_PER_TURN, choose, step_session_attributes, step_slot_values, step_type
 from runtime.lex.post_fulfillment import SUCCESS, TIMEOUT, failure_kind, has_response
 from runtime.lex.sessions import Session
@@ -155,6 +156,8 @@ class Dialog:
         if slot.slot_type_name == _FREE_FORM:
             # FreeFormInput takes the whole utterance, never switches, never falls back.
             value = scalar_slot(self.turn.text, self.turn.text, [self.turn.text])
+        elif slot.allow_multiple_values and (listed := self._list_value(slot)) is not None:
+            value = listed
         else:
             strict = self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=False)
             match = strict or self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=True)
@@ -198,6 +201,16 @@ class Dialog:
             self._dialog_hook(intent, intent_def, label=_label(hook))
         elif not self._follow(intent, intent_def, capture, "captureConditional", "captureNextStep", where=f"{slot_name}.capture"):
             self._advance(intent, intent_def)
+
+    def _list_value(self, slot: Slot) -> dict[str, Any] | None:
+        """A multi-value slot's List value when the reply lists two or more values read strictly."""
+        items = split_items(self.turn.text)
+        if not 2 <= len(items) <= MAX_ITEMS:
+            return None
+        matches = [self.turn.resolve_slot(item, slot, self.locale, now=self.turn.now, whole_utterance=False) for item in items]
+        if any(m is None for m in matches):
+            return None
+        return list_slot(self.turn.text.strip(), [m.to_lex() for m in matches if m is not None])
 
     def _answer_confirmation(self, intent: LexIntent, intent_def: Intent) -> None:
         nlu_top = self.turn.nlu.top() if self.turn.nlu is not None else None
