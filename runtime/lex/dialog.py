@@ -194,6 +194,8 @@ class Dialog:
         self._play_extras_response(intent, slot.extras, "valueElicitationSetting", "slotCaptureSetting", "captureResponse")
         if nlu_top is not None and nlu_top.intent_name == intent["name"]:
             self._fill_empty_slots(intent, nlu_top)
+        else:
+            self._fill_from_reply(intent, intent_def, slot)
         self.turn.session.attempt = 0
         capture = _setting(slot.extras, "valueElicitationSetting", "slotCaptureSetting")
         hook = _setting(capture, "codeHook")
@@ -348,6 +350,27 @@ class Dialog:
             if name in intent["slots"] and not is_filled(intent["slots"][name]):
                 intent["slots"][name] = match.to_lex()
                 self.turn.note("slot-filled-from-utterance", slot=name)
+
+    def _fill_from_reply(self, intent: LexIntent, intent_def: Intent, answered: Slot) -> None:
+        """Other empty slots the reply also gives ("Boston next friday"): one per slot type, by priority.
+
+        One slot per type, and none of the answered slot's type, so a date fills PickUpDate, not
+        ReturnDate too (fact sheet 3.3: other slots may be filled, unverified).
+        """
+        taken = [str(((intent["slots"].get(answered.name) or {}).get("value") or {}).get("originalValue") or "").lower()]
+        types = {answered.slot_type_name}
+        for other in intent_def.slots_by_priority():
+            if other.slot_type_name in types or is_filled(intent["slots"].get(other.name)) or other.slot_type_name == _FREE_FORM:
+                continue
+            match = self.turn.resolve_slot(self.turn.text, other, self.locale, now=self.turn.now, whole_utterance=False)
+            said = str(match.to_lex()["value"]["originalValue"]).lower() if match is not None else ""
+            if any(said in t or t in said for t in taken):
+                continue  # the words already gave the answered slot ("5 pm" is no Number too)
+            if match is not None and match.interpreted_value is not None:
+                taken.append(said)
+                types.add(other.slot_type_name)
+                intent["slots"][other.name] = match.to_lex()
+                self.turn.note("slot-filled-from-reply", slot=other.name)
 
     def _apply_default_values(self, intent: LexIntent, intent_def: Intent) -> None:
         """Default values, tried in order: ``#context.param``, ``[sessionAttr]``, ``<requestAttr>``, literal."""
