@@ -56,6 +56,7 @@ from runtime.lex.messages import LexMessage, select_messages
 from runtime.lex.multi_values import MAX_ITEMS, list_slot, split_items
 from runtime.lex.next_steps import MAX_STEPS_PER_TURN, choose, step_session_attributes, step_slot_values, step_type
 from runtime.lex.post_fulfillment import SUCCESS, TIMEOUT, failure_kind, has_response
+from runtime.lex.runtime_hints import find_hint, hint_phrases
 from runtime.lex.sessions import Session
 from runtime.lex.slot_capture import is_non_answer, should_switch
 from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolver
@@ -159,7 +160,13 @@ class Dialog:
         elif slot.allow_multiple_values and (listed := self._list_value(slot)) is not None:
             value = listed
         else:
-            strict = self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=False)
+            hinted = find_hint(self.turn.text, hint_phrases(self.state, intent["name"], slot_name))
+            strict = (
+                self.turn.resolve_slot(hinted, slot, self.locale, now=self.turn.now, whole_utterance=True) if hinted is not None else None
+            )
+            if strict is not None:
+                self.turn.note("runtime-hint", slot=slot_name, phrase=hinted)
+            strict = strict or self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=False)
             match = strict or self.turn.resolve_slot(self.turn.text, slot, self.locale, now=self.turn.now, whole_utterance=True)
             if strict is None and is_non_answer(self.turn.text):
                 # A hedge is no value; it leaves the slot only for an exact utterance of another intent.

@@ -400,6 +400,8 @@ class LocalLexRuntime:
         if given.get("activeContexts") is not None:
             state["activeContexts"] = clone(given["activeContexts"])
             session.contexts = {c["name"]: _life(c, self._clock()) for c in given["activeContexts"]}
+        if given.get("runtimeHints") is not None:
+            state["runtimeHints"] = clone(given["runtimeHints"])  # kept and echoed, as Lex does
         intent = given.get("intent")
         if intent is not None:
             defined = find_intent(locale, intent["name"])
@@ -544,7 +546,7 @@ def _life(context: dict[str, Any], now: float) -> ContextLife:
 def _public_state(session: Session) -> dict[str, Any]:
     state = session.state
     out: dict[str, Any] = {}
-    for key in ("dialogAction", "intent", "sessionAttributes", "originatingRequestId"):
+    for key in ("dialogAction", "intent", "sessionAttributes", "originatingRequestId", "runtimeHints"):
         if key in state:
             out[key] = clone(state[key])
     if state.get("activeContexts"):
