@@ -56,3 +56,12 @@ def test_without_a_hook_an_ambiguous_time_is_asked_again_section_5() -> None:
 
 def runtime_slot(chat: Chat) -> Any:
     return chat.explain()["slots"]["When"]["value"]["interpretedValue"]
+
+
+def test_fallback_intent_is_always_listed_in_interpretations_section_3_1() -> None:
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    chat = Chat(runtime, runtime.register_bot(_bot(hook=False)))
+    response = chat.say("set an alarm")  # the only intent, an exact match: nothing falls below the threshold
+    names = [i["intent"]["name"] for i in response["interpretations"]]
+    assert names == ["SetAlarm", "FallbackIntent"]
+    assert "nluConfidence" not in response["interpretations"][1]
