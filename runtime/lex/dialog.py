@@ -658,7 +658,7 @@ class Dialog:
             invocation_label=label,
         )
         answer, logs = call_collecting_logs(self.turn.invoker, event)
-        response = validate_response(answer, self.locale)
+        response = validate_response(_undecided_to_empty(answer), self.locale)
         action = response["sessionState"]["dialogAction"]
         call: dict[str, Any] = {
             "invocationSource": source,
@@ -814,3 +814,30 @@ def _setting(extras: Any, *keys: str) -> dict[str, Any]:
 def _label(hook: dict[str, Any]) -> str | None:
     label = hook.get("invocationLabel")
     return label if isinstance(label, str) and label else None
+
+
+def _undecided_to_empty(answer: Any) -> Any:
+    """A hook's answer with ambiguous values it sent back undecided (interpretedValue null) as empty slots.
+
+    Lex hands the hook an ambiguous value with interpretedValue null; a hook that delegates
+    without choosing leaves it so, and the slot is elicited again rather than the answer refused.
+    """
+    slots = ((answer.get("sessionState") or {}).get("intent") or {}).get("slots") if isinstance(answer, dict) else None
+    if not isinstance(slots, dict):
+        return answer
+    undecided = [
+        name
+        for name, slot in slots.items()
+        if isinstance(slot, dict)
+        and not slot.get("values")
+        and isinstance(slot.get("value"), dict)
+        and "interpretedValue" in slot["value"]
+        and slot["value"]["interpretedValue"] is None
+        and slot["value"].get("resolvedValues")
+    ]
+    if not undecided:
+        return answer
+    out = clone(answer)
+    for name in undecided:
+        out["sessionState"]["intent"]["slots"][name] = None
+    return out

@@ -65,3 +65,15 @@ def test_fallback_intent_is_always_listed_in_interpretations_section_3_1() -> No
     names = [i["intent"]["name"] for i in response["interpretations"]]
     assert names == ["SetAlarm", "FallbackIntent"]
     assert "nluConfidence" not in response["interpretations"][1]
+
+
+def test_a_hook_that_delegates_without_deciding_gets_the_slot_asked_again_section_5() -> None:
+    def delegate(event: dict[str, Any]) -> dict[str, Any]:
+        return {"sessionState": {"dialogAction": {"type": "Delegate"}, "intent": event["sessionState"]["intent"]}}
+
+    runtime = LocalLexRuntime(clock=ManualClock(START))
+    chat = Chat(runtime, runtime.register_bot(_bot(hook=True), code_hook=delegate))
+    chat.say("set an alarm")
+    again = chat.say("10 o'clock")
+    assert action(again) == {"type": "ElicitSlot", "slotToElicit": "When"}
+    assert again["sessionState"]["intent"]["slots"]["When"] is None
