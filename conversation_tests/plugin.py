@@ -7,6 +7,7 @@ in the session is run once per selected target (``--lex-target`` or ``--lex-targ
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import re
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 
 from bot_spec.code_hook import CLI_HELP, CodeHookSpec, CodeHookSpecError, parse_cli
+from conversation_tests.bot_tags import LOCAL_TARGETS, BotTagError, bot_source, scenario_tags, spec_dir_for
+from conversation_tests.bot_tags import TAG_PREFIX as BOT_TAG_PREFIX
 from conversation_tests.conversation import Conversation
 from conversation_tests.targets import TARGET_FACTORIES, ConversationTarget, open_target
 from conversation_tests.vocabulary import KEYWORDS, suggestions
@@ -147,20 +150,40 @@ def _open_conversation_targets(request: pytest.FixtureRequest) -> Iterator[dict[
         target.close()
 
 
+@pytest.fixture(scope="session")
+def _tagged_bot_dirs() -> dict[str, Path]:
+    return {}
+
+
 @pytest.fixture
 def conversation_target(
-    lex_target_name: str, _open_conversation_targets: dict[str, ConversationTarget], request: pytest.FixtureRequest
+    lex_target_name: str,
+    _open_conversation_targets: dict[str, ConversationTarget],
+    _tagged_bot_dirs: dict[str, Path],
+    request: pytest.FixtureRequest,
 ) -> ConversationTarget:
-    """The (session-wide) target of this test, opened on first use."""
-    target = _open_conversation_targets.get(lex_target_name)
-    if target is None:
-        from bot_spec.diagnostics import SpecError
+    """The (session-wide) target of this test, opened on first use; per bot for ``@bot:`` scenarios."""
+    from bot_spec.diagnostics import SpecError
 
+    options = endpoint_options(request.config)
+    key = lex_target_name
+    scenario = scenario_tags(request.node)
+    try:
+        source = bot_source(scenario) if scenario is not None else None
+        if source is not None:
+            if lex_target_name not in LOCAL_TARGETS:
+                pytest.skip(f"@bot:{source} scenarios run on the engine and http targets, not {lex_target_name}")
+            options = dataclasses.replace(options, bot_dir=spec_dir_for(source, _tagged_bot_dirs), code_hook=None)
+            key = f"{lex_target_name}@{source}"
+    except (BotTagError, SpecError) as exc:
+        pytest.fail(str(exc), pytrace=False)
+    target = _open_conversation_targets.get(key)
+    if target is None:
         try:
-            target = open_target(lex_target_name, endpoint_options(request.config))
+            target = open_target(lex_target_name, options)
         except (EndpointError, SpecError) as exc:
             pytest.fail(f"cannot open the {lex_target_name} target: {exc}", pytrace=False)
-        _open_conversation_targets[lex_target_name] = target
+        _open_conversation_targets[key] = target
     return target
 
 
@@ -236,3 +259,9 @@ def scenario_title(item: pytest.Item) -> str:
         return item.nodeid
     params = item.name[item.name.index("[") :] if "[" in item.name else ""
     return f"{Path(template.feature.filename).stem} - {template.name}{params}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
+    # A @bot:<source> tag picks the bot (bot_tags); it is no pytest marker, so strict markers stay strict.
+    return True if tag.startswith(BOT_TAG_PREFIX) else None

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition, BotLocale
+from runtime.lex.builtin_intents import with_builtin_utterances
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
 from runtime.lex.dialog import Dialog, Turn
 from runtime.lex.errors import ResourceNotFoundException, ValidationException
@@ -169,7 +170,9 @@ class LocalLexRuntime:
         if unknown:
             raise ValueError(f"invokers for locales the bot does not have: {', '.join(sorted(unknown))}")
         locales = {
-            loc.locale_id: _LocaleRuntime(loc, self._nlu_factory, chosen.get(loc.locale_id) if invokers is not None else invoker)
+            loc.locale_id: _LocaleRuntime(
+                with_builtin_utterances(loc), self._nlu_factory, chosen.get(loc.locale_id) if invokers is not None else invoker
+            )
             for loc in definition.locales
         }
         self._bots[(deployment.bot_id, alias_id)] = _Served(deployment, locales)
@@ -397,6 +400,8 @@ class LocalLexRuntime:
         if given.get("activeContexts") is not None:
             state["activeContexts"] = clone(given["activeContexts"])
             session.contexts = {c["name"]: _life(c, self._clock()) for c in given["activeContexts"]}
+        if given.get("runtimeHints") is not None:
+            state["runtimeHints"] = clone(given["runtimeHints"])  # kept and echoed, as Lex does
         intent = given.get("intent")
         if intent is not None:
             defined = find_intent(locale, intent["name"])
@@ -440,17 +445,20 @@ class LocalLexRuntime:
     def _activate_output_contexts(self, session: Session, locale: BotLocale) -> None:
         intent = session.state.get("intent")
         action = session.state.get("dialogAction") or {}
-        if intent is None or action.get("type") != "Close" or intent.get("state") not in ("Fulfilled", "ReadyForFulfillment"):
+        # Closed, or closed and then waiting for a new intent (a closing ElicitIntent next step).
+        closed = action.get("type") in ("Close", "ElicitIntent")
+        if intent is None or not closed or intent.get("state") not in ("Fulfilled", "ReadyForFulfillment"):
             return
         defined = find_intent(locale, intent["name"])
         if defined is None or not defined.output_contexts:
             return
         contexts = [c for c in session.state.get("activeContexts") or [] if c["name"] not in {o.name for o in defined.output_contexts}]
+        attributes = context_attributes(intent)
         for out in defined.output_contexts:
             context = {
                 "name": out.name,
                 "timeToLive": {"timeToLiveInSeconds": out.time_to_live_in_seconds, "turnsToLive": out.turns_to_live},
-                "contextAttributes": {},
+                "contextAttributes": dict(attributes),
             }
             contexts.append(context)
             session.contexts[out.name] = _life(context, self._clock())
@@ -494,6 +502,38 @@ class LocalLexRuntime:
         return response
 
 
+MAX_CONTEXT_ATTRIBUTES = 10  # Lex's limit per active context (fact sheet 2)
+
+
+def context_attributes(intent: dict[str, Any]) -> dict[str, str]:
+    """An output context's attributes: the closing intent's filled slots, by name (fact sheet 3.2 step 7).
+
+    The value is the slot's ``interpretedValue`` (its ``originalValue`` when that is null, as
+    for an ambiguous time); a list slot gives its items joined by commas. At most 10, in slot order.
+    """
+    out: dict[str, str] = {}
+    for name, slot in (intent.get("slots") or {}).items():
+        if len(out) >= MAX_CONTEXT_ATTRIBUTES:
+            break
+        value = _slot_text(slot)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _slot_text(slot: Any) -> str | None:
+    if not isinstance(slot, dict):
+        return None
+    if slot.get("values"):
+        items = [_slot_text(v) for v in slot["values"]]
+        return ", ".join(i for i in items if i) or None
+    value = slot.get("value")
+    if not isinstance(value, dict):
+        return None
+    text = value.get("interpretedValue") or value.get("originalValue")
+    return text if isinstance(text, str) and text else None
+
+
 def _given(**params: Any) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
@@ -506,7 +546,7 @@ def _life(context: dict[str, Any], now: float) -> ContextLife:
 def _public_state(session: Session) -> dict[str, Any]:
     state = session.state
     out: dict[str, Any] = {}
-    for key in ("dialogAction", "intent", "sessionAttributes", "originatingRequestId"):
+    for key in ("dialogAction", "intent", "sessionAttributes", "originatingRequestId", "runtimeHints"):
         if key in state:
             out[key] = clone(state[key])
     if state.get("activeContexts"):

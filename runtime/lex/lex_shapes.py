@@ -112,6 +112,10 @@ def interpretations_for(
     intent leads with confidence 1.0, as Lex reports a continued intent.
     """
     ranked = [interpretation(locale, s) for s in result.interpretations] if result is not None else []
+    fallback = fallback_name(locale)
+    if result is not None and fallback_intent(locale) is not None and all(e["intent"]["name"] != fallback for e in ranked):
+        # Lex always lists FallbackIntent; when every intent clears the threshold it comes last.
+        ranked.append({"intent": {"name": fallback, "slots": {}}, "interpretationSource": "Lex"})
     if active is None:
         return ranked[:5]
     name = active["name"]

@@ -248,8 +248,11 @@ class SlotValueFinder:
             return None
         sentence_start = tokens[start].start == tokens[0].start
         if type_name in ("AMAZON.City", "AMAZON.FirstName", "AMAZON.US_CITY", "AMAZON.US_FIRST_NAME") and sentence_start:
-            # The first word of a sentence is capitalised anyway; only known names count there.
+            # The first word of a sentence is capitalised anyway; only known names count there,
+            # and the value keeps the case the user typed.
             value = parse_builtin(type_name, Span(words, raw.lower(), False, now))
+            if value is not None:
+                value = parse_builtin(type_name, Span(words, raw, True, now))
         else:
             value = parse_builtin(type_name, Span(words, raw, False, now))
         if value is None or raw.strip() == "I" or raw.startswith("I'"):
