@@ -42,6 +42,7 @@ def _valid_frame(action: str, conversation_id: str) -> dict[str, Any]:
         "resume": {"conversationId": conversation_id, "afterMessageId": UUID7},
         "join": {"conversationId": conversation_id},
         "leave": {"conversationId": conversation_id},
+        "greet": {"conversationId": conversation_id},
     }
     return {"action": action, "requestId": "r1", **frames[action]}
 

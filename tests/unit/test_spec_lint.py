@@ -290,11 +290,12 @@ def test_missing_fallback_intent(tmp_path: Path, seed_bot_dir: Path) -> None:
 
 
 def test_fallback_with_utterances_and_a_second_fallback(tmp_path: Path, seed_bot_dir: Path) -> None:
-    fallback = (seed_bot_dir / "intents" / "FallbackIntent.yaml").read_text() + "utterances:\n  en_US: [whatever]\n"
+    seed_fallback = (seed_bot_dir / "intents" / "FallbackIntent.yaml").read_text()
+    fallback = seed_fallback + "utterances:\n  en_US: [whatever]\n"
     second = "name: Other\nparent: AMAZON.FallbackIntent\n"
     root = make_bot(tmp_path, seed_bot_dir, {"intents/FallbackIntent.yaml": fallback, "intents/Other.yaml": second})
     diags = lint_folder(root)
-    assert at(only(diags, "L141")) == ("FallbackIntent.yaml", 7)
+    assert at(only(diags, "L141")) == ("FallbackIntent.yaml", len(seed_fallback.splitlines()) + 2)  # the en_US line added
     assert at(only(diags, "L142")) == ("Other.yaml", 2)
 
 
