@@ -146,13 +146,13 @@ class NluModel:
                     key = normalize(utterance)
                     if key and number not in exact.setdefault(key, []):
                         exact[key].append(number)
-                    documents.append(word_features(key.split()))
+                    documents.append(word_features(key.split(), locale.locale_id))
                     labels.append(number)
                     rows.append(_TrainingRow(number, utterance))
                     continue
                 own_templates.append(template)
                 for text in _training_texts(template, intent, locale, placeholder_types):
-                    documents.append(word_features(text.split()))
+                    documents.append(word_features(text.split(), locale.locale_id))
                     labels.append(number)
                     rows.append(_TrainingRow(number, utterance))
             templates.append(own_templates)
@@ -257,10 +257,10 @@ class NluModel:
         if self._classifier is None:
             return None
         words = [t.norm for t in tokens]
-        sims = self._classifier.similarities(self._classifier.vector(word_features(words)))
+        sims = self._classifier.similarities(self._classifier.vector(word_features(words, self.locale.locale_id)))
         generalised = self._generalise(tokens, text, now)
         if generalised is not None:
-            other = self._classifier.similarities(self._classifier.vector(word_features(generalised)))
+            other = self._classifier.similarities(self._classifier.vector(word_features(generalised, self.locale.locale_id)))
             sims = Similarities(
                 np.maximum(sims.probabilities, other.probabilities),
                 np.maximum(sims.best_cosine, other.best_cosine),
