@@ -13,7 +13,7 @@ from runtime.lex.text_features import stem, stemmer_for, tokenize, word_features
 NOW = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)  # a Friday
 
 
-def _read(text: str, type_name: str, locale: str = "es_US") -> str | None | tuple[str, ...]:
+def _read(text: str, type_name: str, locale: str = "es_US") -> str | tuple[str, ...] | None:
     value = parse_builtin(type_name, Span([t.norm for t in tokenize(text)], text, True, NOW, locale))
     if value is None:
         return None
