@@ -16,6 +16,8 @@ from runtime.lex.relative_dates import format_date, parse_date
 
 
 def _number(span: Span) -> BuiltinValue | None:
+    if not span.whole_reply and [lang_es.fold(w) for w in span.words] in (["un"], ["una"]):
+        return None  # inside a sentence "un"/"una" is the article ("reservar una mesa"), not 1
     value = lang_es.parse_number(span.words)
     if value is None:
         return None
