@@ -30,13 +30,6 @@ from bot_spec.formats.yaml_spec import definition_from_docs, load_spec
 from bot_spec.lint import LINT_CODES, has_errors, lint_spec, near_duplicate_pairs, normalise_utterance
 from bot_spec.spec_source import read_spec_folder
 from tests.conftest import SEED_BOT_DIR
-from tests.english_seed import english_seed_copy
-
-
-@pytest.fixture(scope="module")
-def seed_bot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed bot in English only: these checks place diagnostics in its single-locale files."""
-    return english_seed_copy(SEED_BOT_DIR, tmp_path_factory.mktemp("seed") / "chatbot")
 
 
 def make_bot(tmp_path: Path, seed_bot_dir: Path, files: dict[str, str | None]) -> Path:
