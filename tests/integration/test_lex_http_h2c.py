@@ -136,3 +136,24 @@ def test_http1_split_inside_the_preface_prefix_is_still_http1(served: Served) ->
             received += chunk
     assert received.startswith(b"HTTP/1.1 200"), received[:200]
     assert received.lower().count(b"content-type: text/plain; charset=utf-8\r\n") == 1
+
+
+def test_an_oversized_header_list_is_refused_and_the_server_lives_on(served: Served) -> None:
+    server, bot_id = served
+    client = _Client(server.port)
+    encode = client.conn.encoder.encode
+    client.conn.encoder.encode = lambda headers, huffman=True: encode(headers, huffman=False)  # type: ignore[method-assign]  # fast
+    client.request("POST", _path(bot_id, "h2-huge"), b'{"text": "help"}', extra=[("x-amz-lex-session-state", "A" * 200_000)])
+    refused = False
+    try:
+        while not refused:
+            for event in client._pump():
+                refused |= isinstance(event, (h2.events.ConnectionTerminated, h2.events.StreamReset))
+                if isinstance(event, h2.events.ResponseReceived):
+                    refused |= dict(event.headers).get(":status", "") in ("400", "413", "431")  # type: ignore[arg-type]
+    except (ConnectionError, OSError):
+        refused = True
+    assert refused
+    fresh = _Client(server.port)
+    ok = fresh.request("POST", _path(bot_id, "h2-after-huge"), b'{"text": "help"}')
+    assert fresh.responses(1)[ok][0][":status"] == "200"
