@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import h2.config
 import h2.connection
 import h2.events
+import httpx
 import pytest
 
 from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.endpoints import LexHttpServer
 from runtime.lex.engine import LocalLexRuntime
-from runtime.lex.h2c import MAX_REQUEST_BODY
+from runtime.lex.h2_server import MAX_REQUEST_BODY
 
 Served = tuple[LexHttpServer, str]
 
@@ -157,3 +159,16 @@ def test_an_oversized_header_list_is_refused_and_the_server_lives_on(served: Ser
     fresh = _Client(server.port)
     ok = fresh.request("POST", _path(bot_id, "h2-after-huge"), b'{"text": "help"}')
     assert fresh.responses(1)[ok][0][":status"] == "200"
+
+
+def test_without_the_h2_package_http1_still_works(
+    served: Served, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, bot_id = served
+    monkeypatch.setitem(sys.modules, "runtime.lex.h2_server", None)  # import fails as if h2 were not installed
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        assert sock.recv(100) == b""  # closed, nothing sent
+    assert "lex_http2_unavailable" in caplog.text and "h2 package" in caplog.text
+    answer = httpx.post(f"{server.url}{_path(bot_id, 'no-h2')}", json={"text": "help"})
+    assert answer.status_code == 200
