@@ -8,6 +8,7 @@ with a ValidationException naming the one accepted type. The turn itself is Reco
 from __future__ import annotations
 
 import binascii
+import io
 import json
 import zlib
 from typing import Any
@@ -119,3 +120,24 @@ def recognize_utterance(
     if result.get("requestAttributes"):
         headers["x-amz-lex-request-attributes"] = encode_header(result["requestAttributes"])
     return headers
+
+
+# Response header -> the boto3 output member that carries it (botocore's lexv2-runtime model).
+_MEMBERS = {
+    "content-type": "contentType",
+    "x-amz-lex-input-mode": "inputMode",
+    "x-amz-lex-session-id": "sessionId",
+    "x-amz-lex-session-state": "sessionState",
+    "x-amz-lex-interpretations": "interpretations",
+    "x-amz-lex-input-transcript": "inputTranscript",
+    "x-amz-lex-messages": "messages",
+    "x-amz-lex-request-attributes": "requestAttributes",
+}
+
+
+def recognize_utterance_result(runtime: Any, ids: dict[str, str], **request: Any) -> dict[str, Any]:
+    """The same turn as ``recognize_utterance``, shaped as boto3's answer (members, and an empty audioStream)."""
+    headers = recognize_utterance(runtime, ids, **request)
+    out: dict[str, Any] = {_MEMBERS[name]: value for name, value in headers.items()}
+    out["audioStream"] = io.BytesIO(b"")
+    return out

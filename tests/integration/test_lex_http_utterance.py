@@ -17,6 +17,7 @@ from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.endpoints import LexHttpServer
 from runtime.lex.engine import LocalLexRuntime, decode_header, encode_header
+from runtime.lex.errors import ValidationException
 
 Served = tuple[LexHttpServer, str]
 TEXT = "text/plain; charset=utf-8"
@@ -137,3 +138,17 @@ def test_every_response_has_one_content_type(served: Served, lex: Any) -> None:
         assert answer.headers.get_list("content-type") == [media], (answer.request.url, answer.headers)
     put = lex.put_session(**_ids(served[1], "hdr-2"), sessionState={"dialogAction": {"type": "ElicitIntent"}})
     assert put["contentType"] == TEXT
+
+
+def test_the_engine_in_process_answers_recognize_utterance_as_boto3_does(served: Served, lex: Any, seed_bot_dir: Path) -> None:
+    runtime = LocalLexRuntime(clock=ManualClock(1_800_000_000.0))
+    bot_id = runtime.register_bot(load_spec(seed_bot_dir)).bot_id
+    params = {"requestContentType": TEXT, "responseContentType": TEXT, "inputStream": b"check my status"}
+    local = runtime.recognize_utterance(**_ids(bot_id, "same-1"), **params)
+    remote = lex.recognize_utterance(**_ids(served[1], "same-1"), **params)
+    assert local["audioStream"].read() == remote["audioStream"].read() == b""
+    for member in ("contentType", "inputMode", "sessionId", "messages", "inputTranscript", "interpretations"):
+        assert local[member] == remote[member], member
+    assert decode_header(local["sessionState"])["dialogAction"] == decode_header(remote["sessionState"])["dialogAction"]
+    with pytest.raises(ValidationException, match="no speech recognition"):
+        runtime.recognize_utterance(**_ids(bot_id, "same-2"), requestContentType="audio/l16; rate=16000", inputStream=b"\0")
