@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from bot_spec.definition import BotDefinition, BotLocale, Intent, MessageGroup, PromptSpecification, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, Severity
+from bot_spec.engine_fidelity import engine_reads_builtin, engine_reads_locale
 from bot_spec.names import is_lex_name
 from bot_spec.schema import DocumentKind
 from bot_spec.schema.messages import JsonPath, dotted, suggest
@@ -58,6 +59,7 @@ LINT_CODES: dict[str, tuple[Severity, str]] = {
     "L152": ("warning", "an intent without utterances in a locale"),
     "L153": ("error", "a required slot without a prompt"),
     "L154": ("error", "a feature Lex offers only in some locales"),
+    "L155": ("warning", "a locale or built-in slot type the local engine cannot run as Lex does"),
     "L160": ("error", "a reply template that is not valid Jinja2"),
     "L161": ("error", "an AMAZON.FreeFormInput slot in sample utterances"),
     "L170": ("warning", "intents call code hooks but the locale names no code_hook"),
@@ -244,6 +246,14 @@ class _Linter:
             )
         self.check_fallback(loc)
         self.check_code_hook(loc)
+        if not engine_reads_locale(lid):
+            self.emit(
+                "L155",
+                here,
+                f"{lid}: the local engine reads numbers, dates, times and yes/no, and stems words, in English or Spanish only; "
+                f"local runs (converse, test, evaluate) will not understand {lid} as Lex does",
+                "test this locale against Lex itself (`--target aws`); the engine runs en_* and es_ES, es_US, es_419, es_MX",
+            )
         for intent in loc.intents:
             self.check_intent(loc, intent)
         for slot_type in loc.slot_types:
@@ -394,6 +404,13 @@ class _Linter:
             elif type_name == "AMAZON.UKPostalCode" and lid != "en_GB":
                 self.emit(
                     "L154", type_at, f"AMAZON.UKPostalCode exists only in en_GB, not in {lid}", "use AMAZON.AlphaNumeric with a regex"
+                )
+            elif engine_reads_locale(lid) and not engine_reads_builtin(lid, type_name):
+                self.emit(
+                    "L155",
+                    type_at,
+                    f"{lid}: slot {slot.name} of intent {intent.name} has type `{type_name}`, which the local engine reads in English only",
+                    "test it against Lex itself (`--target aws`), or use a custom slot type with values in the locale's language",
                 )
         elif loc.slot_type(type_name) is None:
             guess = suggest(type_name, [t.name for t in loc.slot_types])

@@ -2,6 +2,7 @@
 
 ``@local-clock``: the scenario sets or jumps the bot's clock (``the time is``, ``has been idle``).
 ``@session-attributes``: the scenario sends or checks Lex session attributes.
+``@locale``: the scenario chooses its locale (``the locale is``).
 A scenario that needs one of these without carrying its tag fails on a target lacking it, naming the tag,
 so nothing passes vacuously (an unseen session attribute would otherwise look "not set").
 """
@@ -19,11 +20,13 @@ from conversation_tests.targets_chat import UNSUPPORTED_TAGS as CHAT_UNSUPPORTED
 TAG_DESCRIPTIONS = {
     "local-clock": "the scenario sets or jumps the bot's clock; targets on real time skip it",
     "session-attributes": "the scenario sends or checks Lex session attributes; targets that cannot see them skip it",
+    "locale": "the scenario talks in a locale it chooses (`the locale is`); targets serving one locale skip it",
 }
 # Which steps need which tag.
 STEPS_NEEDING_TAG: dict[str, tuple[v.StepPattern, ...]] = {
     "local-clock": (v.TIME, v.IDLE),
     "session-attributes": (v.GIVEN_SESSION_ATTRIBUTE, v.SESSION_ATTRIBUTE_IS, v.SESSION_ATTRIBUTE_UNSET),
+    "locale": (v.LOCALE,),
 }
 # Target name -> tag -> why that target cannot run scenarios with it.
 UNSUPPORTED_TAGS: dict[str, dict[str, str]] = {CHAT: CHAT_UNSUPPORTED}

@@ -49,6 +49,7 @@ UNSUPPORTED_TAGS: dict[str, str] = {
         "the chat runtime neither sends the scenario's session attributes to Lex (it sets only `customer`) "
         "nor returns Lex's session attributes in BOT_RESPONSE metadata"
     ),
+    "locale": "the chat runtime serves one locale (the first of the bot's); a scenario cannot switch it",
 }
 
 

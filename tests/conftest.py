@@ -13,8 +13,19 @@ FACT_SHEET = PROJECT_ROOT / "docs" / "lexv2-semantics.md"
 
 
 @pytest.fixture(scope="session")
-def seed_bot_dir() -> Path:
-    """The seed bot's spec folder."""
+def seed_bot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed bot in en_US only (a copy without its es_ES locale): the checks written against its English files.
+
+    The bilingual seed itself is ``bilingual_seed_dir`` (and the conversation features run it as it is).
+    """
+    from tests.english_seed import english_seed_copy
+
+    return english_seed_copy(SEED_BOT_DIR, tmp_path_factory.mktemp("seed") / "chatbot")
+
+
+@pytest.fixture(scope="session")
+def bilingual_seed_dir() -> Path:
+    """The seed bot's own spec folder: en_US and es_ES."""
     return SEED_BOT_DIR
 
 

@@ -72,6 +72,7 @@ def run_lex_serve(args: argparse.Namespace) -> int:
     """Load the bot, print its ids, serve until interrupted."""
     import uvicorn
 
+    from runtime.lex.h2c import SniffingProtocol
     from runtime.lex.http import create_lex_http_app
 
     if not _check_bot_dir(args.bot_dir):
@@ -95,7 +96,7 @@ def run_lex_serve(args: argparse.Namespace) -> int:
     }
     logging.getLogger("chat_lex.lex_serve").info(json.dumps(started))
     try:
-        uvicorn.run(create_lex_http_app(runtime), host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(create_lex_http_app(runtime), host=args.host, port=args.port, log_level="warning", http=SniffingProtocol)
     except SystemExit as exc:  # uvicorn exits when it cannot bind; it has already said why
         print(f"error: could not serve on {args.host}:{args.port} (is the port in use?)", file=sys.stderr)
         return EXIT_SERVICE_ERROR if exc.code else EXIT_OK

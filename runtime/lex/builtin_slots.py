@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from runtime.lex import lang_es
 from runtime.lex.clock_times import parse_duration, parse_time
 from runtime.lex.number_words import UNITS, format_number, parse_number_words
 from runtime.lex.relative_dates import format_date, parse_date
@@ -33,6 +34,7 @@ class Span:
     raw: str
     whole_reply: bool
     now: datetime
+    locale: str = "en_US"  # the bot locale: Spanish ones read numbers, dates, times and yes/no in Spanish
 
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$")
@@ -282,6 +284,10 @@ def parse_builtin(type_name: str, span: Span) -> BuiltinValue | None:
     """Lex's reading of ``span`` as a value of the built-in ``type_name``, or None."""
     if not span.words and type_name != "AMAZON.FreeFormInput":
         return None
+    if span.locale != "en_US" and lang_es.is_spanish(span.locale) and type_name in lang_es.SUPPORTED_BUILTINS:
+        from runtime.lex.builtin_slots_es import PARSERS as SPANISH  # late: it imports this module
+
+        return SPANISH[type_name](span)
     parser = PARSERS.get(type_name, _as_said)
     return parser(span)
 

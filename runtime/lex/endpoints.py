@@ -116,11 +116,14 @@ class LexHttpServer:
     def __init__(self, runtime: Any) -> None:
         import uvicorn
 
+        from runtime.lex.h2c import SniffingProtocol
         from runtime.lex.http import create_lex_http_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_lex_http_app(runtime), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            create_lex_http_app(runtime), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", http=SniffingProtocol
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="chat-lex-lex-http", daemon=True)
 

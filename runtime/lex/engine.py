@@ -281,6 +281,34 @@ class LocalLexRuntime:
         out["audioStream"] = io.BytesIO(b"")
         return out
 
+    def recognize_utterance(
+        self,
+        *,
+        botId: str,
+        botAliasId: str,
+        localeId: str,
+        sessionId: str,
+        requestContentType: str,
+        inputStream: bytes | Any = b"",
+        responseContentType: str | None = None,
+        sessionState: str | None = None,
+        requestAttributes: str | None = None,
+    ) -> dict[str, Any]:
+        """RecognizeUtterance with text input, shaped as boto3 returns it (see ``runtime.lex.utterance``)."""
+        from runtime.lex.utterance import recognize_utterance_result
+
+        body = inputStream if isinstance(inputStream, bytes | bytearray) else inputStream.read()
+        ids = {"botId": botId, "botAliasId": botAliasId, "localeId": localeId, "sessionId": sessionId}
+        return recognize_utterance_result(
+            self,
+            ids,
+            body=bytes(body),
+            request_type=requestContentType,
+            response_type=responseContentType,
+            session_state=sessionState,
+            request_attributes=requestAttributes,
+        )
+
     def get_session(self, *, botId: str, botAliasId: str, localeId: str, sessionId: str) -> dict[str, Any]:
         """The session's state, last messages and interpretations; ResourceNotFound when none is live."""
         check_request("GetSession", _given(botId=botId, botAliasId=botAliasId, localeId=localeId, sessionId=sessionId))

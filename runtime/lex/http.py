@@ -17,6 +17,7 @@ import anyio.to_thread
 from litestar import Litestar, Request, Response, delete, get, post
 from litestar.exceptions import HTTPException
 
+from runtime.lex import utterance
 from runtime.lex.engine import LocalLexRuntime
 from runtime.lex.errors import InternalServerException, LexError, ValidationException
 
@@ -32,6 +33,11 @@ def _error_response(error: LexError) -> Response[bytes]:
         media_type="application/json",
         headers={"x-amzn-ErrorType": error.code},
     )
+
+
+def _headers_response(headers: dict[str, str]) -> Response[bytes]:
+    # Content-Type goes in as a header: Litestar's media_type would append a second "; charset=utf-8".
+    return Response(content=b"", status_code=200, headers=headers)
 
 
 def _json_response(body: dict[str, Any]) -> Response[bytes]:
@@ -90,7 +96,7 @@ def _known(body: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
-    """A Litestar app serving RecognizeText, PutSession, GetSession and DeleteSession for ``runtime``."""
+    """A Litestar app serving RecognizeText, RecognizeUtterance (text), PutSession, GetSession and DeleteSession for ``runtime``."""
 
     @post(_PREFIX + "/text", status_code=200)
     async def recognize_text(request: Request[Any, Any, Any]) -> Response[bytes]:
@@ -102,6 +108,28 @@ def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
             return _error_response(ValidationException("text is required: the user's utterance, 1-1024 characters"))
         ids = _path_ids(request)
         return await _run("RecognizeText", ids, lambda: _json_response(runtime.recognize_text(**ids, **body)))
+
+    @post(_PREFIX + "/utterance", status_code=200)
+    async def recognize_utterance(request: Request[Any, Any, Any]) -> Response[bytes]:
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return _error_response(ValidationException(f"the request body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted"))
+        ids = _path_ids(request)
+        headers = request.headers
+
+        def call() -> Response[bytes]:
+            answer = utterance.recognize_utterance(
+                runtime,
+                ids,
+                body=raw,
+                request_type=headers.get("content-type"),
+                response_type=headers.get("response-content-type"),
+                session_state=headers.get("x-amz-lex-session-state"),
+                request_attributes=headers.get("x-amz-lex-request-attributes"),
+            )
+            return _headers_response(answer)
+
+        return await _run("RecognizeUtterance", ids, call)
 
     @post(_PREFIX, status_code=200)
     async def put_session(request: Request[Any, Any, Any]) -> Response[bytes]:
@@ -116,12 +144,16 @@ def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
 
         def call() -> Response[bytes]:
             result = runtime.put_session(**ids, **body, responseContentType=content_type)
-            headers = {"x-amz-lex-session-state": result["sessionState"], "x-amz-lex-session-id": result["sessionId"]}
+            headers = {
+                "content-type": result["contentType"],
+                "x-amz-lex-session-state": result["sessionState"],
+                "x-amz-lex-session-id": result["sessionId"],
+            }
             if "messages" in result:
                 headers["x-amz-lex-messages"] = result["messages"]
             if "requestAttributes" in result:
                 headers["x-amz-lex-request-attributes"] = result["requestAttributes"]
-            return Response(content=b"", status_code=200, media_type=result["contentType"], headers=headers)
+            return _headers_response(headers)
 
         return await _run("PutSession", ids, call)
 
@@ -144,7 +176,7 @@ def create_lex_http_app(runtime: LocalLexRuntime) -> Litestar:
         return response
 
     return Litestar(
-        route_handlers=[recognize_text, put_session, get_session, delete_session],
+        route_handlers=[recognize_text, recognize_utterance, put_session, get_session, delete_session],
         exception_handlers={HTTPException: http_error},
         request_max_body_size=MAX_BODY_BYTES * 4,
         debug=False,

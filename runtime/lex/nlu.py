@@ -164,14 +164,14 @@ class NluModel:
                     key = normalize(utterance)
                     if key and number not in exact.setdefault(key, []):
                         exact[key].append(number)
-                    documents.append(word_features(key.split()))
+                    documents.append(word_features(key.split(), locale.locale_id))
                     texts.append(key)
                     labels.append(number)
                     rows.append(_TrainingRow(number, utterance))
                     continue
                 own_templates.append(template)
                 for text in _training_texts(template, intent, locale, placeholder_types):
-                    documents.append(word_features(text.split()))
+                    documents.append(word_features(text.split(), locale.locale_id))
                     texts.append(text)
                     labels.append(number)
                     rows.append(_TrainingRow(number, utterance))
@@ -292,10 +292,10 @@ class NluModel:
         words = [t.norm for t in tokens]
         if self._knowledge is not None:
             words += self._knowledge.expansions(knowledge_words(" ".join(words)))
-        sims = self._classifier.similarities(self._classifier.vector(word_features(words)))
+        sims = self._classifier.similarities(self._classifier.vector(word_features(words, self.locale.locale_id)))
         generalised = self._generalise(tokens, text, now)
         if generalised is not None:
-            other = self._classifier.similarities(self._classifier.vector(word_features(generalised)))
+            other = self._classifier.similarities(self._classifier.vector(word_features(generalised, self.locale.locale_id)))
             sims = Similarities(
                 np.maximum(sims.probabilities, other.probabilities),
                 np.maximum(sims.best_cosine, other.best_cosine),

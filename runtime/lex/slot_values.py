@@ -177,7 +177,7 @@ class SlotValueFinder:
         if index is None:
             if not is_builtin(type_name):
                 return None
-            value = parse_builtin(type_name, Span(words, raw, whole_reply, now))
+            value = parse_builtin(type_name, Span(words, raw, whole_reply, now, self.locale.locale_id))
             return None if value is None else _from_builtin(slot.name, raw, value)
         return self._read_custom(slot, index, words, raw, whole_reply=whole_reply, now=now)
 
@@ -199,7 +199,7 @@ class SlotValueFinder:
         if index.slot_type.regex_filter is not None:
             return SlotMatch(slot.name, raw, raw, [raw]) if index.regex_accepts(raw) else None
         if parent is not None and is_builtin(parent):
-            value = parse_builtin(parent, Span(words, raw, whole_reply, now))
+            value = parse_builtin(parent, Span(words, raw, whole_reply, now, self.locale.locale_id))
             return None if value is None else _from_builtin(slot.name, raw, value)
         if whole_reply and 0 < len(words) <= 6:
             return SlotMatch(slot.name, raw, raw, [raw])
@@ -250,11 +250,11 @@ class SlotValueFinder:
         if type_name in ("AMAZON.City", "AMAZON.FirstName", "AMAZON.US_CITY", "AMAZON.US_FIRST_NAME") and sentence_start:
             # The first word of a sentence is capitalised anyway; only known names count there,
             # and the value keeps the case the user typed.
-            value = parse_builtin(type_name, Span(words, raw.lower(), False, now))
+            value = parse_builtin(type_name, Span(words, raw.lower(), False, now, self.locale.locale_id))
             if value is not None:
-                value = parse_builtin(type_name, Span(words, raw, True, now))
+                value = parse_builtin(type_name, Span(words, raw, True, now, self.locale.locale_id))
         else:
-            value = parse_builtin(type_name, Span(words, raw, False, now))
+            value = parse_builtin(type_name, Span(words, raw, False, now, self.locale.locale_id))
         if value is None or raw.strip() == "I" or raw.startswith("I'"):
             return None
         return _from_builtin(slot.name, raw, value)

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -193,12 +193,19 @@ def stem(word: str) -> str:
     return word
 
 
+def stemmer_for(locale_id: str | None) -> Callable[[str], str]:
+    """The locale's stemmer: Spanish locales have their own (``lang_es``), the rest the English one."""
+    from runtime.lex import lang_es  # a leaf module; late so this module stays first to load
+
+    return lang_es.stem if locale_id is not None and lang_es.is_spanish(locale_id) else stem
+
+
 @lru_cache(maxsize=65536)
-def _single_word_features(word: str) -> tuple[str, ...]:
+def _single_word_features(word: str, stemmer: Callable[[str], str] = stem) -> tuple[str, ...]:
     """The features one word contributes by itself (stem, concept, character n-grams)."""
     if word.startswith("slot:"):
         return ("s:" + word[5:],)
-    feats = ["w:" + stem(word)]
+    feats = ["w:" + stemmer(word)]
     concept = _CONCEPT_OF.get(word)
     if concept is not None:
         feats.append("k:" + concept)
@@ -208,12 +215,13 @@ def _single_word_features(word: str) -> tuple[str, ...]:
     return tuple(feats)
 
 
-def word_features(words: Sequence[str]) -> Counter[str]:
-    """Raw counts of every feature of a token sequence (keys are prefixed by their block)."""
+def word_features(words: Sequence[str], locale_id: str | None = None) -> Counter[str]:
+    """Raw counts of every feature of a token sequence (keys are prefixed by their block), stemmed for the locale."""
+    stemmer = stemmer_for(locale_id)
     feats: Counter[str] = Counter()
     for word in words:
-        feats.update(_single_word_features(word[:64]))
-    stems = [stem(w) for w in words]
+        feats.update(_single_word_features(word[:64], stemmer))
+    stems = [stemmer(w) for w in words]
     feats.update("b:" + a + " " + b for a, b in itertools.pairwise(stems))
     return feats
 

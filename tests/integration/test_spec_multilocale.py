@@ -12,6 +12,7 @@ from bot_spec.formats import cloudformation, lexjson
 from bot_spec.formats.yaml_spec import load_spec
 from bot_spec.lint import lint_spec
 from runtime.lex.engine import local_runtime_for
+from tests.english_seed import english_only
 
 SPANISH = {
     "Greeting.yaml": {
@@ -38,6 +39,7 @@ def bilingual_bot(tmp_path: Path, seed_bot_dir: Path) -> Path:
     """The seed bot with an es_ES locale added to every file, as an author would write it."""
     bot_dir = tmp_path / "chatbot"
     shutil.copytree(seed_bot_dir, bot_dir)
+    english_only(bot_dir)  # the seed bot has its own es_ES now; this test writes its own from English
 
     def edit(rel: str, change: object) -> None:
         path = bot_dir / rel
@@ -83,7 +85,7 @@ def bilingual_bot(tmp_path: Path, seed_bot_dir: Path) -> Path:
 
     def values(doc: dict) -> None:  # type: ignore[type-arg]
         doc["values"] = {
-            "en_US": doc["values"],
+            "en_US": doc["values"]["en_US"],  # the seed's values are per locale
             "es_ES": [
                 {"value": "order", "synonyms": ["pedido", "compra"]},
                 {"value": "account", "synonyms": ["cuenta", "perfil"]},
@@ -137,3 +139,21 @@ def test_the_engine_answers_each_locale_in_its_own_language(bilingual_bot: Path)
     asked = runtime.recognize_text(**ids, localeId="es_ES", sessionId="es-2", text="consultar mi estado")
     assert asked["sessionState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "StatusType"}
     assert asked["messages"][0]["content"] == "¿Qué estado quieres consultar?"
+
+
+def test_the_seed_bot_itself_speaks_spanish(bilingual_seed_dir: Path, tmp_path: Path) -> None:
+    defn = load_spec(bilingual_seed_dir)
+    assert [loc.locale_id for loc in defn.locales] == ["en_US", "es_ES"]
+    assert lint_spec(defn) == []
+    es = defn.locale("es_ES")
+    assert es is not None
+    for intent in es.intents:
+        assert intent.is_fallback or intent.sample_utterances, intent.name
+    (from_cfn,) = cloudformation.from_template(cloudformation.to_template(defn.without_replies()))
+    assert from_cfn.without_replies() == defn.without_replies()
+    runtime, deployment = local_runtime_for(bilingual_seed_dir)
+    ids = {"botId": deployment.bot_id, "botAliasId": deployment.alias_id, "localeId": "es_ES"}
+    asked = runtime.recognize_text(**ids, sessionId="seed-es", text="quiero saber el estado")
+    assert asked["messages"][1]["imageResponseCard"]["buttons"][2] == {"text": "Entrega", "value": "delivery"}
+    done = runtime.recognize_text(**ids, sessionId="seed-es", text="paquete")
+    assert done["messages"][0]["content"] == "Tu entrega está prevista para mañana entre las 2 y las 4 de la tarde."

@@ -29,6 +29,7 @@ from bot_spec.diagnostics import Diagnostic
 from bot_spec.formats.yaml_spec import definition_from_docs, load_spec
 from bot_spec.lint import LINT_CODES, has_errors, lint_spec, near_duplicate_pairs, normalise_utterance
 from bot_spec.spec_source import read_spec_folder
+from tests.conftest import SEED_BOT_DIR
 
 
 def make_bot(tmp_path: Path, seed_bot_dir: Path, files: dict[str, str | None]) -> Path:
@@ -351,7 +352,42 @@ def test_locale_only_features() -> None:
         Slot(name="Many", slot_type_name="AMAZON.Number", slot_constraint="Optional", allow_multiple_values=True),
     ]
     defn.locales[0].intents[1].slot_priorities = ["Post", "Many"]
-    assert codes(lint_spec(defn)) == ["L154", "L154"]
+    assert sorted(codes(lint_spec(defn))) == ["L154", "L154", "L155"]  # L155: the engine does not read German
+
+
+@pytest.mark.parametrize(
+    ("locale_id", "type_name", "expected"),
+    [
+        ("de_DE", "AMAZON.Number", ["L155"]),  # the locale itself
+        ("fr_CA", "AMAZON.AlphaNumeric", ["L155"]),
+        ("en_GB", "AMAZON.Duration", []),
+        ("es_US", "AMAZON.Date", []),
+        ("es_ES", "AMAZON.Confirmation", []),
+        ("es_ES", "AMAZON.EmailAddress", []),
+        ("es_US", "AMAZON.Duration", ["L155"]),  # read in English only
+        ("es_419", "AMAZON.Percentage", ["L155"]),
+    ],
+)
+def test_locales_and_builtins_the_engine_cannot_run(locale_id: str, type_name: str, expected: list[str]) -> None:
+    defn = minimal_bot(locale_id)
+    defn.locales[0].intents[1].slots = [Slot(name="Value", slot_type_name=type_name, slot_constraint="Optional")]
+    defn.locales[0].intents[1].slot_priorities = ["Value"]
+    found = [d for d in lint_spec(defn) if d.code == "L155"]
+    assert codes(found) == expected
+    for diag in found:
+        assert diag.severity == "warning" and locale_id in diag.message
+
+
+def test_engine_fidelity_matches_the_engine() -> None:
+    from bot_spec import engine_fidelity
+    from runtime.lex import lang_es
+
+    assert engine_fidelity.SPANISH_LOCALES == lang_es.LOCALES
+    assert engine_fidelity.SPANISH_BUILTINS == lang_es.SUPPORTED_BUILTINS
+
+
+def test_the_bilingual_seed_bot_lints_clean() -> None:
+    assert lint_spec(load_spec(SEED_BOT_DIR)) == []  # en_US and es_ES: no error, no warning (L155 included)
 
 
 # ---------------------------------------------------------------- replies and free-form input
