@@ -30,3 +30,16 @@ Feature: Fallback
     And I choose "Order status"
     Then the intent is "Status"
     And the slot "StatusType" is "order"
+
+  Scenario: A fallback suggestion leads to the account status
+    Given a new conversation
+    When I say "the mitochondria is the powerhouse"
+    And I choose "Account information"
+    Then the intent is "Status"
+    And the bot says "Your account is active and in good standing."
+
+  Scenario: A fallback suggestion asks what the bot can do
+    Given a new conversation
+    When I say "zxqv blorp"
+    And I choose "What can you do?"
+    Then the intent is "Help"

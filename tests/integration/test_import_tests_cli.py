@@ -233,8 +233,10 @@ def test_export_tests_lists_the_steps_a_test_set_cannot_hold(tmp_path: Path) -> 
     assert "step then 'the dialog action is \"Close\"' has no Test Workbench column" in run.stderr
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[0][:5] == ["Line #", "Conversation #", "Source", "Input", "Expected Output Intent"]
-    assert rows[1][2:5] == ["User", "purple elephants dance quietly", "FallbackIntent"]
-    assert rows[2][2:4] == ["Agent", "I'm sorry, I couldn't understand that."]  # a reply makes it a conversation
+    # The features are exported in file order (es_ES.feature before fallback.feature): find the fallback turn.
+    turn = next(i for i, r in enumerate(rows) if r[2:5] == ["User", "purple elephants dance quietly", "FallbackIntent"])
+    assert rows[turn + 1][2:4] == ["Agent", "I'm sorry, I couldn't understand that."]  # a reply makes it a conversation
+    assert rows[turn + 1][1] == rows[turn][1] != "N/A"
     assert any(r[1] == "N/A" and r[3] == "hello" for r in rows)  # one turn, no reply checked: a single input
     assert any(r[2] == "Agent" and r[3] == "What type of status would you like to check?" for r in rows)
     again = chat_lex("export-tests", "-o", str(out), cwd=tmp_path)
