@@ -35,6 +35,7 @@ from typing import Any
 
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
 from bot_spec.formats.lex_shapes import ShapeError, response_from_api
+from bot_spec.lex_vocabulary import FREE_FORM_INPUT
 from runtime.lex.builtin_intents import is_repeat
 from runtime.lex.codehooks import Invoker, build_event, call_collecting_logs, validate_response
 from runtime.lex.conditions import ConditionContext
@@ -64,7 +65,7 @@ from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolv
 INTENT_SWITCH = "x-amz-lex:intent-switch"
 MAX_MESSAGES = 10
 _CONFIRMATION_SLOT = Slot(name="Confirmation", slot_type_name="AMAZON.Confirmation")
-_FREE_FORM = "AMAZON.FreeFormInput"
+_FREE_FORM = FREE_FORM_INPUT
 
 
 @dataclass
