@@ -13,11 +13,9 @@ from typing import Any, TextIO
 
 import bot_spec
 from tools.code_hook_option import add_code_hook_option
+from tools.exit_codes import EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 
 DEFAULT_BOT_DIR = Path(bot_spec.__file__).resolve().parent / "chatbot"
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
 
 
 def register(subparsers: Any) -> None:

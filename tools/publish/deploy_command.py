@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.publish.clients import default_region, make_client, publish_clients
 from tools.publish.cloudformation_runner import deploy_stack
 from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, aws_step
@@ -24,10 +25,6 @@ from tools.publish.retry import RetryPolicy
 from tools.publish.stacks import ENVIRONMENTS, MAX_INLINE_TEMPLATE_BYTES, STACK_ORDER, Stack, Wired, describe_plan, plan_stacks
 from tools.publish.waiters import WaitSettings
 
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
 MAX_PARAMETER_CHARS = 4096  # CloudFormation's limit on a parameter value
 
 

@@ -15,6 +15,7 @@ from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from bot_spec.names import is_lex_name
 from tools.code_hook_option import code_hook_arg
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.publish.clients import default_region, publish_clients
 from tools.publish.empty_account import EMPTY_ACCOUNT_NOTICE, empty_account_clients, has_credentials
 from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, VerifyFailed
@@ -24,10 +25,6 @@ from tools.publish.retry import RetryPolicy
 from tools.publish.verify import CANDIDATE_ALIAS, Verifier, run_conversation_tests
 from tools.publish.waiters import WaitSettings
 
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
 DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
 
 
