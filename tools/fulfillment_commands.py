@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import fulfillment
+from bot_spec import SEED_BOT_DIR
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from fulfillment.replies import Replies, Templates, replies_document
@@ -27,7 +28,7 @@ from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
 
 HANDLER = "fulfillment.handler"
 RUNTIME = "python3.11"
-DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
+DEFAULT_BOT_DIR = SEED_BOT_DIR
 DEFAULT_OUTPUT = Path("dist/fulfillment.zip")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 # Distribution -> the top-level packages of it that the Lambda needs.

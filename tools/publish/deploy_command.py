@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stacks", type=_parts, default=list(STACK_ORDER), metavar="A,B", help="deploy only these stacks")
     parser.add_argument("--skip-publish", action="store_true", help="do not run publish after the bot stack")
-    parser.add_argument("--bot-dir", default="bot_spec/chatbot", help="bot spec folder (default: bot_spec/chatbot)")
+    parser.add_argument("--bot-dir", default=str(SEED_BOT_DIR), help="bot spec folder (default: bot_spec/chatbot)")
     add_aws_arguments(parser)
     parser.add_argument("--template-bucket", help="S3 bucket for templates larger than CloudFormation's 51,200-byte inline limit")
     parser.set_defaults(func=run_deploy)

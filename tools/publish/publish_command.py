@@ -6,9 +6,9 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TextIO
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
@@ -25,7 +25,7 @@ from tools.publish.retry import RetryPolicy
 from tools.publish.verify import CANDIDATE_ALIAS, Verifier, run_conversation_tests
 from tools.publish.waiters import WaitSettings
 
-DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
+DEFAULT_BOT_DIR = SEED_BOT_DIR
 
 
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
