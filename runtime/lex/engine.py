@@ -27,12 +27,12 @@ from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition, BotLocale
 from runtime.lex.builtin_intents import with_builtin_utterances
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
-from runtime.lex.dialog import Dialog, Turn
+from runtime.lex.dialog import Dialog, DialogTurn
 from runtime.lex.errors import ResourceNotFoundException, ValidationException
 from runtime.lex.hook_loader import open_code_hook, unnamed_hook_warning, warn_once
-from runtime.lex.lex_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.messages import LexMessage, accepted_messages
 from runtime.lex.request_checks import check_request
+from runtime.lex.runtime_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.sessions import ContextLife, Session, SessionKey, SessionStore
 from runtime.lex.understanding import (
     NluFactory,
@@ -390,7 +390,7 @@ class LocalLexRuntime:
         request_attributes: dict[str, str] | None,
         now: datetime,
         nlu: NluResultLike | None,
-    ) -> Turn:
+    ) -> DialogTurn:
         deployment = served.deployment
         bot = {
             "id": deployment.bot_id,
@@ -400,7 +400,7 @@ class LocalLexRuntime:
             "aliasId": deployment.alias_id,
             "aliasName": deployment.alias_name,
         }
-        return Turn(
+        return DialogTurn(
             locale=loc.locale,
             session=session,
             text=text,
@@ -497,7 +497,7 @@ class LocalLexRuntime:
         served: _Served,
         loc: _LocaleRuntime,
         session: Session,
-        turn: Turn,
+        turn: DialogTurn,
         operation: str,
         request_attributes: dict[str, str] | None,
     ) -> dict[str, Any]:
