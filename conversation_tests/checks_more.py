@@ -8,7 +8,7 @@ A target that does not report something (the chat target and active contexts) ra
 from __future__ import annotations
 
 from conversation_tests.conversation import Conversation
-from conversation_tests.targets import TargetCannotDo
+from conversation_tests.target_errors import TargetCannotDo
 from conversation_tests.turns import ObservedTurn, collapse_whitespace
 
 CONTENT_TYPES = ("PlainText", "CustomPayload", "SSML", "ImageResponseCard")

@@ -16,15 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from conversation_tests.target_errors import TargetCannotDo
 from conversation_tests.turns import ObservedTurn
 from runtime.lex.endpoints import ENDPOINT_OPENERS, EndpointError, EndpointOptions, LexEndpoint
 
 _SESSION_ID_UNSAFE = re.compile(r"[^0-9a-zA-Z._:-]")
 MAX_SESSION_ID = 100
-
-
-class TargetCannotDo(Exception):
-    """The target cannot do what the step asks (e.g. set the time on a real alias); the scenario is skipped."""
 
 
 class ConversationTarget(Protocol):
@@ -175,7 +172,7 @@ TARGET_FACTORIES: dict[str, TargetFactory] = {name: _lex_target_factory(name) fo
 
 
 def _open_chat_target(options: EndpointOptions) -> ConversationTarget:
-    from conversation_tests.targets_chat import open_chat_target  # imported late: it needs TargetCannotDo from here
+    from conversation_tests.targets_chat import open_chat_target  # imported late: only the chat target needs websockets
 
     return open_chat_target(options)
 

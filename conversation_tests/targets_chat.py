@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from conversation_tests.targets import TargetCannotDo
+from conversation_tests.target_errors import TargetCannotDo
 from conversation_tests.turn_details import chat_message_detail
 from conversation_tests.turns import Button, Interpretation, ObservedTurn
 from runtime.lex.endpoints import EndpointError, EndpointOptions, free_port
