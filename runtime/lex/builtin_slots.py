@@ -9,34 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from bot_spec.lex_vocabulary import FREE_FORM_INPUT, is_builtin_name
 from runtime.lex import lang_es
+from runtime.lex.builtin_span import BuiltinValue, Span
 from runtime.lex.clock_times import parse_duration, parse_time
 from runtime.lex.number_words import UNITS, format_number, parse_number_words
 from runtime.lex.relative_dates import format_date, parse_date
-
-
-@dataclass(frozen=True)
-class BuiltinValue:
-    """Lex's reading of a built-in value: interpretedValue (None when ambiguous) and resolvedValues."""
-
-    interpreted: str | None
-    resolved: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A candidate span: its normalised tokens, the user's raw text, and whether it is the whole reply."""
-
-    words: Sequence[str]
-    raw: str
-    whole_reply: bool
-    now: datetime
-    locale: str = "en_US"  # the bot locale: Spanish ones read numbers, dates, times and yes/no in Spanish
-
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$")
 _PHONE_RE = re.compile(r"^\+?[\d\s().-]{7,24}$")
@@ -284,7 +263,7 @@ def parse_builtin(type_name: str, span: Span) -> BuiltinValue | None:
     if not span.words and type_name != FREE_FORM_INPUT:
         return None
     if span.locale != "en_US" and lang_es.is_spanish(span.locale) and type_name in lang_es.SUPPORTED_BUILTINS:
-        from runtime.lex.builtin_slots_es import PARSERS as SPANISH  # late: it imports this module
+        from runtime.lex.builtin_slots_es import PARSERS as SPANISH  # late: loaded for Spanish locales only
 
         return SPANISH[type_name](span)
     parser = PARSERS.get(type_name, _as_said)

@@ -17,14 +17,8 @@ from typing import Any
 
 from bot_spec.definition import BotLocale, Slot, SlotType
 from bot_spec.lex_vocabulary import FREE_FORM_INPUT
-from runtime.lex.builtin_slots import (
-    SPOTTABLE,
-    BuiltinValue,
-    Span,
-    is_builtin,
-    parse_builtin,
-    strip_reply_fillers,
-)
+from runtime.lex.builtin_slots import SPOTTABLE, is_builtin, parse_builtin, strip_reply_fillers
+from runtime.lex.builtin_span import BuiltinValue, Span
 from runtime.lex.number_words import parse_number_words
 from runtime.lex.text_features import Token, tokenize
 from runtime.lex.utterance_templates import Template, match_template, parse_template
