@@ -21,7 +21,7 @@ from runtime.auth import local as local_auth
 from runtime.auth.base import AuthError
 from runtime.auth.local import LocalIdentityProvider
 from runtime.auth.password_hashing import DUMMY_HASH
-from runtime.store.base import open_store
+from runtime.store import open_store
 
 PASSWORD = "Sup3r-secret"
 

@@ -39,7 +39,8 @@ from ws_load_client import LeanWebSocket  # noqa: E402
 from benchmarks.docs_section import append_section, short_commit  # noqa: E402
 from runtime.auth.local import LocalIdentityProvider  # noqa: E402
 from runtime.auth.password_hashing import hash_password  # noqa: E402
-from runtime.store.base import UserRecord, open_store  # noqa: E402
+from runtime.store import open_store  # noqa: E402
+from runtime.store.base import UserRecord  # noqa: E402
 
 HOST = "127.0.0.1"
 ISSUER = "urn:chat-lex:bench"

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot_spec.code_hook import CodeHookSpec
+from bot_spec.lex_vocabulary import FALLBACK_INTENT
 
-FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
+FALLBACK_SIGNATURE = FALLBACK_INTENT
 DRAFT_VERSION = "DRAFT"
 TEST_ALIAS_ID = "TSTALIASID"
 

@@ -17,7 +17,6 @@ LANGUAGE_NEUTRAL_BUILTINS = frozenset(
     {
         "AMAZON.AlphaNumeric", "AMAZON.EmailAddress", "AMAZON.PhoneNumber", "AMAZON.FreeFormInput", "AMAZON.City",
         "AMAZON.Country", "AMAZON.FirstName", "AMAZON.LastName", "AMAZON.State", "AMAZON.StreetName",
-        "AMAZON.StreetAddress", "AMAZON.US_CITY", "AMAZON.US_FIRST_NAME",
     }
 )  # fmt: skip
 

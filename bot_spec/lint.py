@@ -21,7 +21,25 @@ from jinja2.sandbox import SandboxedEnvironment
 from bot_spec.definition import BotDefinition, BotLocale, Intent, MessageGroup, PromptSpecification, Slot, SlotType
 from bot_spec.diagnostics import Diagnostic, Severity
 from bot_spec.engine_fidelity import engine_reads_builtin, engine_reads_locale
-from bot_spec.names import is_lex_name
+from bot_spec.lex_vocabulary import (
+    BUILTIN_INTENTS,
+    BUILTIN_SLOT_TYPES,
+    FREE_FORM_INPUT,
+    LARGE_LOCALES,
+    MAX_BUTTONS,
+    MAX_INTENTS,
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGE_GROUPS,
+    MAX_SLOT_SAMPLE_UTTERANCES,
+    MAX_SLOT_TYPES,
+    MAX_SLOTS_PER_INTENT,
+    MAX_UTTERANCE_CHARS,
+    MAX_UTTERANCES_PER_INTENT,
+    MAX_VALUE_CHARS,
+    MAX_VALUES_AND_SYNONYMS,
+    MAX_VARIATIONS,
+    is_lex_name,
+)
 from bot_spec.schema import DocumentKind
 from bot_spec.schema.messages import JsonPath, dotted, suggest
 from bot_spec.spec_source import SpecDocuments
@@ -66,61 +84,6 @@ LINT_CODES: dict[str, tuple[Severity, str]] = {
     "L199": ("warning", "a check stopped early on a very large bot"),
 }
 
-BUILTIN_SLOT_TYPES = frozenset(
-    f"AMAZON.{n}"
-    for n in [
-        "AlphaNumeric",
-        "City",
-        "Confirmation",
-        "Country",
-        "Date",
-        "Duration",
-        "EmailAddress",
-        "FirstName",
-        "FreeFormInput",
-        "LastName",
-        "Number",
-        "Percentage",
-        "PhoneNumber",
-        "State",
-        "StreetName",
-        "Time",
-        "UKPostalCode",
-    ]
-)
-BUILTIN_INTENTS = frozenset(
-    f"AMAZON.{n}"
-    for n in [
-        "FallbackIntent",
-        "CancelIntent",
-        "HelpIntent",
-        "StopIntent",
-        "RepeatIntent",
-        "StartOverIntent",
-        "PauseIntent",
-        "ResumeIntent",
-        "KendraSearchIntent",
-        "QnAIntent",
-        "BedrockAgentIntent",
-        "QinConnectIntent",
-    ]
-)
-FREE_FORM = "AMAZON.FreeFormInput"
-
-# Lex quotas (reference fact sheet, section 7).
-MAX_UTTERANCE_CHARS = 500
-MAX_UTTERANCES_PER_INTENT = 1500
-MAX_SLOT_SAMPLE_UTTERANCES = 10
-MAX_SLOTS_PER_INTENT = 100
-MAX_VALUE_CHARS = 140
-MAX_VALUES_AND_SYNONYMS = 10_000
-LARGE_LOCALES = frozenset({"en_US", "en_GB", "en_AU"})
-MAX_INTENTS = {"large": 1000, "other": 250}
-MAX_SLOT_TYPES = {"large": 250, "other": 100}
-MAX_MESSAGE_GROUPS = 5
-MAX_VARIATIONS = 2
-MAX_BUTTONS = 5
-MAX_MESSAGE_CHARS = 1000
 
 # Near-duplicate detection: candidates share one of their two rarest (lightly stemmed)
 # tokens; a candidate is reported when its token sets overlap NEAR_JACCARD, or its texts
@@ -337,7 +300,7 @@ class _Linter:
                 f"add `utterances: {{{lid}: [...]}}`",
             )
         slot_names = {s.name for s in intent.slots}
-        free_form = {s.name for s in intent.slots if s.slot_type_name == FREE_FORM}
+        free_form = {s.name for s in intent.slots if s.slot_type_name == FREE_FORM_INPUT}
         for index, text in enumerate(intent.sample_utterances):
             where = _Where("intent", intent.name, (*utter_at, index))
             self.check_utterance_text(intent, text, where, slot_names, free_form)

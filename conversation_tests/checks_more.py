@@ -8,13 +8,13 @@ A target that does not report something (the chat target and active contexts) ra
 from __future__ import annotations
 
 from conversation_tests.conversation import Conversation
-from conversation_tests.targets import TargetCannotDo
-from conversation_tests.turns import Turn, collapse_whitespace
+from conversation_tests.target_errors import TargetCannotDo
+from conversation_tests.turns import ObservedTurn, collapse_whitespace
 
 CONTENT_TYPES = ("PlainText", "CustomPayload", "SSML", "ImageResponseCard")
 
 
-def _shown(turn: Turn, what: str) -> str:
+def _shown(turn: ObservedTurn, what: str) -> str:
     values = [repr(getattr(d, what)) for d in turn.details if getattr(d, what) is not None]
     return ", ".join(values) or "none"
 
@@ -70,7 +70,7 @@ def check_card_subtitle(chat: Conversation, subtitle: str) -> None:
         )
 
 
-def _contexts(chat: Conversation) -> tuple[Turn, dict[str, dict[str, str]]]:
+def _contexts(chat: Conversation) -> tuple[ObservedTurn, dict[str, dict[str, str]]]:
     turn = chat._answered()
     if turn.contexts is None:
         raise TargetCannotDo(f"the {chat.target.name} target does not report active contexts")

@@ -10,7 +10,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from conversation_tests.targets import ConversationTarget
-from conversation_tests.turns import Turn, collapse_whitespace, render_transcript
+from conversation_tests.turns import ObservedTurn, collapse_whitespace, render_transcript
 
 TIME_ZONE_ATTRIBUTE = "x-amz-lex:time-zone"
 MAX_IDLE_SECONDS = 7 * 86400  # past Lex's longest idle TTL (86400 s) nothing more can happen
@@ -31,7 +31,7 @@ class Conversation:
         self.target = target
         self.locale_id = locale_id
         self.user_id: str | None = None
-        self.turns: list[Turn] = []
+        self.turns: list[ObservedTurn] = []
         self.pending_session_attributes: dict[str, str] = {}
         self.request_attributes: dict[str, str] = {}
         self.session_id = target.new_session(None, locale_id)
@@ -70,16 +70,16 @@ class Conversation:
             raise ConversationStepError(f'{zone_name!r} is not an IANA time zone such as "Europe/Paris" or "UTC"') from None
         self.target.set_time(int(match.group(1)), int(match.group(2)), zone)
         self.request_attributes[TIME_ZONE_ATTRIBUTE] = zone_name
-        self.turns.append(Turn(user_text="", note=f"the time is now {clock_time} in {zone_name}"))
+        self.turns.append(ObservedTurn(user_text="", note=f"the time is now {clock_time} in {zone_name}"))
 
     def idle(self, seconds: float) -> None:
         """Let the session sit idle."""
         if not 0 <= seconds <= MAX_IDLE_SECONDS:
             raise ConversationStepError(f"idle for {seconds:g} seconds: give 0 to {MAX_IDLE_SECONDS} (Lex's longest session TTL is 86400)")
         self.target.advance(seconds)
-        self.turns.append(Turn(user_text="", note=f"idle for {seconds:g} seconds"))
+        self.turns.append(ObservedTurn(user_text="", note=f"idle for {seconds:g} seconds"))
 
-    def say(self, text: str) -> Turn:
+    def say(self, text: str) -> ObservedTurn:
         """Send ``text``; pending session attributes go with it."""
         attributes: dict[str, str] | None = None
         if self.pending_session_attributes:
@@ -91,7 +91,7 @@ class Conversation:
         self.turns.append(turn)
         return turn
 
-    def choose(self, choice: str) -> Turn:
+    def choose(self, choice: str) -> ObservedTurn:
         """Send the value of the latest card's button whose text is ``choice`` (any case)."""
         latest = self.latest()
         for button in latest.buttons:
@@ -103,14 +103,14 @@ class Conversation:
 
     # ------------------------------------------------------------ reading
 
-    def last_turn(self) -> Turn | None:
+    def last_turn(self) -> ObservedTurn | None:
         """The latest real exchange (notes skipped), or None."""
         for turn in reversed(self.turns):
             if turn.note is None or turn.user_text:
                 return turn
         return None
 
-    def latest(self) -> Turn:
+    def latest(self) -> ObservedTurn:
         """The latest exchange; a clear error when nothing has been said yet."""
         turn = self.last_turn()
         if turn is None:
@@ -126,7 +126,7 @@ class Conversation:
         """Raise ConversationMismatch with the transcript, then expected vs actual."""
         raise ConversationMismatch(f"{what}\n\n{self.transcript()}\n\nExpected: {expected}\nActual:   {actual}")
 
-    def _answered(self) -> Turn:
+    def _answered(self) -> ObservedTurn:
         turn = self.latest()
         if turn.error is not None:
             self.fail("the bot refused the last request", expected="an answer", actual=turn.error)
@@ -134,7 +134,7 @@ class Conversation:
 
     # ------------------------------------------------------------ Then
 
-    def _messages(self, turn: Turn) -> str:
+    def _messages(self, turn: ObservedTurn) -> str:
         return " | ".join(repr(m) for m in turn.messages) or "no message"
 
     def check_says(self, text: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot_spec.definition import BotDefinition, BotLocale, ImageResponseCard, Intent, Message, MessageGroup, PromptSpecification
-from conversation_tests.turns import Turn, collapse_whitespace
+from conversation_tests.turns import ObservedTurn, collapse_whitespace
 from tools.coverage.report import CoverageFileError, CoverageItem, CoverageReport, TargetCoverage
 
 # ---------------------------------------------------------------- items from the definition
@@ -148,7 +148,7 @@ def prompt_regex(text: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(".+?" if _SLOT_REFERENCE.fullmatch(p) else _literal(p) for p in parts) + "$", re.S)
 
 
-def _original_values(turn: Turn) -> dict[str, str]:
+def _original_values(turn: ObservedTurn) -> dict[str, str]:
     """The originalValue of each filled slot, when the raw Lex response is known."""
     response = turn.response or {}
     slots = ((response.get("sessionState") or {}).get("intent") or {}).get("slots") or {}
@@ -160,7 +160,7 @@ def _original_values(turn: Turn) -> dict[str, str]:
     return out
 
 
-def _card_titles(turn: Turn) -> list[str]:
+def _card_titles(turn: ObservedTurn) -> list[str]:
     """The titles of the cards a turn showed (its messages, when the raw response is unknown)."""
     if turn.response is None:
         return list(turn.messages) if turn.buttons else []
@@ -190,9 +190,9 @@ class Marker:
         if item is not None and scenario not in item.covered_by:
             item.covered_by.append(scenario)
 
-    def mark(self, scenario: int, turns: list[Turn]) -> None:
+    def mark(self, scenario: int, turns: list[ObservedTurn]) -> None:
         """Mark what the scenario's turns exercised."""
-        previous: Turn | None = None
+        previous: ObservedTurn | None = None
         for turn in turns:
             if turn.note is not None and not turn.user_text:
                 previous = None  # idle time or a clock change: what follows is no answer to the turn before
@@ -202,7 +202,7 @@ class Marker:
             self._mark_turn(scenario, turn, previous)
             previous = turn
 
-    def _mark_turn(self, scenario: int, turn: Turn, previous: Turn | None) -> None:
+    def _mark_turn(self, scenario: int, turn: ObservedTurn, previous: ObservedTurn | None) -> None:
         name = turn.intent or ""
         intent = self.intents.get(name)
         if intent is None:
@@ -258,7 +258,7 @@ class Marker:
                 hit(f"{name}/reply/{key}")
         self._mark_buttons(scenario, turn, previous)
 
-    def _mark_buttons(self, scenario: int, turn: Turn, previous: Turn | None) -> None:
+    def _mark_buttons(self, scenario: int, turn: ObservedTurn, previous: ObservedTurn | None) -> None:
         # A button is pressed when the user sends its value right after the card offering it.
         if previous is None or not previous.buttons or previous.intent not in self.intents:
             return
@@ -274,7 +274,7 @@ class Marker:
                         self._hit(item.id, scenario)
 
 
-def build_report(definition: BotDefinition, locale_id: str | None, runs: dict[str, list[tuple[str, list[Turn]]]]) -> CoverageReport:
+def build_report(definition: BotDefinition, locale_id: str | None, runs: dict[str, list[tuple[str, list[ObservedTurn]]]]) -> CoverageReport:
     """The report of ``runs``: per target, each passing scenario's title and turns."""
     targets: dict[str, TargetCoverage] = {}
     locale = pick_locale(definition, locale_id)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conversation_tests.turns import Turn
+from conversation_tests.turns import ObservedTurn
 
-RUNS_KEY = pytest.StashKey[dict[str, list[tuple[str, list[Turn]]]]]()
+RUNS_KEY = pytest.StashKey[dict[str, list[tuple[str, list[ObservedTurn]]]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

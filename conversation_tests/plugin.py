@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.code_hook import CLI_HELP, CodeHookSpec, CodeHookSpecError, parse_cli
 from conversation_tests.bot_tags import LOCAL_TARGETS, BotTagError, bot_source, scenario_tags, spec_dir_for
 from conversation_tests.bot_tags import TAG_PREFIX as BOT_TAG_PREFIX
@@ -33,7 +34,7 @@ pytest_plugins = [
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_BOT_DIR = PROJECT_ROOT / "bot_spec" / "chatbot"
+DEFAULT_BOT_DIR = SEED_BOT_DIR
 TARGET_ENV = "CHAT_LEX_TEST_TARGET"
 BOT_DIR_ENV = "CHAT_LEX_BOT_DIR"
 TARGET_PARAMETER = "lex_target_name"

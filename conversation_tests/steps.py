@@ -11,7 +11,7 @@ from pytest_bdd import given, parsers, then, when
 
 from conversation_tests import vocabulary as v
 from conversation_tests.conversation import Conversation
-from conversation_tests.targets import TargetCannotDo
+from conversation_tests.target_errors import TargetCannotDo
 
 
 def _re(pattern: v.StepPattern) -> parsers.re:

@@ -8,7 +8,7 @@ from pytest_bdd import parsers, then
 from conversation_tests import checks_more as checks
 from conversation_tests import vocabulary as v
 from conversation_tests.conversation import Conversation
-from conversation_tests.targets import TargetCannotDo
+from conversation_tests.target_errors import TargetCannotDo
 
 
 def _re(pattern: v.StepPattern) -> parsers.re:

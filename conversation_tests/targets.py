@@ -16,15 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from conversation_tests.turns import Turn
+from conversation_tests.target_errors import TargetCannotDo
+from conversation_tests.turns import ObservedTurn
 from runtime.lex.endpoints import ENDPOINT_OPENERS, EndpointError, EndpointOptions, LexEndpoint
 
 _SESSION_ID_UNSAFE = re.compile(r"[^0-9a-zA-Z._:-]")
 MAX_SESSION_ID = 100
-
-
-class TargetCannotDo(Exception):
-    """The target cannot do what the step asks (e.g. set the time on a real alias); the scenario is skipped."""
 
 
 class ConversationTarget(Protocol):
@@ -36,7 +33,7 @@ class ConversationTarget(Protocol):
         """Start a fresh session (forgetting any earlier one of this user); returns the session id."""
         ...
 
-    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> Turn:
+    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> ObservedTurn:
         """Send one utterance; ``session_attributes`` None keeps what the bot already holds."""
         ...
 
@@ -93,7 +90,7 @@ class LexTarget:
             "sessionId": self.session_id,
         }
 
-    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> Turn:
+    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> ObservedTurn:
         params: dict[str, Any] = {**self._ids(), "text": text}
         if session_attributes is not None:
             params["sessionState"] = {"sessionAttributes": dict(session_attributes)}
@@ -105,9 +102,9 @@ class LexTarget:
             code = _error_code(exc)
             if code is None:
                 raise
-            turn = Turn(user_text=text, error=f"{code}: {_error_message(exc)}")
+            turn = ObservedTurn(user_text=text, error=f"{code}: {_error_message(exc)}")
         else:
-            turn = Turn.from_lex_response(text, dict(response))
+            turn = ObservedTurn.from_lex_response(text, dict(response))
             turn.hook_logs = self._hook_logs()
         turn.sent_session_attributes = None if session_attributes is None else dict(session_attributes)
         turn.sent_request_attributes = dict(request_attributes) if request_attributes else None
@@ -175,7 +172,7 @@ TARGET_FACTORIES: dict[str, TargetFactory] = {name: _lex_target_factory(name) fo
 
 
 def _open_chat_target(options: EndpointOptions) -> ConversationTarget:
-    from conversation_tests.targets_chat import open_chat_target  # imported late: it needs TargetCannotDo from here
+    from conversation_tests.targets_chat import open_chat_target  # imported late: only the chat target needs websockets
 
     return open_chat_target(options)
 

@@ -31,9 +31,9 @@ from zoneinfo import ZoneInfo
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from conversation_tests.targets import TargetCannotDo
+from conversation_tests.target_errors import TargetCannotDo
 from conversation_tests.turn_details import chat_message_detail
-from conversation_tests.turns import Button, Interpretation, Turn
+from conversation_tests.turns import Button, Interpretation, ObservedTurn
 from runtime.lex.endpoints import EndpointError, EndpointOptions, free_port
 
 TARGET_NAME = "chat"
@@ -204,8 +204,8 @@ class ChatTarget:
         self._socket = None
         self._conversation_id = None
 
-    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> Turn:
-        turn = Turn(user_text=text)
+    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> ObservedTurn:
+        turn = ObservedTurn(user_text=text)
         turn.sent_session_attributes = None if session_attributes is None else dict(session_attributes)
         turn.sent_request_attributes = dict(request_attributes) if request_attributes else None
         refusal = self._unsupported(session_attributes, request_attributes)
@@ -250,7 +250,7 @@ class ChatTarget:
             self._runtime.close()
 
 
-def read_turn(chat_socket: ClientConnection, client_id: str, turn: Turn) -> None:
+def read_turn(chat_socket: ClientConnection, client_id: str, turn: ObservedTurn) -> None:
     """Read frames until the bot's turn for ``client_id`` ends (``BOT_TYPING`` false), filling ``turn``."""
     deadline = time.monotonic() + TURN_TIMEOUT
     message_id: str | None = None
@@ -276,7 +276,7 @@ def read_turn(chat_socket: ClientConnection, client_id: str, turn: Turn) -> None
                 add_bot_message(turn, message)
 
 
-def add_bot_message(turn: Turn, message: dict[str, Any]) -> None:
+def add_bot_message(turn: ObservedTurn, message: dict[str, Any]) -> None:
     """One BOT_RESPONSE into the turn: its text, its card's buttons, and the turn's Lex state from its metadata."""
     metadata: dict[str, Any] = message.get("metadata") or {}
     turn.messages.append(str(message.get("content", "")))

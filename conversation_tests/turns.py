@@ -30,7 +30,7 @@ class Interpretation:
 
 
 @dataclass
-class Turn:
+class ObservedTurn:
     """The user's text, the bot's answer and the session state after it."""
 
     user_text: str
@@ -62,7 +62,7 @@ class Turn:
         return None
 
     @classmethod
-    def from_lex_response(cls, user_text: str, response: dict[str, Any]) -> Turn:
+    def from_lex_response(cls, user_text: str, response: dict[str, Any]) -> ObservedTurn:
         """Read a RecognizeText response (boto3's dict shape)."""
         turn = cls(user_text=user_text, response=response)
         turn.details = message_details(response)
@@ -109,7 +109,7 @@ def _format_confidence(score: float | None) -> str:
     return "n/a" if score is None else f"{score:.2f}"
 
 
-def render_turn(number: int, turn: Turn) -> list[str]:
+def render_turn(number: int, turn: ObservedTurn) -> list[str]:
     """The lines of one turn in a transcript."""
     if turn.note is not None and not turn.user_text:
         return [f"  -- {turn.note}"]
@@ -144,7 +144,7 @@ def render_turn(number: int, turn: Turn) -> list[str]:
     return lines
 
 
-def render_transcript(turns: list[Turn], header: str) -> str:
+def render_transcript(turns: list[ObservedTurn], header: str) -> str:
     """The whole conversation so far, readable without a debugger."""
     lines = [header]
     if not turns:

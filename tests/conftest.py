@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+import bot_spec
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEED_BOT_DIR = PROJECT_ROOT / "bot_spec" / "chatbot"
+SEED_BOT_DIR = bot_spec.SEED_BOT_DIR
 EXTERNAL_DIR = PROJECT_ROOT / "external"
 FACT_SHEET = PROJECT_ROOT / "docs" / "lexv2-semantics.md"
 

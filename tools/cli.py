@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from bot_spec.diagnostics import SpecError
+from tools.exit_codes import EXIT_INPUT_ERROR
 
 # Subcommand modules, in the order `chat-lex --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -30,11 +31,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tools.serve_commands",
     "tools.user_commands",
 )
-
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
 
 
 def package_version() -> str:

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tools.coverage.report import CoverageFileError, CoverageReport, read_report
+from tools.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK = 0
-EXIT_UNDER = 1
-EXIT_USAGE = 2
+EXIT_UNDER = EXIT_FAILED  # coverage under the threshold
 
 
 def _percentage(text: str) -> float:

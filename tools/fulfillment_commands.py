@@ -20,13 +20,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import fulfillment
+from bot_spec import SEED_BOT_DIR
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from fulfillment.replies import Replies, Templates, replies_document
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
 
 HANDLER = "fulfillment.handler"
 RUNTIME = "python3.11"
-DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
+DEFAULT_BOT_DIR = SEED_BOT_DIR
 DEFAULT_OUTPUT = Path("dist/fulfillment.zip")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 # Distribution -> the top-level packages of it that the Lambda needs.
@@ -39,10 +41,6 @@ DEPENDENCIES: dict[str, tuple[str, ...]] = {
 SKIPPED_SUFFIXES = (".pyc", ".so", ".pyd", ".c", ".dylib")
 MAX_ZIP_BYTES = 50 * 1024 * 1024  # Lambda's limit for a directly uploaded zip
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
-
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
 
 
 class PackagingError(Exception):

@@ -8,11 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tools.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from tools.test_import.gherkin import MAX_INPUT_BYTES, ImportFormatError, ImportResult, feature_text
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 FORMATS = ("botium", "workbench-csv", "lex-logs")
 _PATTERNS = {"botium": "*.convo.txt", "workbench-csv": "*.csv", "lex-logs": "*.json*"}
 

@@ -16,7 +16,7 @@ from typing import Any
 from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition
 from tools import init_scaffold as t
-from tools.cli import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _NO_BRACES = re.compile(r"^[^{}]+$")

@@ -11,13 +11,11 @@ import uuid
 from pathlib import Path
 from typing import Any, TextIO
 
-import bot_spec
+from bot_spec import SEED_BOT_DIR
 from tools.code_hook_option import add_code_hook_option
+from tools.exit_codes import EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 
-DEFAULT_BOT_DIR = Path(bot_spec.__file__).resolve().parent / "chatbot"
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
+DEFAULT_BOT_DIR = SEED_BOT_DIR
 
 
 def register(subparsers: Any) -> None:

@@ -10,13 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tools.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.recording import Exchange, RecordingError, scenario_text
 from tools.store_options import add_store_options, open_store_from_args
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
 
 
 def register(subparsers: Any) -> None:

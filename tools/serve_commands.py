@@ -9,11 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.web.settings import Settings, SettingsError, env_name
-
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 
 _HELP = {
     "bot": "local:<spec folder> (the local engine), aws:<botId>/<aliasId>/<localeId>, or none",

@@ -13,15 +13,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import Diagnostic, SpecError
 from bot_spec.formats.yaml_spec import definition_from_docs, write_spec
 from bot_spec.lint import has_errors, lint_spec
 from bot_spec.spec_source import SpecDocuments, read_spec_folder
-from tools.cli import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
 from tools.staged_folder import staged_folder
 
-PACKAGE_BOT_DIR = Path(__file__).resolve().parent.parent / "bot_spec" / "chatbot"
+PACKAGE_BOT_DIR = SEED_BOT_DIR
 COMPILE_FORMATS = ("cloudformation", "lexjson", "api-plan", "yaml")
 
 

@@ -26,6 +26,6 @@ def add_store_options(parser: Any) -> None:
 
 def open_store_from_args(args: argparse.Namespace) -> Store:
     """The store the options name."""
-    from runtime.store.base import open_store
+    from runtime.store import open_store
 
     return open_store(args.store, table_prefix=args.table_prefix, endpoint_url=args.dynamodb_endpoint, region=args.aws_region)

@@ -17,6 +17,7 @@ from typing import Any
 import tools
 from runtime.lex.endpoints import ENDPOINT_OPENERS, aws_credentials_missing
 from tools.evaluation.command import add_target_arguments, register_evaluate
+from tools.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 PROJECT_ROOT = Path(tools.__file__).resolve().parent.parent
 DEFAULT_FEATURES = PROJECT_ROOT / "conversation_tests" / "features"
@@ -24,10 +25,6 @@ DEFAULT_TRANSCRIPTS = Path("test-results") / "transcripts"
 PLUGIN = "conversation_tests.plugin"
 MAX_FEATURE_BYTES = 1024 * 1024  # a feature file is prose; a megabyte is a mistake (or an attack)
 KNOWN_TARGETS = ("engine", "http", "aws", "chat")  # the plugin's registry may hold more; pytest checks the name too
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 def register(subparsers: Any) -> None:

@@ -17,12 +17,8 @@ from runtime.auth.password_hashing import hash_password
 from runtime.auth.password_policy import PASSWORD_POLICY
 from runtime.store.base import Store, UserRecord
 from runtime.store.errors import InvalidStoreUrl, StoreError, StoreUnavailable, UserExists
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.store_options import add_store_options, open_store_from_args
-
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2  # a malformed argument (username, --email, --store) or no way to read the password
-EXIT_SERVICE_ERROR = 3
 
 
 def register(subparsers: Any) -> None:

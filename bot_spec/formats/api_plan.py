@@ -23,6 +23,7 @@ from botocore.validate import ParamValidator
 
 from bot_spec.definition import DRAFT_VERSION, BotDefinition, BotLocale, Intent, Slot, SlotType
 from bot_spec.formats import lex_shapes
+from bot_spec.lex_vocabulary import is_builtin_name
 
 Doc = dict[str, Any]
 
@@ -61,7 +62,7 @@ def slot_ref(locale_id: str, intent: str, slot: str) -> str:
 
 def is_builtin_type(slot_type_name: str) -> bool:
     """Whether a slot type is one of Lex's own (``AMAZON.Date``): its id is its name."""
-    return slot_type_name.startswith("AMAZON.")
+    return is_builtin_name(slot_type_name)
 
 
 # ---------------------------------------------------------------- per-resource kwargs

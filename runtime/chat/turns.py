@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 
 
-class Turn:
+class PublicationTurn:
     """One message's place in its conversation's publication order."""
 
     __slots__ = ("_conversation_id", "_done", "_previous", "_turns")
@@ -58,12 +58,12 @@ class Turns:
     def __init__(self) -> None:
         self._tails: dict[str, asyncio.Future[None]] = {}
 
-    def take(self, conversation_id: str) -> Turn:
+    def take(self, conversation_id: str) -> PublicationTurn:
         """The next turn of `conversation_id`. Take it right before starting the append, with no await between."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         previous = self._tails.get(conversation_id)
         self._tails[conversation_id] = done
-        return Turn(self, conversation_id, previous, done)
+        return PublicationTurn(self, conversation_id, previous, done)
 
     @property
     def active(self) -> int:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 
 from bot_spec.definition import BotLocale, Intent
+from bot_spec.lex_vocabulary import REPEAT_INTENT
 
-REPEAT = "AMAZON.RepeatIntent"
+REPEAT = REPEAT_INTENT
 
 BUILTIN_UTTERANCES: dict[str, tuple[str, ...]] = {
     "AMAZON.CancelIntent": ("cancel", "cancel that", "cancel it", "never mind", "nevermind", "forget it"),

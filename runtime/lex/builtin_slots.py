@@ -9,33 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
+from bot_spec.lex_vocabulary import FREE_FORM_INPUT, is_builtin_name
 from runtime.lex import lang_es
+from runtime.lex.builtin_span import BuiltinValue, Span
 from runtime.lex.clock_times import parse_duration, parse_time
 from runtime.lex.number_words import UNITS, format_number, parse_number_words
 from runtime.lex.relative_dates import format_date, parse_date
-
-
-@dataclass(frozen=True)
-class BuiltinValue:
-    """Lex's reading of a built-in value: interpretedValue (None when ambiguous) and resolvedValues."""
-
-    interpreted: str | None
-    resolved: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A candidate span: its normalised tokens, the user's raw text, and whether it is the whole reply."""
-
-    words: Sequence[str]
-    raw: str
-    whole_reply: bool
-    now: datetime
-    locale: str = "en_US"  # the bot locale: Spanish ones read numbers, dates, times and yes/no in Spanish
-
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$")
 _PHONE_RE = re.compile(r"^\+?[\d\s().-]{7,24}$")
@@ -113,7 +93,7 @@ SPOTTABLE: frozenset[str] = frozenset(
     {
         "AMAZON.Number", "AMAZON.Date", "AMAZON.Time", "AMAZON.Duration", "AMAZON.Percentage", "AMAZON.EmailAddress",
         "AMAZON.PhoneNumber", "AMAZON.AlphaNumeric", "AMAZON.City", "AMAZON.FirstName", "AMAZON.Confirmation",
-        "AMAZON.Country", "AMAZON.US_CITY", "AMAZON.US_FIRST_NAME",
+        "AMAZON.Country",
     }
 )  # fmt: skip
 # Phrases the template expansion uses for each built-in when it trains the classifier.
@@ -268,24 +248,22 @@ PARSERS: dict[str, Callable[[Span], BuiltinValue | None]] = {
     "AMAZON.AlphaNumeric": _alphanumeric,
     "AMAZON.Confirmation": _confirmation,
     "AMAZON.City": _city,
-    "AMAZON.US_CITY": _city,
     "AMAZON.FirstName": _first_name,
-    "AMAZON.US_FIRST_NAME": _first_name,
-    "AMAZON.FreeFormInput": _free_form,
+    FREE_FORM_INPUT: _free_form,
 }
 
 
 def is_builtin(type_name: str) -> bool:
     """Whether a slot type name is one of Lex's built-ins."""
-    return type_name.startswith("AMAZON.")
+    return is_builtin_name(type_name)
 
 
 def parse_builtin(type_name: str, span: Span) -> BuiltinValue | None:
     """Lex's reading of ``span`` as a value of the built-in ``type_name``, or None."""
-    if not span.words and type_name != "AMAZON.FreeFormInput":
+    if not span.words and type_name != FREE_FORM_INPUT:
         return None
     if span.locale != "en_US" and lang_es.is_spanish(span.locale) and type_name in lang_es.SUPPORTED_BUILTINS:
-        from runtime.lex.builtin_slots_es import PARSERS as SPANISH  # late: it imports this module
+        from runtime.lex.builtin_slots_es import PARSERS as SPANISH  # late: loaded for Spanish locales only
 
         return SPANISH[type_name](span)
     parser = PARSERS.get(type_name, _as_said)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from runtime.lex import lang_es
-from runtime.lex.builtin_slots import BuiltinValue, Span
+from runtime.lex.builtin_span import BuiltinValue, Span
 from runtime.lex.clock_times import parse_time
 from runtime.lex.number_words import format_number
 from runtime.lex.relative_dates import format_date, parse_date

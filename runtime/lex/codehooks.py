@@ -21,7 +21,7 @@ from typing import Any
 
 from bot_spec.definition import BotLocale
 from runtime.lex.errors import DependencyFailedException
-from runtime.lex.lex_shapes import clone, find_intent
+from runtime.lex.runtime_shapes import clone, find_intent
 from runtime.lex.schema_subset import SubsetValidator
 
 CodeHook = Callable[[dict[str, Any]], dict[str, Any]]

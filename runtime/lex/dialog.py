@@ -35,11 +35,17 @@ from typing import Any
 
 from bot_spec.definition import BotLocale, Intent, PromptSpecification, ResponseSpecification, Slot
 from bot_spec.formats.lex_shapes import ShapeError, response_from_api
+from bot_spec.lex_vocabulary import FREE_FORM_INPUT
 from runtime.lex.builtin_intents import is_repeat
 from runtime.lex.codehooks import Invoker, build_event, call_collecting_logs, validate_response
 from runtime.lex.conditions import ConditionContext
 from runtime.lex.errors import DependencyFailedException
-from runtime.lex.lex_shapes import (
+from runtime.lex.messages import LexMessage, select_messages
+from runtime.lex.multi_values import MAX_ITEMS, list_slot, split_items
+from runtime.lex.next_steps import MAX_STEPS_PER_TURN, choose, step_session_attributes, step_slot_values, step_type
+from runtime.lex.post_fulfillment import SUCCESS, TIMEOUT, failure_kind, has_response
+from runtime.lex.runtime_hints import find_hint, hint_phrases
+from runtime.lex.runtime_shapes import (
     LexIntent,
     clone,
     fallback_intent,
@@ -52,11 +58,6 @@ from runtime.lex.lex_shapes import (
     score_slots,
     slot_map,
 )
-from runtime.lex.messages import LexMessage, select_messages
-from runtime.lex.multi_values import MAX_ITEMS, list_slot, split_items
-from runtime.lex.next_steps import MAX_STEPS_PER_TURN, choose, step_session_attributes, step_slot_values, step_type
-from runtime.lex.post_fulfillment import SUCCESS, TIMEOUT, failure_kind, has_response
-from runtime.lex.runtime_hints import find_hint, hint_phrases
 from runtime.lex.sessions import Session
 from runtime.lex.slot_capture import is_non_answer, should_switch
 from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolver
@@ -64,11 +65,11 @@ from runtime.lex.understanding import IntentScoreLike, NluResultLike, SlotResolv
 INTENT_SWITCH = "x-amz-lex:intent-switch"
 MAX_MESSAGES = 10
 _CONFIRMATION_SLOT = Slot(name="Confirmation", slot_type_name="AMAZON.Confirmation")
-_FREE_FORM = "AMAZON.FreeFormInput"
+_FREE_FORM = FREE_FORM_INPUT
 
 
 @dataclass
-class Turn:
+class DialogTurn:
     """Everything one turn reads, and what it produces (messages, decisions, code-hook calls)."""
 
     locale: BotLocale
@@ -95,7 +96,7 @@ class Turn:
 class Dialog:
     """Runs one turn on a session; the result is in the session's state and ``turn.messages``."""
 
-    def __init__(self, turn: Turn) -> None:
+    def __init__(self, turn: DialogTurn) -> None:
         self.turn = turn
         self.locale = turn.locale
         self.state = turn.session.state

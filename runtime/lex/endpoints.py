@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.code_hook import CodeHookSpec
 from runtime.lex.client import LexRuntimeClient
 from runtime.lex.clock import ManualClock
@@ -35,7 +36,7 @@ class EndpointError(Exception):
 class EndpointOptions:
     """Everything any endpoint may need; each kind reads the fields it uses."""
 
-    bot_dir: Path = Path("bot_spec/chatbot")
+    bot_dir: Path = SEED_BOT_DIR
     bot_id: str | None = None
     bot_alias_id: str | None = None
     locale_id: str = DEFAULT_LOCALE

@@ -7,11 +7,8 @@ the same outputs, and ``last_explanation`` shows how it decided each turn.
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import io
-import json
 import threading
 import time
 import uuid
@@ -27,12 +24,13 @@ from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition, BotLocale
 from runtime.lex.builtin_intents import with_builtin_utterances
 from runtime.lex.codehooks import DEFAULT_HOOK_TIMEOUT, CodeHook, Invoker, in_process_invoker, lambda_invoker
-from runtime.lex.dialog import Dialog, Turn
+from runtime.lex.dialog import Dialog, DialogTurn
 from runtime.lex.errors import ResourceNotFoundException, ValidationException
+from runtime.lex.header_codec import TEXT_CONTENT_TYPE, encode_header
 from runtime.lex.hook_loader import open_code_hook, unnamed_hook_warning, warn_once
-from runtime.lex.lex_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.messages import LexMessage, accepted_messages
 from runtime.lex.request_checks import check_request
+from runtime.lex.runtime_shapes import clone, find_intent, interpretations_for, slot_map
 from runtime.lex.sessions import ContextLife, Session, SessionKey, SessionStore
 from runtime.lex.understanding import (
     NluFactory,
@@ -44,7 +42,6 @@ from runtime.lex.understanding import (
 )
 
 TIME_ZONE = "x-amz-lex:time-zone"
-TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -56,17 +53,6 @@ def bot_id_for(name: str) -> str:
         number, digit = divmod(number, len(_ID_ALPHABET))
         chars.append(_ID_ALPHABET[digit])
     return "".join(chars)
-
-
-def encode_header(value: Any) -> str:
-    """JSON, gzipped, base64: how Lex packs ``sessionState``/``messages`` into PutSession headers."""
-    raw = json.dumps(value, separators=(",", ":")).encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, mtime=0)).decode("ascii")
-
-
-def decode_header(value: str) -> Any:
-    """The inverse of ``encode_header``; for clients reading PutSession's answer."""
-    return json.loads(gzip.decompress(base64.b64decode(value)))
 
 
 @dataclass
@@ -390,7 +376,7 @@ class LocalLexRuntime:
         request_attributes: dict[str, str] | None,
         now: datetime,
         nlu: NluResultLike | None,
-    ) -> Turn:
+    ) -> DialogTurn:
         deployment = served.deployment
         bot = {
             "id": deployment.bot_id,
@@ -400,7 +386,7 @@ class LocalLexRuntime:
             "aliasId": deployment.alias_id,
             "aliasName": deployment.alias_name,
         }
-        return Turn(
+        return DialogTurn(
             locale=loc.locale,
             session=session,
             text=text,
@@ -497,7 +483,7 @@ class LocalLexRuntime:
         served: _Served,
         loc: _LocaleRuntime,
         session: Session,
-        turn: Turn,
+        turn: DialogTurn,
         operation: str,
         request_attributes: dict[str, str] | None,
     ) -> dict[str, Any]:

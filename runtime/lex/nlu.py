@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot_spec.definition import BotLocale, Intent, Slot
+from bot_spec.lex_vocabulary import FREE_FORM_INPUT
 from runtime.lex.builtin_slots import TRAINING_SAMPLES, is_builtin
 from runtime.lex.intent_classifier import IntentClassifier, Similarities
 from runtime.lex.slot_values import SlotMatch, SlotValueFinder
@@ -344,7 +345,7 @@ class NluModel:
 
         def validate(name: str, start: int, end: int) -> SlotMatch | None:
             slot = intent.slot(name)
-            if slot is None or slot.slot_type_name == "AMAZON.FreeFormInput":
+            if slot is None or slot.slot_type_name == FREE_FORM_INPUT:
                 return None
             strict = self._finder.read_span(slot, tokens, text, start, end, whole_reply=False, now=now)
             if strict is not None or not framed or end - start > MAX_AS_SAID_TOKENS:
@@ -368,7 +369,7 @@ class NluModel:
             return slots
         taken: set[int] = set()
         for slot in intent.slots_by_priority():
-            if slot.name in slots or slot.slot_type_name == "AMAZON.FreeFormInput":
+            if slot.name in slots or slot.slot_type_name == FREE_FORM_INPUT:
                 continue
             for start, end, match in self._finder.spot(slot, tokens, text, now=now):
                 span = set(range(start, end))

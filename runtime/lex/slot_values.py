@@ -16,14 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from bot_spec.definition import BotLocale, Slot, SlotType
-from runtime.lex.builtin_slots import (
-    SPOTTABLE,
-    BuiltinValue,
-    Span,
-    is_builtin,
-    parse_builtin,
-    strip_reply_fillers,
-)
+from bot_spec.lex_vocabulary import FREE_FORM_INPUT
+from runtime.lex.builtin_slots import SPOTTABLE, is_builtin, parse_builtin, strip_reply_fillers
+from runtime.lex.builtin_span import BuiltinValue, Span
 from runtime.lex.number_words import parse_number_words
 from runtime.lex.text_features import Token, tokenize
 from runtime.lex.utterance_templates import Template, match_template, parse_template
@@ -247,7 +242,7 @@ class SlotValueFinder:
         if bare_number and (start == 0 or tokens[start - 1].norm not in _TIME_CUES):
             return None
         sentence_start = tokens[start].start == tokens[0].start
-        if type_name in ("AMAZON.City", "AMAZON.FirstName", "AMAZON.US_CITY", "AMAZON.US_FIRST_NAME") and sentence_start:
+        if type_name in ("AMAZON.City", "AMAZON.FirstName") and sentence_start:
             # The first word of a sentence is capitalised anyway; only known names count there,
             # and the value keeps the case the user typed.
             value = parse_builtin(type_name, Span(words, raw.lower(), False, now, self.locale.locale_id))
@@ -272,7 +267,7 @@ class SlotValueFinder:
     def resolve(self, text: str, slot: Slot, *, now: datetime, whole_utterance: bool = True) -> SlotMatch | None:
         """The value of ``slot`` in a reply to its prompt, or None when the reply holds none."""
         tokens = tokenize(text)
-        if slot.slot_type_name == "AMAZON.FreeFormInput":
+        if slot.slot_type_name == FREE_FORM_INPUT:
             raw = text.strip()
             return SlotMatch(slot.name, raw, raw, [raw]) if raw and whole_utterance else None
         if not tokens:

@@ -13,8 +13,8 @@ import json
 import zlib
 from typing import Any
 
-from runtime.lex.engine import TEXT_CONTENT_TYPE, encode_header
 from runtime.lex.errors import ValidationException
+from runtime.lex.header_codec import TEXT_CONTENT_TYPE, encode_header
 
 MAX_HEADER_CHARS = 48 * 1024  # a gzip+base64 state header; Lex caps attributes at 12 kB, state is small
 MAX_INFLATED_BYTES = 256 * 1024  # a header may not inflate past this (gzip bombs)

@@ -13,7 +13,8 @@ from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import EventChannel, MemoryChannel, RedisChannel
 from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBucket, WaitingRateLimiter
 from runtime.chat.redis_outage import FallbackRateLimiter, RedisOutage
-from runtime.store.base import Store, open_store
+from runtime.store import open_store
+from runtime.store.base import Store
 from runtime.web.context import Backends
 from runtime.web.settings import Settings, SettingsError
 

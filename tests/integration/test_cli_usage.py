@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.cli import EXIT_USAGE, main
+from tools.cli import main
+from tools.exit_codes import EXIT_USAGE
 from tools.publish.errors import REGION_FIX, aws_step
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversation_tests.conversation import Conversation, ConversationMismatch
-from conversation_tests.targets import TargetCannotDo, open_target
+from conversation_tests.target_errors import TargetCannotDo
+from conversation_tests.targets import open_target
 from conversation_tests.targets_chat import URL_ENV, ChatTarget, ChatTargetError, open_chat_target
 from runtime.lex.endpoints import EndpointOptions
 from tests.conftest import SEED_BOT_DIR

@@ -14,7 +14,8 @@ from botocore.config import Config
 from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.endpoints import LexHttpServer
-from runtime.lex.engine import LocalLexRuntime, decode_header
+from runtime.lex.engine import LocalLexRuntime
+from runtime.lex.header_codec import decode_header
 
 START = 1_800_000_000.0
 Served = tuple[LexHttpServer, LocalLexRuntime, str]  # the server, its runtime, the seed bot's id

@@ -16,8 +16,9 @@ from botocore.config import Config
 from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.clock import ManualClock
 from runtime.lex.endpoints import LexHttpServer
-from runtime.lex.engine import LocalLexRuntime, decode_header, encode_header
+from runtime.lex.engine import LocalLexRuntime
 from runtime.lex.errors import ValidationException
+from runtime.lex.header_codec import decode_header, encode_header
 
 Served = tuple[LexHttpServer, str]
 TEXT = "text/plain; charset=utf-8"

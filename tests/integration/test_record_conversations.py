@@ -21,7 +21,8 @@ from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService, Sender
 from runtime.lex.engine import local_runtime_for
-from runtime.store.base import Store, open_store
+from runtime.store import open_store
+from runtime.store.base import Store
 from runtime.store.dynamodb_store import DynamoDbStore
 from tools.cli import main
 

@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from runtime.auth.signing_keys import load_or_create_signing_key
 from runtime.chat.rate_limit import RedisTokenBucket
 from runtime.lex.endpoints import free_port
-from runtime.store.base import open_store
+from runtime.store import open_store
 from tests.integration.test_web_harness import Client, log_in, sign_up
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from runtime.store.base import MAX_ITEM_BYTES, NewMessage, Store, UserRecord, open_store
+from runtime.store import open_store
+from runtime.store.base import MAX_ITEM_BYTES, NewMessage, Store, UserRecord
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import ConversationNotFound, InvalidArgument, MessageTooLarge, UserExists
 from runtime.store.ids import is_message_id

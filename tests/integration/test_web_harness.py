@@ -23,7 +23,7 @@ from runtime.auth.base import AuthError, Identity, IdentityProvider, SignUpResul
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import MemoryChannel
 from runtime.chat.rate_limit import LocalTokenBucket
-from runtime.store.base import open_store
+from runtime.store import open_store
 from runtime.web.app import create_app
 from runtime.web.context import Backends, ChatContext
 from runtime.web.frames import validator

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from runtime.auth.local import LocalIdentityProvider
-from runtime.store.base import open_store
+from runtime.store import open_store
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import PASSWORD, Client, RunningServer, log_in, sign_up
 

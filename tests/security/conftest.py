@@ -12,7 +12,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from moto import mock_aws
 
-from runtime.store.base import Store, open_store
+from runtime.store import open_store
+from runtime.store.base import Store
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.web.app import create_app
 from runtime.web.settings import DEFAULT_STATIC_DIR, Settings

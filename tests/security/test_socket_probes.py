@@ -22,7 +22,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
 from runtime.auth.local import LocalIdentityProvider
-from runtime.store.base import open_store
+from runtime.store import open_store
 from tests.integration.test_web_harness import PASSWORD
 from tests.security.conftest import signed_up
 

@@ -24,7 +24,8 @@ from runtime.auth.cognito import CognitoIdentityProvider
 from runtime.auth.local import LocalIdentityProvider
 from runtime.chat.channels import MemoryChannel
 from runtime.chat.rate_limit import LocalTokenBucket
-from runtime.store.base import Store, open_store
+from runtime.store import open_store
+from runtime.store.base import Store
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import StoreError
 from runtime.web.context import Backends

@@ -11,7 +11,8 @@ import pytest
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
 from runtime.chat.service import CardReply
-from runtime.store.base import NewMessage, open_store
+from runtime.store import open_store
+from runtime.store.base import NewMessage
 from runtime.web.frames import card_reply_of, parse_frame
 from tests.unit.test_chat_service import ALICE, BOB, FakeLex, Harness, settle
 

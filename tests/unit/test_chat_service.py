@@ -21,7 +21,8 @@ from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService, Sender, conversation_payload
 from runtime.lex.errors import DependencyFailedException, ThrottlingException
-from runtime.store.base import NewMessage, Store, open_store
+from runtime.store import open_store
+from runtime.store.base import NewMessage, Store
 from runtime.store.errors import StoreError
 
 ALICE = Sender("user-alice", "Alice")

@@ -15,7 +15,7 @@ from conversation_tests import checks_more as checks
 from conversation_tests import vocabulary as v
 from conversation_tests.conversation import Conversation, ConversationMismatch, ConversationStepError
 from conversation_tests.targets import TargetCannotDo
-from conversation_tests.turns import Turn
+from conversation_tests.turns import ObservedTurn
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -49,8 +49,8 @@ class ScriptedTarget:
     def new_session(self, user_id: str | None, locale_id: str | None = None) -> str:
         return "s-1"
 
-    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> Turn:
-        turn = Turn.from_lex_response(text, self.response)
+    def say(self, text: str, session_attributes: dict[str, str] | None, request_attributes: dict[str, str] | None) -> ObservedTurn:
+        turn = ObservedTurn.from_lex_response(text, self.response)
         if not self.contexts_known:
             turn.contexts = None
         return turn

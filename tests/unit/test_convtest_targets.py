@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversation_tests.conversation import Conversation, ConversationMismatch
-from conversation_tests.targets import TARGET_FACTORIES, LexTarget, TargetCannotDo, open_target, session_id_for
+from conversation_tests.target_errors import TargetCannotDo
+from conversation_tests.targets import TARGET_FACTORIES, LexTarget, open_target, session_id_for
 from runtime.lex.endpoints import EndpointError, EndpointOptions, LexEndpoint
 from runtime.lex.engine import local_runtime_for
 

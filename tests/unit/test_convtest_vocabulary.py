@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conversation_tests import vocabulary as v
-from conversation_tests.turns import Turn, render_transcript
+from conversation_tests.turns import ObservedTurn, render_transcript
 
 # The brief's required steps, with example values filled in (kind, text, expected pattern).
 REQUIRED = [
@@ -102,7 +102,7 @@ def test_turn_reads_a_lex_response_with_cards_slots_and_interpretations() -> Non
         },
         "interpretations": [{"intent": {"name": "I"}, "nluConfidence": {"score": 0.75}}, {"intent": {"name": "FallbackIntent"}}],
     }
-    turn = Turn.from_lex_response("hi", response)
+    turn = ObservedTurn.from_lex_response("hi", response)
     assert turn.messages == ["Which one?", "Pick"]
     assert [(b.text, b.value) for b in turn.buttons] == [("A", "a")]
     assert turn.slots == {"X": None, "Y": "y", "L": "1"}
@@ -113,5 +113,5 @@ def test_turn_reads_a_lex_response_with_cards_slots_and_interpretations() -> Non
 
 
 def test_an_empty_response_still_renders() -> None:
-    turn = Turn.from_lex_response("hi", {})
+    turn = ObservedTurn.from_lex_response("hi", {})
     assert "bot:  (no message)" in render_transcript([turn], "h")

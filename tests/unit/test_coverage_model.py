@@ -12,7 +12,7 @@ import pytest
 from bot_spec.definition import BotDefinition
 from bot_spec.formats.yaml_spec import load_spec
 from conversation_tests.coverage_model import build_report, prompt_regex, template_regex
-from conversation_tests.turns import Button, Turn
+from conversation_tests.turns import Button, ObservedTurn
 from tools.coverage.html import render_html
 from tools.coverage.report import CoverageFileError, read_report
 
@@ -68,11 +68,11 @@ def definition(tmp_path_factory: pytest.TempPathFactory) -> BotDefinition:
     return load_spec(bot)
 
 
-def lex_turn(text: str, **fields: Any) -> Turn:
-    """A turn as Turn.from_lex_response reads it, with the raw response for originalValue."""
+def lex_turn(text: str, **fields: Any) -> ObservedTurn:
+    """A turn as ObservedTurn.from_lex_response reads it, with the raw response for originalValue."""
     original = fields.pop("original", None)
     card = fields.pop("card", None)
-    turn = Turn(user_text=text, **fields)
+    turn = ObservedTurn(user_text=text, **fields)
     slots = {
         name: ({"value": {"originalValue": original or value, "interpretedValue": value}} if value else None)
         for name, value in turn.slots.items()
@@ -85,7 +85,7 @@ def lex_turn(text: str, **fields: Any) -> Turn:
     return turn
 
 
-def covered_ids(definition: BotDefinition, turns: list[Turn]) -> tuple[set[str], set[str]]:
+def covered_ids(definition: BotDefinition, turns: list[ObservedTurn]) -> tuple[set[str], set[str]]:
     report = build_report(definition, "en_US", {"engine": [("s", turns)]})
     items = report.targets["engine"].items
     return {i.id for i in items if i.covered}, {i.id for i in items if not i.covered}
@@ -160,29 +160,29 @@ def test_a_synonym_counts_only_when_the_user_said_it(definition: BotDefinition) 
     assert "Order/synonym/Size/small/little" in covered
     assert "Order/synonym/Size/large/big" in missing
     # Without the raw response (the chat target), the user's words decide.
-    plain = Turn(user_text="big please", intent="Order", intent_state="InProgress", slots={"Size": "large"})
+    plain = ObservedTurn(user_text="big please", intent="Order", intent_state="InProgress", slots={"Size": "large"})
     covered, _ = covered_ids(definition, [plain])
     assert "Order/synonym/Size/large/big" in covered
-    no_word = Turn(user_text="bigger", intent="Order", intent_state="InProgress", slots={"Size": "large"})
+    no_word = ObservedTurn(user_text="bigger", intent="Order", intent_state="InProgress", slots={"Size": "large"})
     covered, _ = covered_ids(definition, [no_word])
     assert "Order/synonym/Size/large/big" not in covered
 
 
 def test_retries_run_out_when_the_fallback_answers_an_elicitation(definition: BotDefinition) -> None:
     ask = dict(intent="Order", intent_state="InProgress", dialog_action="ElicitSlot", slot_to_elicit="Size")
-    fallback = Turn(user_text="purple", intent="FallbackIntent", intent_state="ReadyForFulfillment", dialog_action="Close")
-    covered, _ = covered_ids(definition, [Turn(user_text="order a pizza", **ask), fallback])  # type: ignore[arg-type]
+    fallback = ObservedTurn(user_text="purple", intent="FallbackIntent", intent_state="ReadyForFulfillment", dialog_action="Close")
+    covered, _ = covered_ids(definition, [ObservedTurn(user_text="order a pizza", **ask), fallback])  # type: ignore[arg-type]
     assert "Order/retries-exhausted/Size" in covered
-    _, missing = covered_ids(definition, [Turn(user_text="order a pizza", intent="Order", intent_state="Fulfilled"), fallback])
+    _, missing = covered_ids(definition, [ObservedTurn(user_text="order a pizza", intent="Order", intent_state="Fulfilled"), fallback])
     assert "Order/retries-exhausted/Size" in missing
-    idle = Turn(user_text="", note="idle for 400 seconds")  # the session expired in between: no retry ran out
-    _, missing = covered_ids(definition, [Turn(user_text="order a pizza", **ask), idle, fallback])  # type: ignore[arg-type]
+    idle = ObservedTurn(user_text="", note="idle for 400 seconds")  # the session expired in between: no retry ran out
+    _, missing = covered_ids(definition, [ObservedTurn(user_text="order a pizza", **ask), idle, fallback])  # type: ignore[arg-type]
     assert "Order/retries-exhausted/Size" in missing
 
 
 def test_declined_confirmation_and_refused_turns(definition: BotDefinition) -> None:
-    declined = Turn(user_text="no", messages=["Okay, I won't."], intent="Order", intent_state="Failed", confirmation_state="Denied")
-    refused = Turn(user_text="yes", error="DependencyFailedException: boom", intent="Order", confirmation_state="Confirmed")
+    declined = ObservedTurn(user_text="no", messages=["Okay, I won't."], intent="Order", intent_state="Failed", confirmation_state="Denied")
+    refused = ObservedTurn(user_text="yes", error="DependencyFailedException: boom", intent="Order", confirmation_state="Confirmed")
     covered, missing = covered_ids(definition, [declined, refused])
     assert "Order/confirmation-declined" in covered
     assert "Order/confirmation-accepted" in missing  # a refused turn exercises nothing
@@ -206,7 +206,9 @@ def test_prompts_match_with_their_slot_references_filled() -> None:
 
 def test_html_escapes_spec_text_and_marks_untested_items(definition: BotDefinition) -> None:
     turns = [
-        Turn(user_text="<script>x</script>", messages=["Done </td><script>alert(1)</script>"], intent="Order", intent_state="Fulfilled")
+        ObservedTurn(
+            user_text="<script>x</script>", messages=["Done </td><script>alert(1)</script>"], intent="Order", intent_state="Fulfilled"
+        )
     ]
     report = build_report(definition, "en_US", {"engine": [('scenario "<b>&', turns)]})
     page = render_html(report)
@@ -218,7 +220,7 @@ def test_html_escapes_spec_text_and_marks_untested_items(definition: BotDefiniti
 
 
 def test_the_json_file_round_trips(definition: BotDefinition, tmp_path: Path) -> None:
-    turns = [Turn(user_text="order a pizza", intent="Order", intent_state="InProgress")]
+    turns = [ObservedTurn(user_text="order a pizza", intent="Order", intent_state="InProgress")]
     report = build_report(definition, "en_US", {"engine": [("one", turns)], "http": []})
     path = tmp_path / "c.json"
     path.write_text(json.dumps(report.to_json()), encoding="utf-8")

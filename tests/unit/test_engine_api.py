@@ -6,8 +6,9 @@ import pytest
 
 from runtime.lex.client import LexRuntimeClient
 from runtime.lex.clock import ManualClock
-from runtime.lex.engine import LocalLexRuntime, bot_id_for, decode_header
+from runtime.lex.engine import LocalLexRuntime, bot_id_for
 from runtime.lex.errors import ResourceNotFoundException, ValidationException
+from runtime.lex.header_codec import decode_header
 from tests.unit.test_engine_fixtures import START, action, intent, new_chat, pizza_bot, texts
 
 

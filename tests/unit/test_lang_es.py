@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from runtime.lex import lang_es
-from runtime.lex.builtin_slots import Span, parse_builtin
+from runtime.lex.builtin_slots import parse_builtin
+from runtime.lex.builtin_span import Span
 from runtime.lex.text_features import stem, stemmer_for, tokenize, word_features
 
 NOW = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)  # a Friday

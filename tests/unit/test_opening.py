@@ -15,7 +15,7 @@ from runtime.chat.errors import ChatError
 from runtime.chat.opening import Opening, Suggestion
 from runtime.chat.service import CardReply
 from runtime.lex.errors import ThrottlingException
-from runtime.store.base import open_store
+from runtime.store import open_store
 from runtime.web.bot_opening import opening_from_definition
 from tests.unit.test_chat_service import ALICE, FakeLex, Harness, settle
 

@@ -18,7 +18,7 @@ from runtime.chat.fanout import DIRECT_CHANNEL, Fanout
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
-from runtime.store.base import open_store
+from runtime.store import open_store
 from tests.unit.test_chat_service import ALICE, BOB, CAROL, FakeLex, Harness, Socket, settle
 
 

@@ -201,6 +201,14 @@ def test_undefined_slot_types(tmp_path: Path, seed_bot_dir: Path) -> None:
     assert "did you mean `AMAZON.EmailAddress`?" in only(lint_folder(root2), "L107").message
 
 
+def test_every_lex_v2_builtin_slot_type_is_known_and_v1_names_are_not(tmp_path: Path, seed_bot_dir: Path) -> None:
+    status = (seed_bot_dir / "intents" / "Status.yaml").read_text()
+    currency = status.replace("type: StatusTypes", "type: AMAZON.Currency")  # a V2 built-in lint once refused
+    assert "L107" not in codes(lint_folder(make_bot(tmp_path / "v2", seed_bot_dir, {"intents/Status.yaml": currency})))
+    airport = status.replace("type: StatusTypes", "type: AMAZON.Airport")  # Lex V1 only; Lex V2 rejects it
+    assert "AMAZON.Airport" in only(lint_folder(make_bot(tmp_path / "v1", seed_bot_dir, {"intents/Status.yaml": airport})), "L107").message
+
+
 def test_unused_slot_type(tmp_path: Path, seed_bot_dir: Path) -> None:
     root = make_bot(tmp_path, seed_bot_dir, {"slot_types/Colours.yaml": "name: Colours\nvalues: [red]\n"})
     diag = only(lint_folder(root), "L108")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.store.base import NewMessage, open_store
+from runtime.store import open_store
+from runtime.store.base import NewMessage
 from runtime.store.errors import InvalidStoreUrl, StoreUnavailable
 from runtime.store.sqlite_schema import MIGRATIONS
 from runtime.store.sqlite_store import SqliteStore

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import tools
+from bot_spec import SEED_BOT_DIR
 from runtime.lex.endpoints import DEFAULT_LOCALE, DEFAULT_REGION, EndpointError, EndpointOptions, open_endpoint
 from tools.code_hook_option import add_code_hook_option
 from tools.evaluation.cross_validation import (
@@ -26,12 +26,10 @@ from tools.evaluation.recognition import Prediction, endpoint_recognizer, recogn
 from tools.evaluation.report_data import BaselineError, build_report, f1_deltas, load_baseline, write_report
 from tools.evaluation.report_html import render_html
 from tools.evaluation.report_text import render_text
+from tools.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-PROJECT_BOT_DIR = Path(tools.__file__).resolve().parent.parent / "bot_spec" / "chatbot"
+PROJECT_BOT_DIR = SEED_BOT_DIR
 BOT_DIR_ENV = "CHAT_LEX_BOT_DIR"
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, env_var: str) -> None:

@@ -11,9 +11,11 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.publish.clients import default_region, make_client, publish_clients
 from tools.publish.cloudformation_runner import deploy_stack
 from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, aws_step
@@ -24,10 +26,6 @@ from tools.publish.retry import RetryPolicy
 from tools.publish.stacks import ENVIRONMENTS, MAX_INLINE_TEMPLATE_BYTES, STACK_ORDER, Stack, Wired, describe_plan, plan_stacks
 from tools.publish.waiters import WaitSettings
 
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
 MAX_PARAMETER_CHARS = 4096  # CloudFormation's limit on a parameter value
 
 
@@ -64,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--stacks", type=_parts, default=list(STACK_ORDER), metavar="A,B", help="deploy only these stacks")
     parser.add_argument("--skip-publish", action="store_true", help="do not run publish after the bot stack")
-    parser.add_argument("--bot-dir", default="bot_spec/chatbot", help="bot spec folder (default: bot_spec/chatbot)")
+    parser.add_argument("--bot-dir", default=str(SEED_BOT_DIR), help="bot spec folder (default: bot_spec/chatbot)")
     add_aws_arguments(parser)
     parser.add_argument("--template-bucket", help="S3 bucket for templates larger than CloudFormation's 51,200-byte inline limit")
     parser.set_defaults(func=run_deploy)

@@ -6,15 +6,16 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TextIO
 
+from bot_spec import SEED_BOT_DIR
 from bot_spec.code_hook import CodeHookSpec
 from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from bot_spec.names import is_lex_name
 from tools.code_hook_option import code_hook_arg
+from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.publish.clients import default_region, publish_clients
 from tools.publish.empty_account import EMPTY_ACCOUNT_NOTICE, empty_account_clients, has_credentials
 from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, VerifyFailed
@@ -24,11 +25,7 @@ from tools.publish.retry import RetryPolicy
 from tools.publish.verify import CANDIDATE_ALIAS, Verifier, run_conversation_tests
 from tools.publish.waiters import WaitSettings
 
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SERVICE_ERROR = 3
-DEFAULT_BOT_DIR = Path("bot_spec/chatbot")
+DEFAULT_BOT_DIR = SEED_BOT_DIR
 
 
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
