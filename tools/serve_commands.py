@@ -16,6 +16,7 @@ _HELP = {
     "aws_region": "AWS region for Lex (and DynamoDB)",
     "code_hook": "local bots: this code hook instead of the spec's (python:MOD:FN, node:FILE[:EXPORT], command:'CMD', lambda:ARN, none)",
     "bot_timeout": "seconds to wait for the bot before telling users it is unavailable",
+    "bot_locales": "aws bots: more locale ids users may pick besides the one in --bot, comma-separated (e.g. es_ES,fr_FR)",
     "store": "sqlite:<path> or dynamodb",
     "table_prefix": "DynamoDB table name prefix",
     "dynamodb_endpoint": "DynamoDB endpoint URL (e.g. a local emulator)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +19,20 @@ from runtime.lex.client import LexTextClient
 
 MAX_REMEMBERED_SESSIONS = 10_000
 MENTION = re.compile(r"(?<![\w@])@bot\b", re.IGNORECASE)
+LOCALE_ID = re.compile(r"^[a-z]{2}_[A-Z]{2}$")  # Lex V2 locale ids: en_US, es_ES, ...
+
+
+@dataclass(frozen=True)
+class BotLocale:
+    """A locale the bot offers, with the name the language picker shows."""
+
+    locale_id: str
+    name: str
 
 
 @dataclass(frozen=True)
 class BotTarget:
-    """Which bot, alias and locale to talk to."""
+    """Which bot, alias and (default) locale to talk to."""
 
     bot_id: str
     alias_id: str
@@ -79,22 +89,52 @@ class BotParticipant:
         timeout: float = 10.0,
         description: str = "bot",
         opening: Opening | None = None,
+        locales: tuple[BotLocale, ...] = (),
+        openings: Mapping[str, Opening] | None = None,
     ) -> None:
         self._client = client
         self.target = target
         self.opening = opening  # what the bot says first to a new user; None: it waits to be spoken to
+        # The locales a user may pick; the target's locale is always one of them (the default).
+        listed = {loc.locale_id: loc for loc in locales}
+        listed.setdefault(target.locale_id, BotLocale(target.locale_id, target.locale_id))
+        self.locales: tuple[BotLocale, ...] = tuple(listed.values())
+        self._openings: dict[str, Opening] = dict(openings or {})  # the other locales'; the default's is `opening`
         self.timeout = timeout
         self.description = description
         # Lex replaces session attributes wholesale, so the ones the bot set last turn are sent back with ours.
         self._attributes: OrderedDict[str, dict[str, str]] = OrderedDict()
 
-    async def ask(self, *, conversation_id: str, user_id: str, display_name: str, text: str, time_zone: str | None) -> list[BotReply]:
+    def offers(self, locale_id: str) -> bool:
+        return any(loc.locale_id == locale_id for loc in self.locales)
+
+    def opening_for(self, locale_id: str | None) -> Opening | None:
+        """The opening in `locale_id` (the default locale's when None)."""
+        if locale_id is None or locale_id == self.target.locale_id:
+            return self.opening
+        return self._openings.get(locale_id)
+
+    async def ask(
+        self,
+        *,
+        conversation_id: str,
+        user_id: str,
+        display_name: str,
+        text: str,
+        time_zone: str | None,
+        locale_id: str | None = None,
+    ) -> list[BotReply]:
+        """Ask in `locale_id` (one the bot offers; None: the default locale). Lex keeps one session per locale."""
+        if locale_id is not None and not self.offers(locale_id):
+            raise ValueError(f"the bot does not offer locale {locale_id!r}")
         session_id = lex_session_id(conversation_id, user_id)
-        attributes = {**self._attributes.get(session_id, {}), "customer": display_name}
+        locale = locale_id or self.target.locale_id
+        remembered = f"{locale}/{session_id}"  # Lex keeps a session's attributes per locale, and so do we
+        attributes = {**self._attributes.get(remembered, {}), "customer": display_name}
         request: dict[str, Any] = {
             "botId": self.target.bot_id,
             "botAliasId": self.target.alias_id,
-            "localeId": self.target.locale_id,
+            "localeId": locale,
             "sessionId": session_id,
             "text": text,
             "sessionState": {"sessionAttributes": attributes},
@@ -111,14 +151,14 @@ class BotParticipant:
             raise BotUnavailable(f"{code or type(exc).__name__}: {exc}", lex_code=code) from exc
         if not isinstance(response, dict):
             raise BotUnavailable(f"unexpected RecognizeText response type {type(response).__name__}")
-        self._remember_attributes(session_id, response)
+        self._remember_attributes(remembered, response)
         return replies_from_response(response)
 
-    def _remember_attributes(self, session_id: str, response: dict[str, Any]) -> None:
+    def _remember_attributes(self, key: str, response: dict[str, Any]) -> None:
         returned = (response.get("sessionState") or {}).get("sessionAttributes")
         if isinstance(returned, dict):
-            self._attributes[session_id] = {str(k): str(v) for k, v in returned.items()}
-            self._attributes.move_to_end(session_id)
+            self._attributes[key] = {str(k): str(v) for k, v in returned.items()}
+            self._attributes.move_to_end(key)
             while len(self._attributes) > MAX_REMEMBERED_SESSIONS:
                 self._attributes.popitem(last=False)
 

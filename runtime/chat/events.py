@@ -78,12 +78,24 @@ def pong_event() -> dict[str, Any]:
     return {"type": "PONG"}
 
 
-def welcome_event(user_id: str, display_name: str, connection_id: str, conversations: list[dict[str, Any]]) -> dict[str, Any]:
-    """The first frame after a successful handshake: who you are and where you can talk."""
-    return {
+def welcome_event(
+    user_id: str,
+    display_name: str,
+    connection_id: str,
+    conversations: list[dict[str, Any]],
+    *,
+    locales: list[dict[str, str]] | None = None,
+    default_locale: str | None = None,
+) -> dict[str, Any]:
+    """The first frame after a successful handshake: who you are, where you can talk, and (with a bot) its languages."""
+    event: dict[str, Any] = {
         "type": "WELCOME",
         "userId": user_id,
         "displayName": display_name,
         "connectionId": connection_id,
         "conversations": conversations,
     }
+    if locales is not None and default_locale is not None:
+        event["locales"] = locales
+        event["defaultLocale"] = default_locale
+    return event

@@ -23,10 +23,11 @@ class Suggestion:
 class Opening:
     greeting_utterance: str
     suggestions: tuple[Suggestion, ...]
+    title: str = SUGGESTIONS_TITLE  # the card's title, in the opening's language
 
     def card(self) -> dict[str, object] | None:
         """The suggestions as a response card (the shape bot messages carry in `metadata.responseCard`)."""
         if not self.suggestions:
             return None
         buttons = [{"text": s.text, "value": s.value} for s in self.suggestions]
-        return {"title": SUGGESTIONS_TITLE, "subtitle": None, "imageUrl": None, "buttons": buttons}
+        return {"title": self.title, "subtitle": None, "imageUrl": None, "buttons": buttons}

@@ -72,6 +72,7 @@ class _BotTurn:
     sender: Sender
     time_zone: str | None
     text: str  # what the bot is asked: the message without its @bot mention, or the card button's value
+    locale_id: str | None = None  # the bot locale the sender picked; None: the bot's default
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,13 @@ class ChatService:
         time_zone: str | None = None,
         received_at: float | None = None,
         card_reply: CardReply | None = None,
+        locale_id: str | None = None,
     ) -> StoredMessage:
         """Store, ACK (through `reply`), fan out, and queue the bot's turn. Retries ACK the same message again.
 
         With `card_reply`, `text` is the button's label (what people read) and the bot is asked the button's value,
         whatever the conversation's bot mode: the bot sent the card, so the press is addressed to it.
+        `locale_id` is the bot locale to ask in; one the bot does not offer is refused before anything is stored.
         """
         started = received_at if received_at is not None else time.perf_counter()
         content = text.strip()
@@ -162,6 +165,7 @@ class ChatService:
                 client_message_id=client_message_id,
                 conversation_id=conversation_id,
             )
+        self.check_locale(locale_id, client_message_id=client_message_id, conversation_id=conversation_id)
         conversation = await self.member_conversation(sender, conversation_id, client_message_id=client_message_id)
         metadata: dict[str, Any] = {}
         if card_reply is not None:
@@ -193,9 +197,9 @@ class ChatService:
         if self.bot is None:
             return stored
         if card_reply is not None:
-            self._queue_bot_turn(_BotTurn(stored, sender, time_zone, card_reply.value))
+            self._queue_bot_turn(_BotTurn(stored, sender, time_zone, card_reply.value, locale_id))
         elif self._bot_answers(conversation, content):
-            self._queue_bot_turn(_BotTurn(stored, sender, time_zone, strip_mention(content)))
+            self._queue_bot_turn(_BotTurn(stored, sender, time_zone, strip_mention(content), locale_id))
         return stored
 
     async def _check_card_reply(self, conversation_id: str, card_reply: CardReply, client_message_id: str | None) -> None:
@@ -218,14 +222,29 @@ class ChatService:
                 conversation_id=conversation_id,
             )
 
-    async def greet(self, sender: Sender, conversation_id: str, *, time_zone: str | None = None) -> bool:
+    def check_locale(self, locale_id: str | None, *, client_message_id: str | None = None, conversation_id: str | None = None) -> None:
+        """A BAD_FRAME unless `locale_id` is None or a locale the bot offers (WELCOME lists them)."""
+        if locale_id is None:
+            return
+        offered = [loc.locale_id for loc in self.bot.locales] if self.bot is not None else []
+        if locale_id not in offered:
+            raise ChatError(
+                errors.BAD_FRAME,
+                f"localeId {locale_id[:16]!r} is not offered by the bot; use one of: {', '.join(offered) or '(no bot)'}",
+                client_message_id=client_message_id,
+                conversation_id=conversation_id,
+            )
+
+    async def greet(self, sender: Sender, conversation_id: str, *, time_zone: str | None = None, locale_id: str | None = None) -> bool:
         """The bot speaks first in an empty private conversation: its Greeting reply, then suggested prompts as a
         card (runtime/chat/opening.py). Once: the replies' client ids are fixed, so a second socket racing this one
-        stores nothing twice. Returns whether it greeted; an unavailable bot just does not greet."""
+        stores nothing twice. Returns whether it greeted; an unavailable bot just does not greet. `locale_id`: the
+        language of the greeting and suggestions (one the bot offers; None: its default)."""
+        self.check_locale(locale_id, conversation_id=conversation_id)
         conversation = await self.member_conversation(sender, conversation_id)
         if conversation.kind != "private":
             raise ChatError(errors.BAD_FRAME, "only your private conversation with the bot is greeted", conversation_id=conversation_id)
-        opening = self.bot.opening if self.bot is not None else None
+        opening = self.bot.opening_for(locale_id) if self.bot is not None else None
         if self.bot is None or opening is None:
             return False
         if (await self.store.history(conversation_id, limit=1)).messages:
@@ -237,6 +256,7 @@ class ChatService:
                 display_name=sender.display_name,
                 text=opening.greeting_utterance,
                 time_zone=time_zone,
+                locale_id=locale_id,
             )
         except BotUnavailable as exc:
             log.warning("bot unavailable for the greeting", extra={"conversation_id": conversation_id, "reason": exc.reason})
@@ -443,6 +463,7 @@ class ChatService:
                 display_name=turn.sender.display_name,
                 text=turn.text,
                 time_zone=turn.time_zone,
+                locale_id=turn.locale_id,
             )
         except BotUnavailable as exc:
             self.metrics.bot_failures.inc()

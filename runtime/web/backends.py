@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from runtime.auth.base import IdentityProvider
 from runtime.auth.cognito import CognitoIdentityProvider
 from runtime.auth.local import LocalIdentityProvider
-from runtime.chat.bot_participant import BotParticipant, BotTarget
+from runtime.chat.bot_participant import BotLocale, BotParticipant, BotTarget
 from runtime.chat.channels import EventChannel, MemoryChannel, RedisChannel
 from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBucket, WaitingRateLimiter
 from runtime.chat.redis_outage import FallbackRateLimiter, RedisOutage
@@ -36,18 +36,34 @@ def open_bot(settings: Settings) -> BotParticipant | None:
         except CodeHookError as exc:
             raise SettingsError(f"CHAT_LEX_CODE_HOOK / the spec's code_hook: {exc}") from None
         from bot_spec.formats.yaml_spec import load_spec
-        from runtime.web.bot_opening import opening_from_definition
+        from runtime.web.bot_opening import locales_from_definition, openings_from_definition
 
         locale = sorted(deployment.locale_ids)[0]
         target = BotTarget(deployment.bot_id, deployment.alias_id, locale)
-        opening = opening_from_definition(load_spec(spec_dir), locale)
-        return BotParticipant(engine, target, timeout=settings.bot_timeout, description=f"local engine on {spec_dir}", opening=opening)
+        definition = load_spec(spec_dir)
+        openings = openings_from_definition(definition)
+        locales = tuple(loc for loc in locales_from_definition(definition) if loc.locale_id in deployment.locale_ids)
+        return BotParticipant(
+            engine,
+            target,
+            timeout=settings.bot_timeout,
+            description=f"local engine on {spec_dir}",
+            opening=openings.get(locale),
+            locales=locales,
+            openings=openings,
+        )
     from runtime.lex.client import aws_lex_client
 
     bot_id, alias_id, locale_id = settings.bot[len("aws:") :].split("/")
     client = aws_lex_client(settings.aws_region)
+    # The locale in CHAT_LEX_BOT is the default; CHAT_LEX_BOT_LOCALES adds the others the bot is built in.
+    extra = [loc for loc in settings.bot_locale_ids() if loc != locale_id]
     return BotParticipant(
-        client, BotTarget(bot_id, alias_id, locale_id), timeout=settings.bot_timeout, description=f"Amazon Lex V2 in {settings.aws_region}"
+        client,
+        BotTarget(bot_id, alias_id, locale_id),
+        timeout=settings.bot_timeout,
+        description=f"Amazon Lex V2 in {settings.aws_region}",
+        locales=tuple(BotLocale(loc, loc) for loc in [locale_id, *extra]),
     )
 
 

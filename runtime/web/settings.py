@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 DEFAULT_STATIC_DIR = Path(__file__).parent / "static"
 ENV_PREFIX = "CHAT_LEX_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOCALE_ID = re.compile(r"[a-z]{2}_[A-Z]{2}")
 
 
 class SettingsError(ValueError):
@@ -23,6 +25,7 @@ class Settings:
     bot: str = "local:bot_spec/chatbot"  # local:<spec dir> | aws:<botId>/<aliasId>/<localeId>
     aws_region: str = "us-east-1"
     bot_timeout: float = 10.0
+    bot_locales: str | None = None  # aws bots: more locale ids users may pick, comma-separated (e.g. es_ES,fr_FR)
     code_hook: str | None = None  # local bots: overrides the spec's per-locale code hook (python:MOD:FN, node:FILE, none, ...)
     store: str = "sqlite:var/chat.db"  # sqlite:<path> | dynamodb
     table_prefix: str = "chat-lex-"
@@ -51,6 +54,11 @@ class Settings:
     log_level: str = "info"
     debug: bool = False
     static_dir: Path = field(default=DEFAULT_STATIC_DIR)
+
+    def bot_locale_ids(self) -> list[str]:
+        """CHAT_LEX_BOT_LOCALES as a list of locale ids, without blanks and repeats."""
+        ids = [part.strip() for part in (self.bot_locales or "").split(",") if part.strip()]
+        return list(dict.fromkeys(ids))
 
     def __post_init__(self) -> None:
         problems = _problems(self)
@@ -111,6 +119,11 @@ def _problems(s: Settings) -> list[str]:
         problems.append(
             f"CHAT_LEX_BOT={s.bot!r}: use local:<spec folder> (e.g. local:bot_spec/chatbot), aws:<botId>/<aliasId>/<localeId>, or none"
         )
+    bad_locales = [loc for loc in s.bot_locale_ids() if not LOCALE_ID.fullmatch(loc)]
+    if bad_locales:
+        problems.append(f"CHAT_LEX_BOT_LOCALES: {bad_locales[0][:32]!r} is not a Lex locale id; use ids like es_ES, comma-separated")
+    elif s.bot_locales and not _is_aws_bot(s.bot):
+        problems.append("CHAT_LEX_BOT_LOCALES is for aws: bots; a local bot offers the locales of its definition")
     if s.code_hook:
         from bot_spec.code_hook import CodeHookSpecError, parse_cli
 

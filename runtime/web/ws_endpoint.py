@@ -226,6 +226,7 @@ class _SocketSession:
         fanout.register(self.connection)
         for conversation in conversations:
             fanout.subscribe(self.connection, conversation.conversation_id)
+        bot = self.context.service.bot
         self.connection.offer(
             encode(
                 welcome_event(
@@ -233,6 +234,8 @@ class _SocketSession:
                     self.sender.display_name,
                     self.connection.connection_id,
                     [conversation_payload(c) for c in conversations],
+                    locales=[{"localeId": loc.locale_id, "name": loc.name} for loc in bot.locales] if bot is not None else None,
+                    default_locale=bot.target.locale_id if bot is not None else None,
                 )
             )
         )
@@ -304,6 +307,7 @@ class _SocketSession:
                 time_zone=time_zone,
                 received_at=received_at,
                 card_reply=card_reply_of(frame),
+                locale_id=frame.get("localeId"),
             )
             if log.isEnabledFor(logging.DEBUG):
                 extra = {**self.ids, "conversation_id": conversation_id, "message_id": stored.message_id}
@@ -322,7 +326,7 @@ class _SocketSession:
                 self.rooms.append(conversation_id)
             self._reply(joined_event(conversation_payload(conversation)), request_id)
         elif action == "greet":
-            await service.greet(self.sender, conversation_id, time_zone=self.time_zone)
+            await service.greet(self.sender, conversation_id, time_zone=self.time_zone, locale_id=frame.get("localeId"))
         elif action == "leave":
             await service.leave(self.sender, conversation_id)
             if conversation_id in self.rooms:

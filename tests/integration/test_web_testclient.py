@@ -30,3 +30,31 @@ def test_socket_and_rest_through_the_litestar_test_client(tmp_path: Path) -> Non
         with client.websocket_connect("/ws", subprotocols=["chat-lex", "garbage"]) as ws, pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
         assert closed.value.code == 4401 and "InvalidToken" in str(closed.value.detail)
+
+
+def test_the_socket_offers_the_bots_locales_and_asks_lex_in_the_picked_one(tmp_path: Path) -> None:
+    from runtime.chat.bot_participant import BotLocale, BotParticipant, BotTarget
+
+    lex = ScriptedLex()
+    backends = fake_backends(tmp_path, lex)
+    backends.bot = BotParticipant(lex, BotTarget("BOT", "ALIAS", "en_US"), locales=(BotLocale("es_ES", "Español"),))
+    app = create_app(Settings(static_dir=tmp_path), backends=backends, configure_logs=False)
+    with TestClient(app=app) as client, client.websocket_connect("/ws?token=t.alice") as ws:
+        welcome = check_server_frame(ws.receive_json())
+        assert welcome["defaultLocale"] == "en_US"
+        assert [loc["localeId"] for loc in welcome["locales"]] == ["es_ES", "en_US"]
+        base = {"action": "sendmessage", "conversationId": "private-alice", "message": "hola"}
+        for bad, cmid in (("fr_FR", "c1"), ("es_ES\n", "c2"), ("<b>", "c3")):
+            ws.send_json({**base, "clientMessageId": cmid, "localeId": bad})
+            refused = check_server_frame(ws.receive_json())
+            assert refused["code"] == "BAD_FRAME" and refused["clientMessageId"] == cmid, refused
+        ws.send_json({**base, "clientMessageId": "c4", "localeId": "es_ES"})
+        kinds = []
+        while "BOT_RESPONSE" not in kinds:
+            kinds.append(check_server_frame(ws.receive_json())["type"])
+        ws.send_json({"action": "history", "conversationId": "private-alice"})
+        history = check_server_frame(ws.receive_json())
+        while history["type"] != "HISTORY":  # the end of the bot's typing may come first
+            history = check_server_frame(ws.receive_json())
+    assert [c["localeId"] for c in lex.calls] == ["es_ES"]  # the refused frames reached neither Lex nor the store
+    assert [m["clientMessageId"] for m in history["messages"] if m["role"] == "user"] == ["c4"]

@@ -11,6 +11,7 @@ import { renderMessage } from "./message-view.js";
 import { Outbox } from "./outbox.js";
 
 const ACTIVE_KEY = "chat-lex.active";
+const LOCALE_KEY = "chat-lex.locale"; // the bot language picked in this browser
 // A sendmessage frame over 16 KB is refused before it is parsed, so that refusal could not name the message: check here.
 const MAX_MESSAGE_BYTES = 15000;
 const MAX_BEFORE_WELCOME = 50;
@@ -71,6 +72,8 @@ const dom = {
   drawerClose: $(".drawer-close"),
   drawerUnread: $(".drawer-unread"),
   backdrop: $(".drawer-backdrop"),
+  languagePicker: $(".language-picker"),
+  language: $("#language-select"),
 };
 
 // Placeholders short enough for a 320 px phone; the bot mode says when the bot answers.
@@ -86,6 +89,8 @@ const state = {
   typingTimers: new Map(),
   welcomedOnce: false,
   beforeWelcome: [], // texts sent before the first WELCOME names the user and the conversations
+  locales: [], // the bot's locale ids, from WELCOME
+  localeId: null, // the one the bot is asked in; null: the bot's default
 };
 
 const connection = new ChatConnection({
@@ -277,6 +282,8 @@ function addServerMessage(message) {
 function transmit(item) {
   const frame = { action: "sendmessage", conversationId: item.conversationId, message: item.message, clientMessageId: item.clientMessageId };
   if (item.replyTo) frame.replyTo = item.replyTo;
+  // A message kept in the outbox across a restart may name a locale the bot no longer offers: then it gets the default.
+  if (item.localeId && state.locales.includes(item.localeId)) frame.localeId = item.localeId;
   return connection.send(frame);
 }
 
@@ -303,6 +310,7 @@ function sendText(raw, conversationId = state.activeId, replyTo = null) {
   const clientMessageId = newClientMessageId();
   const item = { clientMessageId, conversationId, message: text };
   if (replyTo) item.replyTo = replyTo;
+  if (state.localeId) item.localeId = state.localeId;
   const entry = log.addLocal(clientMessageId, text, state.me, localMetadata(item));
   if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
     fail(entry, "MESSAGE_TOO_LONG", `the message is over ${MAX_MESSAGE_BYTES} bytes`);
@@ -433,8 +441,52 @@ function privateId() {
   return [...state.logs.values()].find((l) => l.info.kind === "private")?.id ?? null;
 }
 
+/** The locale to ask the bot in: the one picked before, else the browser's language when the bot offers it, else its default. */
+function pickLocale(locales, defaultLocale) {
+  const ids = locales.map((locale) => locale.localeId);
+  const saved = localStorage.getItem(LOCALE_KEY);
+  if (saved && ids.includes(saved)) return saved;
+  for (const tag of navigator.languages?.length ? navigator.languages : [navigator.language]) {
+    const [language, region] = String(tag).split("-");
+    const exact = region ? `${language.toLowerCase()}_${region.toUpperCase()}` : null;
+    if (exact && ids.includes(exact)) return exact;
+    const sameLanguage = ids.find((id) => id.split("_")[0] === language.toLowerCase());
+    if (sameLanguage) return sameLanguage;
+  }
+  return ids.includes(defaultLocale) ? defaultLocale : (ids[0] ?? null);
+}
+
+// On a phone the picker shows the language code (ES), so that the header stays one line; the full name is its title.
+const narrowScreen = window.matchMedia("(max-width: 700px)");
+
+function labelLocales() {
+  for (const option of dom.language.options) {
+    option.textContent = narrowScreen.matches ? option.dataset.short : option.title;
+  }
+}
+
+function showLocales(frame) {
+  const locales = Array.isArray(frame.locales) ? frame.locales : [];
+  state.locales = locales.map((locale) => locale.localeId);
+  state.localeId = pickLocale(locales, frame.defaultLocale);
+  dom.language.replaceChildren(
+    ...locales.map((locale) => {
+      const option = document.createElement("option");
+      option.value = locale.localeId;
+      option.title = locale.name; // text, never markup
+      option.dataset.short = locale.localeId.split("_")[0].toUpperCase();
+      option.lang = locale.localeId.replace("_", "-");
+      return option;
+    }),
+  );
+  labelLocales();
+  if (state.localeId) dom.language.value = state.localeId;
+  dom.languagePicker.hidden = locales.length < 2;
+}
+
 function welcome(frame) {
   state.me = { userId: frame.userId, displayName: frame.displayName };
+  showLocales(frame);
   dom.userName.textContent = frame.displayName;
   for (const info of frame.conversations) ensureLog(info);
   renderConversationList();
@@ -470,7 +522,9 @@ function history(frame) {
   dom.list.setAttribute("aria-busy", "false");
   // A private conversation with nothing in it: the server has the bot greet (its text comes from the bot definition).
   if (log.info.kind === "private" && log.historyDone && log.entries.size === 0 && !log.greetAsked) {
-    log.greetAsked = connection.send({ action: "greet", conversationId: log.id });
+    const greet = { action: "greet", conversationId: log.id };
+    if (state.localeId) greet.localeId = state.localeId;
+    log.greetAsked = connection.send(greet);
   }
   refresh(log.id, older ? { keepFromBottom: fromBottom } : { toBottom: true });
   // A page that does not fill the screen leaves nothing to scroll: fetch the next one at once.
@@ -554,6 +608,12 @@ dom.form.addEventListener("submit", (event) => {
 // connection is up: sendText keeps the text until the WELCOME.
 dom.input.addEventListener("input", updateSend);
 updateSend();
+
+narrowScreen.addEventListener("change", labelLocales);
+dom.language.addEventListener("change", () => {
+  state.localeId = dom.language.value;
+  localStorage.setItem(LOCALE_KEY, state.localeId);
+});
 
 dom.drawerToggle.addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
 dom.drawerClose.addEventListener("click", () => setDrawer(false));
