@@ -19,7 +19,8 @@ from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
-from runtime.store.base import Store, open_store
+from runtime.store import open_store
+from runtime.store.base import Store
 from runtime.web.backends import open_bot
 from runtime.web.frames import parse_frame, validator
 from runtime.web.settings import Settings, SettingsError
