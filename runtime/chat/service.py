@@ -267,15 +267,7 @@ class ChatService:
             if card is not None and index == len(replies) - 1 and not metadata.get("responseCard"):
                 metadata["responseCard"] = card
             new = NewMessage(conversation_id, BOT_SENDER_ID, BOT_DISPLAY_NAME, "bot", bot_reply.content, f"opening:{index}", metadata)
-            place = self._turns.take(conversation_id)
-            try:
-                stored, created = await self.store.append_message(new)
-                await place.wait()
-                if created:
-                    self.metrics.messages_out.inc()
-                    await self._publish_message("BOT_RESPONSE", stored)
-            finally:
-                place.finish()
+            await self._store_and_publish_bot_reply(new)
         return bool(replies)
 
     async def history(self, sender: Sender, conversation_id: str, *, before: str | None, limit: int) -> dict[str, Any]:
@@ -444,6 +436,18 @@ class ChatService:
         finally:
             await self.fanout.publish(Envelope(conversation_id, encode(typing_event(conversation_id, typing=False))))
 
+    async def _store_and_publish_bot_reply(self, new: NewMessage) -> None:
+        """Store one bot message in its conversation's turn, then publish it (once: a replayed id is not sent again)."""
+        place = self._turns.take(new.conversation_id)
+        try:
+            stored, created = await self.store.append_message(new)
+            await place.wait()
+            if created:
+                self.metrics.messages_out.inc()
+                await self._publish_message("BOT_RESPONSE", stored)
+        finally:
+            place.finish()
+
     async def _bot_unavailable(self, turn: _BotTurn, message: str) -> None:
         """Tell the conversation that no answer is coming for this message, and why."""
         conversation_id = turn.message.conversation_id
@@ -487,12 +491,4 @@ class ChatService:
                 client_message_id=f"reply:{turn.message.message_id}:{index}",
                 metadata={**bot_reply.metadata, "inReplyTo": turn.message.message_id},
             )
-            place = self._turns.take(conversation_id)
-            try:
-                stored, created = await self.store.append_message(new)
-                await place.wait()
-                if created:
-                    self.metrics.messages_out.inc()
-                    await self._publish_message("BOT_RESPONSE", stored)
-            finally:
-                place.finish()
+            await self._store_and_publish_bot_reply(new)
