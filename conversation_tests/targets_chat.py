@@ -49,7 +49,7 @@ UNSUPPORTED_TAGS: dict[str, str] = {
         "the chat runtime neither sends the scenario's session attributes to Lex (it sets only `customer`) "
         "nor returns Lex's session attributes in BOT_RESPONSE metadata"
     ),
-    "locale": "the chat runtime serves one locale (the first of the bot's); a scenario cannot switch it",
+    "locale": "the chat target talks in the bot's default locale (it sends no localeId); a scenario cannot switch it yet",
 }
 
 
@@ -235,7 +235,7 @@ class ChatTarget:
         if others:
             return f"the chat target can send only the {TIME_ZONE_ATTRIBUTE} request attribute, not {', '.join(others)}"
         if self._wanted_locale is not None and self._wanted_locale != self.locale_id:
-            return f"the chat runtime serves one locale ({self.locale_id}); it cannot talk in {self._wanted_locale}"
+            return f"the chat target talks in the default locale ({self.locale_id}); it cannot talk in {self._wanted_locale}"
         return None
 
     def advance(self, seconds: float) -> None:
