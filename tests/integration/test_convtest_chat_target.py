@@ -71,7 +71,7 @@ def test_what_the_chat_runtime_cannot_do_is_said_plainly(target: ChatTarget) -> 
     other = target.say("hello", None, {"x-amz-lex:locale": "fr"})
     assert other.error is not None and "only the x-amz-lex:time-zone request attribute" in other.error
     target.new_session(None, "fr_FR")
-    assert "serves one locale (en_US)" in (target.say("bonjour", None, None).error or "")
+    assert "talks in the default locale (en_US)" in (target.say("bonjour", None, None).error or "")
     with pytest.raises(TargetCannotDo, match="@local-clock"):
         target.advance(10)
     with pytest.raises(TargetCannotDo, match="@local-clock"):
