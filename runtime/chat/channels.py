@@ -14,7 +14,7 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
-from runtime.chat.events import Envelope
+from runtime.chat.protocol import Envelope
 from runtime.chat.redis_outage import REDIS_FAILURES, RedisOutage, RedisUnavailable
 
 log = logging.getLogger("chat_lex.channels")

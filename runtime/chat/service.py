@@ -20,22 +20,24 @@ from typing import Any
 from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotUnavailable, mentions_bot, strip_mention
 from runtime.chat.errors import ChatError
-from runtime.chat.events import (
+from runtime.chat.fanout import Fanout
+from runtime.chat.metrics import ChatMetrics
+from runtime.chat.protocol import (
+    CardReply,
     Envelope,
     ack_event,
     encode,
     error_event,
-    history_event,
     message_event,
     presence_event,
     resumed_event,
     typing_event,
+    welcome_event,
 )
-from runtime.chat.fanout import Fanout, LocalConnection
-from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import RateLimiter
+from runtime.chat.subscriber import Subscriber
 from runtime.chat.turns import Turns
-from runtime.store.base import ChatStore, Conversation, NewMessage, StoredMessage
+from runtime.store.base import BOT_MODES, ChatStore, Conversation, NewMessage, Page, StoredMessage
 from runtime.store.errors import StoreError
 from runtime.store.ids import RESUME_WINDOW_SECONDS, id_floor, message_id_ms
 
@@ -49,7 +51,6 @@ HISTORY_MAX_LIMIT = 200
 # Presence is announced only in rooms up to this size: in a room of N members, N sockets connecting would
 # otherwise cost N*N frames (a million for a 1000-member room).
 PRESENCE_MAX_MEMBERS = 100
-MEMBERS_LISTED = 100
 # Membership checks read conversations from a short-lived cache: a message into a room of 1000 would otherwise
 # read 1000 member rows. Joins and leaves on any process evict the entry at once (through the channel).
 CONVERSATION_CACHE_SECONDS = 5.0
@@ -75,32 +76,14 @@ class _BotTurn:
     locale_id: str | None = None  # the bot locale the sender picked; None: the bot's default
 
 
-@dataclass(frozen=True)
-class CardReply:
-    """A press on a response-card button: the bot's card message it answers, and the button's value."""
-
-    message_id: str
-    value: str
-
-
 def announces_presence(conversation: Conversation) -> bool:
     return conversation.kind == "room" and len(conversation.members) <= PRESENCE_MAX_MEMBERS
 
 
-def conversation_payload(conversation: Conversation) -> dict[str, Any]:
-    """A conversation for clients; big rooms list only their first members, so WELCOME stays small."""
-    return {
-        "conversationId": conversation.conversation_id,
-        "kind": conversation.kind,
-        "title": conversation.title,
-        "ownerId": conversation.owner_id,
-        "members": list(conversation.members[:MEMBERS_LISTED]),
-        "memberCount": len(conversation.members),
-        "botMode": conversation.bot_mode,
-    }
-
-
 class ChatService:
+    """Every chat use case, for any transport: connect, list conversations, create, join and leave a room, send,
+    history and resume. Transports turn frames into these calls and deliver what the fan-out routes to them."""
+
     def __init__(
         self,
         store: ChatStore,
@@ -126,6 +109,61 @@ class ChatService:
         fanout.membership_listeners.append(self.forget_conversation)
 
     # -- the use cases ---------------------------------------------------------------------------
+
+    def open_connections(self, user_id: str) -> int:
+        """How many connections `user_id` has open on this process."""
+        return len(self.fanout.local_connections_of(user_id))
+
+    async def connect(self, sender: Sender, subscriber: Subscriber) -> list[str]:
+        """Subscribe a new connection to every conversation of its user, send it WELCOME, and announce the user
+        online in its rooms. Returns those rooms (the transport announces the user offline there on disconnect)."""
+        conversations = await self.list_conversations(sender)
+        self.fanout.register(subscriber)
+        for conversation in conversations:
+            self.fanout.subscribe(subscriber, conversation.conversation_id)
+        bot = self.bot
+        subscriber.offer(
+            encode(
+                welcome_event(
+                    sender.user_id,
+                    sender.display_name,
+                    subscriber.connection_id,
+                    conversations,
+                    locales=[{"localeId": loc.locale_id, "name": loc.name} for loc in bot.locales] if bot is not None else None,
+                    default_locale=bot.target.locale_id if bot is not None else None,
+                )
+            )
+        )
+        rooms = [c.conversation_id for c in conversations if announces_presence(c)]
+        for room in rooms:
+            await self.announce_presence(sender, room, "online")
+        return rooms
+
+    async def disconnect(self, sender: Sender, subscriber: Subscriber, rooms: list[str]) -> None:
+        """Unregister a connection; when it was the user's last one here, announce the user offline in `rooms`."""
+        await self.fanout.unregister(subscriber)
+        if self.fanout.local_connections_of(sender.user_id):
+            return
+        for room in rooms:
+            try:
+                await self.announce_presence(sender, room, "offline")
+            except Exception:
+                log.debug("presence not announced", extra={"user_id": sender.user_id, "conversation_id": room}, exc_info=True)
+
+    async def list_conversations(self, sender: Sender) -> list[Conversation]:
+        """The sender's private conversation with the bot (made on first use) and the rooms they are in."""
+        await self.store.ensure_private_conversation(sender.user_id, sender.display_name)
+        return await self.store.list_conversations(sender.user_id)
+
+    async def create_room(self, sender: Sender, title: str, *, bot_mode: str = "mention") -> Conversation:
+        """A new room owned by the sender, who joins it at once (their open connections receive its events)."""
+        title = title.strip()
+        if not title:
+            raise ChatError(errors.BAD_FRAME, "title must not be blank")
+        if bot_mode not in BOT_MODES:
+            raise ChatError(errors.BAD_FRAME, f"botMode must be one of {', '.join(sorted(BOT_MODES))}")
+        room = await self.store.create_room(title, sender.user_id, bot_mode=bot_mode)
+        return await self.join(sender, room.conversation_id)
 
     async def check_rate(self, sender: Sender, client_message_id: str | None = None) -> None:
         if not await self.rate_limiter.allow(sender.user_id):
@@ -270,12 +308,16 @@ class ChatService:
             await self._store_and_publish_bot_reply(new)
         return bool(replies)
 
-    async def history(self, sender: Sender, conversation_id: str, *, before: str | None, limit: int) -> dict[str, Any]:
+    async def history(self, sender: Sender, conversation_id: str, *, before: str | None, limit: int) -> Page:
+        """One page of the conversation, oldest first, `limit` (1 to HISTORY_MAX_LIMIT) messages before `before`."""
+        if not 1 <= limit <= HISTORY_MAX_LIMIT:
+            raise ChatError(
+                errors.BAD_FRAME, f"limit must be a whole number from 1 to {HISTORY_MAX_LIMIT}", conversation_id=conversation_id
+            )
         await self.member_conversation(sender, conversation_id)
-        page = await self.store.history(conversation_id, before=before, limit=max(1, min(limit, HISTORY_MAX_LIMIT)))
-        return history_event(conversation_id, [m.to_event_payload() for m in page.messages], page.next_before)
+        return await self.store.history(conversation_id, before=before, limit=limit)
 
-    async def resume(self, sender: Sender, connection: LocalConnection, conversation_id: str, after_message_id: str | None) -> None:
+    async def resume(self, sender: Sender, connection: Subscriber, conversation_id: str, after_message_id: str | None) -> None:
         """Replay what the connection missed after `after_message_id`, then let live events through again.
 
         Live events are held while the store is read, and anything the replay already sent is dropped
@@ -291,7 +333,7 @@ class ChatService:
         replayed: set[str] = set()
         window_ms = round(self.resume_window * 1000)
         try:
-            first_live = connection.first_live.get(conversation_id)
+            first_live = connection.first_live(conversation_id)
             live_from, cursor = first_live, after_message_id
             if window_ms > 0:
                 live_from = None if first_live is None else id_floor(message_id_ms(first_live) + window_ms)
@@ -305,7 +347,7 @@ class ChatService:
                 total += len(batch)
                 done = len(batch) < RESUME_PAGE or total >= RESUME_MAX_MESSAGES
                 replayed.update(m.message_id for m in batch)
-                connection.offer(encode(resumed_event(conversation_id, [m.to_event_payload() for m in batch], done=done)))
+                connection.offer(encode(resumed_event(conversation_id, batch, done=done)))
                 if done:
                     break
                 cursor = batch[-1].message_id
@@ -390,7 +432,7 @@ class ChatService:
     # -- internals -------------------------------------------------------------------------------
 
     async def _publish_message(self, event_type: str, stored: StoredMessage) -> None:
-        text = encode(message_event(event_type, stored.to_event_payload()))
+        text = encode(message_event(event_type, stored))
         await self.fanout.publish(Envelope(stored.conversation_id, text, stored.message_id))
 
     @staticmethod

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, Protocol
 
 from runtime.store.errors import InvalidArgument, MessageTooLarge
@@ -18,29 +15,6 @@ MAX_ITEM_BYTES = 400_000  # DynamoDB's "400 KB" item limit, taken as 400,000 byt
 MAX_ID_LENGTH = 256  # conversation, sender and client message ids
 MAX_PAGE = 1000
 DEFAULT_STORE_URL = "sqlite:var/chat.db"
-
-
-def iso_utc_ms(epoch_seconds: float) -> str:
-    """``2026-01-02T03:04:05.678Z``: what ``datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")`` gives.
-
-    Called for every event a message goes out in, so the date and time of day are formatted once per second:
-    the fraction is rounded to microseconds half-to-even, as datetime does, then truncated to milliseconds.
-    """
-    fraction, whole = math.modf(epoch_seconds)
-    micros = round(fraction * 1e6)
-    seconds = int(whole)
-    if micros >= 1_000_000:
-        seconds += 1
-        micros -= 1_000_000
-    elif micros < 0:
-        seconds -= 1
-        micros += 1_000_000
-    return f"{_iso_second(seconds)}.{micros // 1000:03d}Z"
-
-
-@lru_cache(maxsize=64)
-def _iso_second(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -56,20 +30,6 @@ class StoredMessage:
     client_message_id: str | None
     created_at: float
     metadata: dict[str, Any] = field(default_factory=dict)
-
-    def to_event_payload(self) -> dict[str, Any]:
-        """The camelCase JSON object that event frames carry."""
-        return {
-            "messageId": self.message_id,
-            "conversationId": self.conversation_id,
-            "senderId": self.sender_id,
-            "senderName": self.sender_name,
-            "role": self.role,
-            "content": self.content,
-            "clientMessageId": self.client_message_id,
-            "createdAt": iso_utc_ms(self.created_at),
-            "metadata": self.metadata,
-        }
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 
 from runtime.auth.base import AuthError, Identity
+from runtime.chat import errors
 from runtime.chat.errors import ChatError
-from runtime.chat.service import Sender, conversation_payload
-from runtime.store.base import BOT_MODES, MAX_ID_LENGTH
+from runtime.chat.protocol import conversation_payload, message_payload
+from runtime.chat.service import Sender
+from runtime.store.base import MAX_ID_LENGTH
 from runtime.store.errors import ConversationNotFound, InvalidArgument
 from runtime.store.ids import is_message_id
 from runtime.web.auth_routes import auth_error
@@ -34,7 +36,9 @@ async def _sender(request: Request[Any, Any, Any]) -> Sender:
 
 
 def _chat_error(exc: ChatError) -> ApiError:
-    return ApiError(CHAT_ERROR_STATUS.get(exc.code, 400), exc.code, exc.message)
+    # The service refuses bad arguments as a protocol BAD_FRAME; over REST that is the API's InvalidParameter.
+    code = "InvalidParameter" if exc.code == errors.BAD_FRAME else exc.code
+    return ApiError(CHAT_ERROR_STATUS.get(exc.code, 400), code, exc.message)
 
 
 def _conversation_id(value: str) -> str:
@@ -45,10 +49,7 @@ def _conversation_id(value: str) -> str:
 
 @get("/api/conversations", summary="Your private conversation with the bot and the rooms you are in")
 async def list_conversations(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    sender = await _sender(request)
-    store = _context(request).backends.store
-    await store.ensure_private_conversation(sender.user_id, sender.display_name)
-    conversations = await store.list_conversations(sender.user_id)
+    conversations = await _context(request).service.list_conversations(await _sender(request))
     return {"conversations": [conversation_payload(c) for c in conversations]}
 
 
@@ -59,30 +60,23 @@ async def conversation_messages(request: Request[Any, Any, Any], conversation_id
     if before is not None and not is_message_id(before):
         raise ApiError(400, "InvalidParameter", "before must be the nextBefore value of an earlier page")
     raw_limit = request.query_params.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
-        raise ApiError(400, "InvalidParameter", "limit must be a whole number from 1 to 200")
+    # The range is the service's to check; here only that it is a number (digits only: no sign, no "1e3", no spaces).
+    limit = int(raw_limit) if raw_limit.isdigit() and len(raw_limit) <= 6 else 0
     try:
-        page = await _context(request).service.history(sender, _conversation_id(conversation_id), before=before, limit=int(raw_limit))
+        page = await _context(request).service.history(sender, _conversation_id(conversation_id), before=before, limit=limit)
     except ChatError as exc:
         raise _chat_error(exc) from None
-    return {"conversationId": conversation_id, "messages": page["messages"], "nextBefore": page["nextBefore"]}
+    return {"conversationId": conversation_id, "messages": [message_payload(m) for m in page.messages], "nextBefore": page.next_before}
 
 
 @post("/api/rooms", status_code=201, summary="Create a room; you are its owner and first member")
 async def create_room(request: Request[Any, Any, Any]) -> dict[str, Any]:
     sender = await _sender(request)
     body = await read_body(request, required={"title": 100}, optional={"botMode": 16})
-    title = body["title"].strip()
-    if not title:
-        raise ApiError(400, "InvalidParameter", "title must not be blank")
-    bot_mode = body.get("botMode", "mention")
-    if bot_mode not in BOT_MODES:
-        raise ApiError(400, "InvalidParameter", f"botMode must be one of {', '.join(sorted(BOT_MODES))}")
-    context = _context(request)
     try:
-        room = await context.backends.store.create_room(title, sender.user_id, bot_mode=bot_mode)
-        # The owner's open sockets start receiving the room's events at once.
-        room = await context.service.join(sender, room.conversation_id)
+        room = await _context(request).service.create_room(sender, body["title"], bot_mode=body.get("botMode", "mention"))
+    except ChatError as exc:
+        raise _chat_error(exc) from None
     except InvalidArgument as exc:
         raise ApiError(400, "InvalidParameter", str(exc)) from None
     return conversation_payload(room)

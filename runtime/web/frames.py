@@ -21,7 +21,7 @@ from referencing import Registry, Resource
 
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
-from runtime.chat.service import CardReply
+from runtime.chat.protocol import CardReply
 from runtime.web.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"

@@ -19,7 +19,7 @@ from runtime.web.context import ChatContext
 from runtime.web.gc_tuning import tune_for_serving
 from runtime.web.json_logging import install_redaction
 from runtime.web.settings import Settings
-from runtime.web.ws_endpoint import SOCKET_EXTENSION
+from runtime.web.socket_writer import SOCKET_EXTENSION
 
 MAX_WS_MESSAGE_BYTES = 1024 * 1024  # frames above the 16 KB protocol limit get an ERROR; far bigger ones a 1009 close
 # Messages a socket may have queued for the app before its reads are paused.
@@ -35,7 +35,7 @@ class ReadAheadWebSocketProtocol(WebSocketsSansIOProtocol):
     two epoll_ctl system calls per frame. A client that waits for each ACK never has more than one message
     queued, so here it never pauses; a client that floods is still paused, a few messages later.
 
-    It also offers itself in the scope's extensions (SOCKET_EXTENSION, see ws_endpoint.ServerSocket): its ASGI
+    It also offers itself in the scope's extensions (SOCKET_EXTENSION, see socket_writer.ServerSocket): its ASGI
     `send`, so the fan-out can write frames without the framework's per-call send wrappers, and `write_frame`, so
     an event fanned out to many sockets is serialized as a WebSocket frame once, not once per socket.
 

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 
-from runtime.chat.fanout import LocalConnection
+from runtime.chat.subscriber import Subscriber
 from runtime.store.base import RevocationStore
 
 log = logging.getLogger("chat_lex.sessions")
@@ -30,16 +30,16 @@ class SessionWatch:
     def __init__(self, store: RevocationStore, interval: float) -> None:
         self._store = store
         self._interval = interval
-        self._watched: dict[LocalConnection, list[str]] = {}
+        self._watched: dict[Subscriber, list[str]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.checks = 0
 
-    def watch(self, connection: LocalConnection, token_ids: list[str]) -> None:
+    def watch(self, connection: Subscriber, token_ids: list[str]) -> None:
         if token_ids:
             self._watched[connection] = token_ids
 
-    def forget(self, connection: LocalConnection) -> None:
+    def forget(self, connection: Subscriber) -> None:
         self._watched.pop(connection, None)
 
     def check_soon(self) -> None:

@@ -6,26 +6,25 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Coroutine
-from typing import Any, Protocol, cast
+from typing import Any
 
 from litestar import WebSocket, websocket
-from litestar.types.asgi_types import WebSocketSendEvent
 
 from runtime.auth.base import AuthError
 from runtime.auth.revocation import revocation_ids
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
-from runtime.chat.events import encode, error_event, joined_event, left_event, pong_event, welcome_event
-from runtime.chat.fanout import LocalConnection
 from runtime.chat.lex_session import is_time_zone
 from runtime.chat.log_sampling import LogSampler
+from runtime.chat.protocol import encode, error_event, history_event, joined_event, left_event, pong_event
 from runtime.chat.rate_limit import LocalTokenBucket
-from runtime.chat.service import Sender, announces_presence, conversation_payload
+from runtime.chat.service import Sender, announces_presence
+from runtime.chat.subscriber import Subscriber
 from runtime.store.errors import InvalidArgument, StoreError
 from runtime.web.auth_frame import AuthFrameError, parse_auth_frame
 from runtime.web.context import ChatContext
 from runtime.web.frames import card_reply_of, parse_frame
+from runtime.web.socket_writer import socket_writer
 
 log = logging.getLogger("chat_lex.ws")
 
@@ -43,21 +42,6 @@ MALFORMED = frozenset({errors.BAD_JSON, errors.BAD_FRAME, errors.UNKNOWN_ACTION,
 # "refused" log lines per socket: the first few, then one per interval with the count of those left out.
 REFUSED_LOG_BURST = 5
 REFUSED_LOG_INTERVAL = 10.0
-# A close handshake not finished by then is cut short (the TCP connection aborted): a peer that stopped reading
-# would otherwise hold the connection, and its unsent data, open for good.
-CLOSE_HANDSHAKE_SECONDS = 5.0
-# Scope extension under which the server may offer its socket (runtime.web.server.ReadAheadWebSocketProtocol).
-SOCKET_EXTENSION = "chat-lex.ws.socket"
-
-
-class ServerSocket(Protocol):
-    """What runtime.web.server's WebSocket protocol offers the app under SOCKET_EXTENSION (one per socket)."""
-
-    def send(self, message: WebSocketSendEvent) -> Coroutine[Any, Any, None]: ...  # its ASGI send
-
-    def write_frame(self, frame: bytes) -> bool: ...  # an already serialized text frame, if the socket is plainly open
-
-    def abort_after(self, seconds: float) -> None: ...  # abort the TCP connection unless it is gone by then
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -129,44 +113,18 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return
     sender = Sender(identity.user_id, identity.display_name or identity.username)
     limit = context.settings.max_connections_per_user
-    if len(context.fanout.local_connections_of(sender.user_id)) >= limit:
+    if context.service.open_connections(sender.user_id) >= limit:
         await socket.close(CLOSE_TOO_MANY_CONNECTIONS, f"too many open connections for this user (limit {limit}); close another tab")
         return
     connection_id = uuid.uuid4().hex[:16]
 
-    extensions: dict[str, Any] = socket.scope.get("extensions") or {}
-    server_socket: ServerSocket | None = extensions.get(SOCKET_EXTENSION)
-
-    def send(text: str) -> Coroutine[Any, Any, None]:
-        # The send coroutine itself, not one of ours around it: this runs once per delivered frame. The server's own
-        # ASGI send when it offers it (runtime.web.server), else Litestar's; both are `async def`, so coroutines.
-        # Litestar's wrappers only add the disconnect check, which is kept by going through them once disconnected.
-        event = WebSocketSendEvent(type="websocket.send", bytes=None, text=text)
-        if server_socket is None or socket.connection_state == "disconnect":
-            return cast("Coroutine[Any, Any, None]", socket.send(event))
-        return server_socket.send(event)
-
-    async def close(code: int, reason: str) -> None:
-        if server_socket is not None:
-            server_socket.abort_after(CLOSE_HANDSHAKE_SECONDS)
-        await socket.close(code, reason)
-
-    connection = LocalConnection(
-        connection_id,
-        sender.user_id,
-        sender.display_name,
-        send,
-        close,
-        max_backlog=context.settings.send_backlog,
-        # Whenever Litestar would see a disconnect, the socket is no longer plainly open: write_frame declines.
-        write_frame=server_socket.write_frame if server_socket is not None else None,
-    )
+    connection = socket_writer(socket, connection_id, sender.user_id, sender.display_name, max_backlog=context.settings.send_backlog)
     session = _SocketSession(context, connection, sender, socket.query_params.get("tz"))
     try:
         await session.open()
     except Exception:
         log.exception("could not open the connection", extra={"connection_id": connection_id, "user_id": sender.user_id})
-        await context.fanout.unregister(connection)
+        await context.service.disconnect(sender, connection, [])
         await socket.close(CLOSE_INTERNAL, "the server could not load your conversations; reconnect")
         return
     # The socket lives no longer than its token: at `exp` it is closed with 4401 and the client reconnects with a fresh one;
@@ -191,7 +149,7 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await session.shut()
 
 
-def _close_at_expiry(exp: object, connection: LocalConnection) -> asyncio.TimerHandle | None:
+def _close_at_expiry(exp: object, connection: Subscriber) -> asyncio.TimerHandle | None:
     if not isinstance(exp, int | float) or isinstance(exp, bool):
         return None
     delay = max(0.0, float(exp) - time.time())
@@ -202,7 +160,7 @@ def _close_at_expiry(exp: object, connection: LocalConnection) -> asyncio.TimerH
 class _SocketSession:
     """One authenticated socket: its subscriptions, its time zone, and its frame handlers."""
 
-    def __init__(self, context: ChatContext, connection: LocalConnection, sender: Sender, tz: str | None) -> None:
+    def __init__(self, context: ChatContext, connection: Subscriber, sender: Sender, tz: str | None) -> None:
         self.context = context
         self.connection = connection
         self.sender = sender
@@ -219,42 +177,13 @@ class _SocketSession:
         return {"connection_id": self.connection.connection_id, "user_id": self.sender.user_id}
 
     async def open(self) -> None:
-        store = self.context.backends.store
-        fanout = self.context.fanout
-        await store.ensure_private_conversation(self.sender.user_id, self.sender.display_name)
-        conversations = await store.list_conversations(self.sender.user_id)
-        fanout.register(self.connection)
-        for conversation in conversations:
-            fanout.subscribe(self.connection, conversation.conversation_id)
-        bot = self.context.service.bot
-        self.connection.offer(
-            encode(
-                welcome_event(
-                    self.sender.user_id,
-                    self.sender.display_name,
-                    self.connection.connection_id,
-                    [conversation_payload(c) for c in conversations],
-                    locales=[{"localeId": loc.locale_id, "name": loc.name} for loc in bot.locales] if bot is not None else None,
-                    default_locale=bot.target.locale_id if bot is not None else None,
-                )
-            )
-        )
+        self.rooms = await self.context.service.connect(self.sender, self.connection)
         if self._bad_tz is not None:
             self._error(ChatError(errors.BAD_TIME_ZONE, f"tz {self._bad_tz[:64]!r} is not an IANA time zone (e.g. Europe/Paris); ignored"))
-        self.rooms = [c.conversation_id for c in conversations if announces_presence(c)]
-        for room in self.rooms:
-            await self.context.service.announce_presence(self.sender, room, "online")
         log.info("connected", extra=self.ids)
 
     async def shut(self) -> None:
-        fanout = self.context.fanout
-        await fanout.unregister(self.connection)
-        if not fanout.local_connections_of(self.sender.user_id):
-            for room in self.rooms:
-                try:
-                    await self.context.service.announce_presence(self.sender, room, "offline")
-                except Exception:
-                    log.debug("presence not announced", extra=self.ids, exc_info=True)
+        await self.context.service.disconnect(self.sender, self.connection, self.rooms)
         log.info("disconnected", extra=self.ids)
 
     async def handle(self, raw: str | bytes) -> None:
@@ -315,16 +244,15 @@ class _SocketSession:
                     extra["content"] = stored.content
                 log.debug("message", extra=extra)
         elif action == "history":
-            self._reply(
-                await service.history(self.sender, conversation_id, before=frame.get("before"), limit=frame.get("limit", 50)), request_id
-            )
+            page = await service.history(self.sender, conversation_id, before=frame.get("before"), limit=frame.get("limit", 50))
+            self._reply(history_event(conversation_id, page.messages, page.next_before), request_id)
         elif action == "resume":
             await service.resume(self.sender, self.connection, conversation_id, frame["afterMessageId"])
         elif action == "join":
             conversation = await service.join(self.sender, conversation_id)
             if announces_presence(conversation) and conversation_id not in self.rooms:
                 self.rooms.append(conversation_id)
-            self._reply(joined_event(conversation_payload(conversation)), request_id)
+            self._reply(joined_event(conversation), request_id)
         elif action == "greet":
             await service.greet(self.sender, conversation_id, time_zone=self.time_zone, locale_id=frame.get("localeId"))
         elif action == "leave":

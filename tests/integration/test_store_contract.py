@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
+from runtime.chat.protocol import message_payload
 from runtime.store import open_store
 from runtime.store.base import MAX_ITEM_BYTES, NewMessage, Store, UserRecord
 from runtime.store.dynamodb_store import DynamoDbStore
@@ -66,7 +67,7 @@ async def test_append_then_read_back(store: Store, clock: FakeClock) -> None:
     assert stored.created_at == clock.now
     fetched = await store.get_message("room-1", stored.message_id)
     assert fetched == stored
-    payload = stored.to_event_payload()
+    payload = message_payload(stored)
     assert payload["messageId"] == stored.message_id and payload["metadata"] == meta
     assert payload["createdAt"].endswith("Z") and "." in payload["createdAt"]
     assert await store.get_message("room-2", stored.message_id) is None

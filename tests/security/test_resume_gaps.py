@@ -23,7 +23,7 @@ import pytest
 import redis
 
 from runtime.chat.channels import EventChannel, MemoryChannel
-from runtime.chat.events import Envelope
+from runtime.chat.protocol import Envelope
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.web.backends import open_channels

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from runtime.web.settings import Settings
-from runtime.web.ws_endpoint import CLOSE_HANDSHAKE_SECONDS
+from runtime.web.socket_writer import CLOSE_HANDSHAKE_SECONDS
 from tests.integration.test_web_harness import Client, RunningServer, fake_backends
 from tests.security.raw_ws import TCP_ESTABLISHED, open_raw_ws, tcp_state
 

@@ -14,9 +14,9 @@ from runtime.chat import errors
 from runtime.chat.bot_participant import BotLocale, BotParticipant, BotTarget
 from runtime.chat.channels import MemoryChannel
 from runtime.chat.errors import ChatError
-from runtime.chat.events import welcome_event
 from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
+from runtime.chat.protocol import welcome_event
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
 from runtime.store import open_store

@@ -10,7 +10,7 @@ import pytest
 
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
-from runtime.chat.service import CardReply
+from runtime.chat.protocol import CardReply
 from runtime.store import open_store
 from runtime.store.base import NewMessage
 from runtime.web.frames import card_reply_of, parse_frame

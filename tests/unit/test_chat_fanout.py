@@ -6,9 +6,11 @@ import asyncio
 from typing import Any
 
 from runtime.chat.channels import MemoryChannel, pack, unpack
-from runtime.chat.events import Envelope
-from runtime.chat.fanout import CLOSE_SLOW_CONSUMER, MEMBERSHIP_CHANNEL, Fanout, LocalConnection
+from runtime.chat.fanout import MEMBERSHIP_CHANNEL, Fanout
 from runtime.chat.metrics import ChatMetrics
+from runtime.chat.protocol import Envelope
+from runtime.chat.subscriber import CLOSE_SLOW_CONSUMER
+from runtime.web.socket_writer import SocketWriter
 
 
 class Sink:
@@ -26,8 +28,8 @@ class Sink:
         self.closed = (code, reason)
 
 
-def connect(fanout: Fanout, name: str, sink: Sink, conversation: str, backlog: int = 8) -> LocalConnection:
-    connection = LocalConnection(name, name, name, sink.send, sink.close, max_backlog=backlog)
+def connect(fanout: Fanout, name: str, sink: Sink, conversation: str, backlog: int = 8) -> SocketWriter:
+    connection = SocketWriter(name, name, name, sink.send, sink.close, max_backlog=backlog)
     fanout.register(connection)
     fanout.subscribe(connection, conversation)
     return connection
@@ -115,7 +117,7 @@ def test_redis_wire_form_round_trips_newlines_in_the_text() -> None:
 def test_held_events_are_released_minus_replayed(tmp_path: Any) -> None:
     async def run() -> list[str]:
         sink = Sink()
-        connection = LocalConnection("a", "a", "a", sink.send, sink.close)
+        connection = SocketWriter("a", "a", "a", sink.send, sink.close)
         connection.hold("room")
         connection.deliver(Envelope("room", "m1", "m1"))
         connection.deliver(Envelope("room", "m2", "m2"))
@@ -131,7 +133,7 @@ def test_held_events_are_released_minus_replayed(tmp_path: Any) -> None:
 async def test_a_send_that_suspends_finishes_and_frames_queued_meanwhile_follow_in_order() -> None:
     gate = asyncio.Event()
     sink = Sink(block=gate)
-    connection = LocalConnection("a", "a", "a", sink.send, sink.close, max_backlog=10)
+    connection = SocketWriter("a", "a", "a", sink.send, sink.close, max_backlog=10)
     assert connection.offer("one")  # suspends inside send: handed to the connection's writer task
     assert connection.offer("two") and connection.offer("three")
     assert connection.backlog == 2
@@ -153,7 +155,7 @@ async def test_a_send_that_fails_marks_the_connection_closed() -> None:
     async def close(code: int, reason: str) -> None:
         return None
 
-    connection = LocalConnection("a", "a", "a", broken, close)
+    connection = SocketWriter("a", "a", "a", broken, close)
     connection.offer("x")
     assert connection.closed
     assert not connection.offer("y")
@@ -163,7 +165,7 @@ async def test_membership_changes_published_by_another_process_subscribe_local_s
     fanout = Fanout(MemoryChannel(), ChatMetrics())
     await fanout.start()
     sink = Sink()
-    connection = LocalConnection("a", "carol", "Carol", sink.send, sink.close)
+    connection = SocketWriter("a", "carol", "Carol", sink.send, sink.close)
     fanout.register(connection)
     # What another process publishes when Carol joins there (see Fanout.change_membership).
     fanout.deliver_local(Envelope(MEMBERSHIP_CHANNEL, '{"userId": "carol", "conversationId": "room", "member": true}'))

@@ -10,10 +10,11 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from runtime.chat.channels import MemoryChannel
-from runtime.chat.events import Envelope
-from runtime.chat.fanout import Fanout, LocalConnection, ws_text_frame
+from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
+from runtime.chat.protocol import Envelope
 from runtime.web.server import ReadAheadWebSocketProtocol
+from runtime.web.socket_writer import SocketWriter, ws_text_frame
 
 
 def test_ws_text_frame_is_what_websockets_serializes() -> None:
@@ -48,7 +49,7 @@ def test_frames_go_out_whole_when_the_socket_is_open_and_through_send_when_not()
     async def run() -> None:
         fanout = Fanout(MemoryChannel(), ChatMetrics())
         socket = Socket()
-        connection = LocalConnection("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
+        connection = SocketWriter("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
         fanout.register(connection)
         fanout.subscribe(connection, "room")
         fanout.deliver_local(Envelope("room", "one", "m1"))
@@ -62,7 +63,7 @@ def test_frames_go_out_whole_when_the_socket_is_open_and_through_send_when_not()
 def test_replies_to_one_socket_go_out_as_frames_too() -> None:
     async def run() -> None:
         socket = Socket()
-        connection = LocalConnection("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
+        connection = SocketWriter("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
         assert connection.offer('{"type":"ACK"}')
         socket.open = False
         assert connection.offer('{"type":"PONG"}')
@@ -76,7 +77,7 @@ def test_a_socket_with_frames_queued_gets_the_next_ones_queued_too_in_order() ->
         fanout = Fanout(MemoryChannel(), ChatMetrics())
         socket = Socket()
         socket.block = asyncio.Event()
-        connection = LocalConnection("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
+        connection = SocketWriter("a", "a", "a", socket.send, socket.close, write_frame=socket.write_frame)
         fanout.register(connection)
         fanout.subscribe(connection, "room")
         socket.open = False  # (paused for flow control, say) the frame goes through send, which suspends

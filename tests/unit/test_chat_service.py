@@ -15,15 +15,16 @@ from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import MemoryChannel
 from runtime.chat.errors import ChatError
-from runtime.chat.events import Envelope, encode, message_event
-from runtime.chat.fanout import MEMBERSHIP_CHANNEL, Fanout, LocalConnection
+from runtime.chat.fanout import MEMBERSHIP_CHANNEL, Fanout
 from runtime.chat.metrics import ChatMetrics
+from runtime.chat.protocol import Envelope, conversation_payload, encode, message_event
 from runtime.chat.rate_limit import LocalTokenBucket
-from runtime.chat.service import ChatService, Sender, conversation_payload
+from runtime.chat.service import ChatService, Sender
 from runtime.lex.errors import DependencyFailedException, ThrottlingException
 from runtime.store import open_store
 from runtime.store.base import NewMessage, Store
 from runtime.store.errors import StoreError
+from runtime.web.socket_writer import SocketWriter
 
 ALICE = Sender("user-alice", "Alice")
 BOB = Sender("user-bob", "Bob")
@@ -61,13 +62,13 @@ class FakeLex:
 
 
 class Socket:
-    """A LocalConnection whose frames land in a list."""
+    """A SocketWriter whose frames land in a list."""
 
     def __init__(self, fanout: Fanout, sender: Sender, backlog: int = 256) -> None:
         self.frames: list[dict[str, Any]] = []
         self.texts: list[str] = []
         self.closed_with: tuple[int, str] | None = None
-        self.connection = LocalConnection(
+        self.connection = SocketWriter(
             f"c-{sender.user_id}-{id(self)}", sender.user_id, sender.display_name, self._send, self._close, max_backlog=backlog
         )
         fanout.register(self.connection)
@@ -462,13 +463,17 @@ async def test_rate_limit_refuses_after_the_budget(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_history_pages_and_clamps_limit(harness: Harness) -> None:
+async def test_history_pages_and_checks_limit(harness: Harness) -> None:
     room = await harness.store.create_room("r", ALICE.user_id, bot_mode="never")
     ids = [await harness.send(ALICE, room.conversation_id, f"m{i}", f"c{i}") for i in range(5)]
     page = await harness.service.history(ALICE, room.conversation_id, before=None, limit=2)
-    assert [m["messageId"] for m in page["messages"]] == ids[3:]
-    older = await harness.service.history(ALICE, room.conversation_id, before=page["nextBefore"], limit=2)
-    assert [m["messageId"] for m in older["messages"]] == ids[1:3]
+    assert [m.message_id for m in page.messages] == ids[3:]
+    older = await harness.service.history(ALICE, room.conversation_id, before=page.next_before, limit=2)
+    assert [m.message_id for m in older.messages] == ids[1:3]
+    for limit in (0, -1, 201):
+        with pytest.raises(ChatError) as refused:
+            await harness.service.history(ALICE, room.conversation_id, before=None, limit=limit)
+        assert refused.value.code == errors.BAD_FRAME and "1 to 200" in refused.value.message
 
 
 async def test_presence_is_not_announced_in_large_rooms(harness: Harness) -> None:
@@ -550,9 +555,7 @@ async def test_a_newer_message_published_before_the_socket_subscribed_is_replaye
     early, _ = await harness.store.append_message(NewMessage(room.conversation_id, "y", "Y", "user", "early", "c-early"))
     assert late.message_id < early.message_id
     bob = harness.socket(BOB, room.conversation_id)
-    harness.fanout.deliver_local(
-        Envelope(room.conversation_id, encode(message_event("USER_MESSAGE", late.to_event_payload())), late.message_id)
-    )
+    harness.fanout.deliver_local(Envelope(room.conversation_id, encode(message_event("USER_MESSAGE", late)), late.message_id))
     await harness.service.resume(BOB, bob.connection, room.conversation_id, None)
     await settle()
     assert set(delivered_ids(bob.frames)) == {late.message_id, early.message_id}

@@ -13,7 +13,7 @@ from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.errors import ChatError
 from runtime.chat.opening import Opening, Suggestion
-from runtime.chat.service import CardReply
+from runtime.chat.protocol import CardReply
 from runtime.lex.errors import ThrottlingException
 from runtime.store import open_store
 from runtime.web.bot_opening import opening_from_definition

@@ -13,9 +13,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from runtime.chat.channels import RedisChannel
-from runtime.chat.events import Envelope
 from runtime.chat.fanout import DIRECT_CHANNEL, Fanout
 from runtime.chat.metrics import ChatMetrics
+from runtime.chat.protocol import Envelope
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
 from runtime.store import open_store

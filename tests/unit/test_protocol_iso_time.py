@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from runtime.store.base import iso_utc_ms
+from runtime.chat.protocol import iso_utc_ms
 
 
 def _reference(epoch_seconds: float) -> str:
