@@ -27,6 +27,8 @@ Deliver = Callable[[Envelope], None]
 
 class EventChannel(Protocol):
     name: str
+    # True when this process is the only one: the fan-out then delivers in place instead of through `publish`.
+    in_process: bool
 
     async def start(self, deliver: Deliver) -> None: ...
     async def publish(self, envelope: Envelope) -> None: ...
@@ -38,6 +40,7 @@ class MemoryChannel:
     """Delivers in process, synchronously, at publish time."""
 
     name = "memory"
+    in_process = True
 
     def __init__(self) -> None:
         self._deliver: Deliver | None = None
@@ -74,6 +77,7 @@ class RedisChannel:
     """
 
     name = "redis"
+    in_process = False
 
     def __init__(self, client: aioredis.Redis, *, prefix: str = "chat-lex:", outage: RedisOutage | None = None) -> None:
         self._redis = client

@@ -123,8 +123,12 @@ class Fanout:
         """Hand an event to every process (including this one) through the channel.
 
         If the channel fails (Redis down), the event is still delivered to this process's sockets; the others
-        get it when their clients resume. The message itself is already stored.
+        get it when their clients resume. The message itself is already stored. With an in-process channel
+        there is no other process: the event is delivered here at once.
         """
+        if self._channel.in_process:
+            self.deliver_local(envelope)
+            return
         try:
             await self._channel.publish(envelope)
         except Exception as exc:

@@ -283,6 +283,8 @@ async def test_concurrent_senders_are_delivered_in_store_order_to_everyone(harne
 class SlowChannel(MemoryChannel):
     """An event channel whose publish suspends for a varying time, as a network hop (Redis) does."""
 
+    in_process = False
+
     def __init__(self) -> None:
         super().__init__()
         self.calls = 0
