@@ -7,16 +7,15 @@ import asyncio
 import getpass
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 from runtime.auth.base import AuthError
-from runtime.auth.input_limits import MAX_PASSWORD, check_display_name, check_email, check_password_size, check_username
-from runtime.auth.password_hashing import hash_password
+from runtime.auth.input_limits import MAX_PASSWORD, check_display_name, check_email, check_username
+from runtime.auth.local import check_new_password, create_user
 from runtime.auth.password_policy import PASSWORD_POLICY
-from runtime.store.base import Store, UserRecord
-from runtime.store.errors import InvalidStoreUrl, StoreError, StoreUnavailable, UserExists
+from runtime.store.base import Store
+from runtime.store.errors import InvalidStoreUrl, StoreError, StoreUnavailable
 from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
 from tools.store_options import add_store_options, open_store_from_args
 
@@ -94,27 +93,17 @@ def run_add(args: argparse.Namespace) -> int:
         _error(exc.message)
         return EXIT_USAGE
     try:  # then the password that was read: a weak one is an error in the input
-        password = check_password_size(typed)
-        if PASSWORD_POLICY.check(password):
-            raise AuthError("InvalidPassword", PASSWORD_POLICY.explain(password))
+        password = check_new_password(typed)
     except AuthError as exc:
         _error(exc.message)
         return EXIT_INPUT_ERROR
 
     async def work(store: Store) -> int:
-        user = UserRecord(
-            user_id=str(uuid.uuid4()),
-            username=username,
-            email=email,
-            display_name=display_name,
-            password_hash=await asyncio.to_thread(hash_password, password),
-            confirmed=True,
-            created_at=time.time(),
-        )
-        try:
-            await store.create_user(user)
-        except UserExists:
-            _error(f"a user named {username!r} already exists; remove it first or choose another username")
+        try:  # the same checks, hashing and storing as a sign-up on the web
+            user = await create_user(store, username, password, email, display_name, confirmed=True)
+        except AuthError as exc:
+            taken = f"a user named {username!r} already exists; remove it first or choose another username"
+            _error(taken if exc.code == "UsernameExists" else exc.message)
             return EXIT_INPUT_ERROR
         print(f"added {username} ({user.user_id})")
         return EXIT_OK

@@ -68,6 +68,52 @@ class _PendingCode:
     attempts: int = 0
 
 
+def check_new_password(password: str, policy: PasswordPolicy = PASSWORD_POLICY) -> str:
+    """The password, if it may be set: sized, valid text, and meeting the policy; else ``AuthError``."""
+    check_password_size(password)
+    if policy.check(password):
+        raise AuthError("InvalidPassword", policy.explain(password))
+    return password
+
+
+async def create_user(
+    store: IdentityStore,
+    username: str,
+    password: str,
+    email: str,
+    display_name: str | None = None,
+    *,
+    confirmed: bool,
+    policy: PasswordPolicy = PASSWORD_POLICY,
+    now: float | None = None,
+) -> UserRecord:
+    """Check the new user's fields and password, hash it and store the user (sign-up and ``chat-lex users add``).
+
+    Raises ``AuthError``: ``InvalidParameter`` for a malformed field, ``InvalidPassword`` for a weak password,
+    ``UsernameExists`` when the name (compared as the store folds it) is taken.
+    """
+    username = check_username(username)
+    email = check_email(email)
+    name = check_display_name(display_name if display_name is not None else username)
+    check_new_password(password, policy)
+    if await store.get_user_by_username(username) is not None:
+        raise AuthError("UsernameExists", f"The username {username!r} is taken; choose another.")
+    user = UserRecord(
+        user_id=str(uuid.uuid4()),
+        username=username,
+        email=email,
+        display_name=name,
+        password_hash=await asyncio.to_thread(hash_password, password),
+        confirmed=confirmed,
+        created_at=time.time() if now is None else now,
+    )
+    try:
+        await store.create_user(user)
+    except UserExists as exc:  # lost a race with another sign-up of the same name
+        raise AuthError("UsernameExists", f"The username {username!r} is taken; choose another.") from exc
+    return user
+
+
 class LocalIdentityProvider:
     """``IdentityProvider`` backed by an ``IdentityStore`` and a key pair in ``key_dir``."""
 
@@ -107,31 +153,19 @@ class LocalIdentityProvider:
     # -- sign-up and confirmation -------------------------------------------------------------
 
     def check_new_password(self, password: str) -> None:
-        check_password_size(password)
-        if self._policy.check(password):
-            raise AuthError("InvalidPassword", self._policy.explain(password))
+        check_new_password(password, self._policy)
 
     async def sign_up(self, username: str, password: str, email: str, display_name: str | None = None) -> SignUpResult:
-        username = check_username(username)
-        email = check_email(email)
-        name = check_display_name(display_name if display_name is not None else username)
-        self.check_new_password(password)
-        if await self._store.get_user_by_username(username) is not None:
-            raise AuthError("UsernameExists", f"The username {username!r} is taken; choose another.")
-        password_hash = await asyncio.to_thread(hash_password, password)
-        user = UserRecord(
-            user_id=str(uuid.uuid4()),
-            username=username,
-            email=email,
-            display_name=name,
-            password_hash=password_hash,
+        user = await create_user(
+            self._store,
+            username,
+            password,
+            email,
+            display_name,
             confirmed=not self._require_confirmation,
-            created_at=self._clock(),
+            policy=self._policy,
+            now=self._clock(),
         )
-        try:
-            await self._store.create_user(user)
-        except UserExists as exc:  # lost a race with another sign-up of the same name
-            raise AuthError("UsernameExists", f"The username {username!r} is taken; choose another.") from exc
         if user.confirmed:
             return SignUpResult(user.user_id, True, None)
         self._send_code(user)

@@ -20,9 +20,9 @@ from importlib import resources
 from typing import Any
 
 from bot_spec.definition import BotLocale
+from runtime.contracts.json_schema import SchemaValidator
 from runtime.lex.errors import DependencyFailedException
 from runtime.lex.runtime_shapes import clone, find_intent
-from runtime.lex.schema_subset import SubsetValidator
 
 CodeHook = Callable[[dict[str, Any]], dict[str, Any]]
 Invoker = Callable[[dict[str, Any]], dict[str, Any]]
@@ -98,19 +98,19 @@ def invalid_response(reason: str) -> DependencyFailedException:
 
 
 @lru_cache(maxsize=1)
-def _response_validator() -> SubsetValidator:
+def _response_validator() -> SchemaValidator:
     text = resources.files("runtime.lex").joinpath("schemas/lex-codehook-response.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     # The aws-samples schema requires sessionAttributes; Lex does not (omitting them keeps
     # the stored ones, fact sheet section 2), so that one requirement is dropped.
     state = schema["definitions"]["LambdaCodeHookSessionState"]
     state["required"] = [name for name in state["required"] if name != "sessionAttributes"]
-    return SubsetValidator(schema)
+    return SchemaValidator(schema)
 
 
 def response_schema() -> dict[str, Any]:
     """The response schema as the engine applies it (for tests comparing validators)."""
-    return copy.deepcopy(dict(_response_validator()._root))
+    return copy.deepcopy(dict(_response_validator().schema))
 
 
 def _where(path: Any) -> str:

@@ -1,17 +1,13 @@
 """Incoming WebSocket frames: size check, JSON parse and JSON Schema validation (validators compiled once).
 
-The JSON Schemas under `schemas/` are the source of truth. From each client-frame schema a plain-Python
-acceptor is compiled once (`fast_acceptor`): it understands only the few keywords those schemas use and is
-deliberately strict, so a frame it accepts is one the schema accepts. A frame it does not accept goes through
-the full JSON Schema validator, which either finds it valid after all or produces the error message, so
-exactly the frames the schemas reject are rejected, with the same messages.
+The JSON Schemas under `schemas/` are the source of truth. Client frames are checked by the project's one
+validator (`runtime.contracts.json_schema`), compiled once per schema; `validator` gives jsonschema's full
+validator of any schema here (the server frames refer to `message.json`), for tests and tools.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,7 @@ from referencing import Registry, Resource
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
 from runtime.chat.protocol import CardReply
+from runtime.contracts.json_schema import SchemaValidator
 from runtime.web.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -45,115 +42,10 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry())
 
 
-Accept = Callable[[Any], bool]
-
-# Keywords that only annotate: they never make an instance invalid.
-_ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$comment", "examples", "default"})
-
-
-class _Unsupported(Exception):
-    """The schema uses a keyword the fast path does not model: only the full validator is used."""
-
-
-_TYPE_CHECKS: dict[str, Accept] = {
-    "string": lambda v: type(v) is str,
-    "integer": lambda v: type(v) is int,  # strict: 3.0 and True are left to the full validator
-    "null": lambda v: v is None,
-}
-
-
-def _equals(constant: str) -> Accept:
-    return lambda v: type(v) is str and v == constant
-
-
-def _at_least(bound: int, measure: Callable[[Any], int]) -> Accept:
-    return lambda v: measure(v) >= bound
-
-
-def _at_most(bound: int, measure: Callable[[Any], int]) -> Accept:
-    return lambda v: measure(v) <= bound
-
-
-def _searches(pattern: re.Pattern[str]) -> Accept:
-    search = pattern.search  # jsonschema checks `pattern` with re.search too
-    return lambda v: search(v) is not None
-
-
-def _any_of(branches: list[Accept]) -> Accept:
-    return lambda v: any(branch(v) for branch in branches)
-
-
-def _all_of(checks: list[Accept]) -> Accept:
-    return lambda v: all(check(v) for check in checks)
-
-
-def _compile_value(schema: dict[str, Any]) -> Accept:
-    """An acceptor for one property's schema: string/integer/null types, const, lengths, pattern, bounds, anyOf,
-    and closed objects of those (sendmessage's `replyTo`)."""
-    kind = schema.get("type")
-    if kind == "object":
-        return _compile_frame(schema)
-    if kind is not None and kind not in _TYPE_CHECKS:
-        raise _Unsupported(f"type {kind!r}")
-    checks: list[Accept] = [_TYPE_CHECKS[kind]] if kind is not None else []  # first: the checks below rely on it
-    for keyword, value in schema.items():
-        if keyword in _ANNOTATIONS or keyword == "type":
-            continue
-        if keyword == "const":
-            if type(value) is not str:
-                raise _Unsupported("a const that is not a string")
-            checks.append(_equals(value))
-        elif keyword in ("minLength", "maxLength", "minimum", "maximum"):
-            if kind != ("string" if keyword.endswith("Length") else "integer") or type(value) is not int:
-                raise _Unsupported(f"{keyword} {value!r} with type {kind!r}")
-            if keyword == "minLength":
-                checks.append(_at_least(value, len))
-            elif keyword == "maxLength":
-                checks.append(_at_most(value, len))
-            else:
-                checks.append(_at_least(value, int) if keyword == "minimum" else _at_most(value, int))
-        elif keyword == "pattern":
-            if kind != "string":
-                raise _Unsupported("pattern without type string")
-            checks.append(_searches(re.compile(value)))
-        elif keyword == "anyOf":
-            checks.append(_any_of([_compile_value(branch) for branch in value]))
-        else:
-            raise _Unsupported(keyword)
-    return checks[0] if len(checks) == 1 else _all_of(checks)
-
-
-def _compile_frame(schema: dict[str, Any]) -> Accept:
-    """An acceptor for a client-frame schema (or a nested object): known properties, required ones, nothing else."""
-    extra = set(schema) - _ANNOTATIONS - {"type", "additionalProperties", "properties", "required"}
-    if extra or schema.get("type") != "object" or schema.get("additionalProperties") is not False:
-        raise _Unsupported(", ".join(sorted(extra)) or "not a closed object schema")
-    properties = {name: _compile_value(sub) for name, sub in schema.get("properties", {}).items()}
-    required = tuple(schema.get("required", ()))
-
-    def accept(frame: Any) -> bool:
-        if type(frame) is not dict:
-            return False
-        for name in required:
-            if name not in frame:
-                return False
-        for name, value in frame.items():
-            check = properties.get(name)
-            if check is None or not check(value):
-                return False
-        return True
-
-    return accept
-
-
 @cache
-def fast_acceptor(name: str) -> Accept | None:
-    """The compiled acceptor of `schemas/<name>.json`, or None when the schema uses more than it models."""
-    schema = json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    try:
-        return _compile_frame(schema)
-    except _Unsupported:
-        return None
+def compiled(name: str) -> SchemaValidator:
+    """`schemas/<name>.json` compiled by the shared validator (client frames: the hot path of every message)."""
+    return SchemaValidator(json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8")))
 
 
 def parse_frame(raw: str | bytes) -> dict[str, Any]:
@@ -181,13 +73,10 @@ def parse_frame(raw: str | bytes) -> dict[str, Any]:
     if action not in ACTIONS:
         shown = action if len(action) <= 40 else action[:40] + "..."
         raise ChatError(errors.UNKNOWN_ACTION, f"unknown action {shown!r}; use one of: " + ", ".join(ACTIONS))
-    accept = fast_acceptor(f"in.{action}")
-    if accept is not None and accept(frame):
-        return frame
-    error = next(iter(sorted(validator(f"in.{action}").iter_errors(frame), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(the frame)"
-        detail = error.message if len(error.message) <= 200 else error.message[:200] + "..."
+    problem = compiled(f"in.{action}").first_problem(frame)
+    if problem is not None:
+        detail, path = problem
+        where = "/".join(str(p) for p in path) or "(the frame)"
         raise ChatError(errors.BAD_FRAME, f"{action}: {where}: {detail}", client_message_id=client_message_id)
     return frame
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from runtime.auth.base import AuthError
+from runtime.auth.local import LocalIdentityProvider
 from runtime.auth.password_hashing import verify_password
 from runtime.store.sqlite_store import SqliteStore
 from tools.cli import main
@@ -111,3 +113,39 @@ def test_bad_store_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as info:
         run(capsys, monkeypatch, "users", "add", "carol")  # --email is required
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("username", ["bad name", "a\x00b", "\u202eevil", "x" * 129, ""])
+def test_a_hostile_username_is_bad_usage_and_stores_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, store_url: str, username: str
+) -> None:
+    add = ("users", "--store", store_url, "add")
+    code, _, err = run(capsys, monkeypatch, *add, username, "--email", "b@example.com", "--password-stdin", stdin="Sup3r-secret\n")
+    assert code == 2 and err.startswith("chat-lex users: ") and "Traceback" not in err
+    code, out, _ = run(capsys, monkeypatch, "users", "--store", store_url, "list")
+    assert out.strip() == "no users"
+
+
+def test_a_user_the_command_adds_signs_in_and_is_taken_for_sign_up(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, store_url: str, tmp_path: Path
+) -> None:
+    """The command and the provider's sign-up share one code path: what one creates, the other sees."""
+    add = ("users", "--store", store_url, "add", "carol", "--email", "c@example.com", "--password-stdin")
+    assert run(capsys, monkeypatch, *add, stdin="Sup3r-secret\n")[0] == 0
+
+    async def provider_side() -> None:
+        store = SqliteStore(tmp_path / "var" / "chat.db")
+        try:
+            provider = LocalIdentityProvider(store, tmp_path / "keys", "http://localhost/local", "web-client")
+            tokens = await provider.sign_in("carol", "Sup3r-secret")
+            assert (await provider.verify(tokens.access_token)).username == "carol"
+            with pytest.raises(AuthError) as taken:
+                await provider.sign_up("CAROL", "An0ther-secret", "c2@example.com")
+            assert taken.value.code == "UsernameExists"
+            with pytest.raises(AuthError) as wrong:
+                await provider.sign_in("carol", "not-the-password")
+            assert wrong.value.code == "NotAuthorized"
+        finally:
+            await store.close()
+
+    asyncio.run(provider_side())
