@@ -15,6 +15,7 @@ from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
+from runtime.chat.session import BAD_FRAMES_PER_MINUTE
 from runtime.web import api_routes, auth_routes, ops_routes
 from runtime.web.auth_limits import AuthLimits
 from runtime.web.backends import open_backends
@@ -38,7 +39,8 @@ def build_context(settings: Settings, backends: Backends) -> ChatContext:
     )
     limiter = backends.auth_rate_limiter or LocalTokenBucket(settings.auth_rate_per_minute)
     watch = SessionWatch(backends.store, settings.revocation_check_seconds)
-    return ChatContext(settings, backends, metrics, fanout, service, AuthLimits(limiter), watch)
+    bad_frames = LocalTokenBucket(BAD_FRAMES_PER_MINUTE)
+    return ChatContext(settings, backends, metrics, fanout, service, AuthLimits(limiter), watch, bad_frames)
 
 
 def create_app(settings: Settings, *, backends: Backends | None = None, configure_logs: bool = True) -> Litestar:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from runtime.web.frames import validator
+from runtime.chat.protocol import validator
 
 MAX_AUTH_FRAME_BYTES = 9 * 1024  # a token of at most 8192 characters, and the JSON around it
 

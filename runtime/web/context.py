@@ -39,4 +39,6 @@ class ChatContext:
     service: ChatService
     auth_limits: AuthLimits
     session_watch: SessionWatch
+    # Every socket's malformed-frame budget (runtime.chat.session), keyed by connection id: one bucket, not one per socket.
+    bad_frames: RateLimiter
     draining: bool = False

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request
 
-from runtime.web.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
+from runtime.chat.unicode_text import find_unencodable, may_hold_surrogates, unencodable_message
 
 MAX_BODY_BYTES = 16 * 1024
 

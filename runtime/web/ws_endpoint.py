@@ -12,18 +12,11 @@ from litestar import WebSocket, websocket
 
 from runtime.auth.base import AuthError
 from runtime.auth.revocation import revocation_ids
-from runtime.chat import errors
-from runtime.chat.errors import ChatError
-from runtime.chat.lex_session import is_time_zone
-from runtime.chat.log_sampling import LogSampler
-from runtime.chat.protocol import encode, error_event, history_event, joined_event, left_event, pong_event
-from runtime.chat.rate_limit import LocalTokenBucket
-from runtime.chat.service import Sender, announces_presence
+from runtime.chat.service import Sender
+from runtime.chat.session import ChatSession
 from runtime.chat.subscriber import Subscriber
-from runtime.store.errors import InvalidArgument, StoreError
 from runtime.web.auth_frame import AuthFrameError, parse_auth_frame
 from runtime.web.context import ChatContext
-from runtime.web.frames import card_reply_of, parse_frame
 from runtime.web.socket_writer import socket_writer
 
 log = logging.getLogger("chat_lex.ws")
@@ -35,13 +28,6 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
 CLOSE_GOING_AWAY = 1001
-CLOSE_POLICY_VIOLATION = 1008
-# Malformed frames (codes below) a socket may send a minute, in a burst too; one more and it is closed with 1008.
-BAD_FRAMES_PER_MINUTE = 20
-MALFORMED = frozenset({errors.BAD_JSON, errors.BAD_FRAME, errors.UNKNOWN_ACTION, errors.FRAME_TOO_LARGE})
-# "refused" log lines per socket: the first few, then one per interval with the count of those left out.
-REFUSED_LOG_BURST = 5
-REFUSED_LOG_INTERVAL = 10.0
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
@@ -119,7 +105,14 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
     connection_id = uuid.uuid4().hex[:16]
 
     connection = socket_writer(socket, connection_id, sender.user_id, sender.display_name, max_backlog=context.settings.send_backlog)
-    session = _SocketSession(context, connection, sender, socket.query_params.get("tz"))
+    session = ChatSession(
+        context.service,
+        connection,
+        sender,
+        bad_frames=context.bad_frames,
+        time_zone=socket.query_params.get("tz"),
+        log_content=context.settings.debug,
+    )
     try:
         await session.open()
     except Exception:
@@ -155,142 +148,3 @@ def _close_at_expiry(exp: object, connection: Subscriber) -> asyncio.TimerHandle
     delay = max(0.0, float(exp) - time.time())
     reason = "TokenExpired: the token expired; refresh it, reconnect and resume"
     return asyncio.get_running_loop().call_later(delay, connection.close_soon, CLOSE_UNAUTHORIZED, reason)
-
-
-class _SocketSession:
-    """One authenticated socket: its subscriptions, its time zone, and its frame handlers."""
-
-    def __init__(self, context: ChatContext, connection: Subscriber, sender: Sender, tz: str | None) -> None:
-        self.context = context
-        self.connection = connection
-        self.sender = sender
-        self.time_zone: str | None = None
-        self._bad_tz = tz if tz and not is_time_zone(tz) else None
-        if tz and self._bad_tz is None:
-            self.time_zone = tz
-        self.rooms: list[str] = []
-        self._bad_frames = LocalTokenBucket(BAD_FRAMES_PER_MINUTE)  # this socket's budget: one bucket, key ""
-        self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
-
-    @property
-    def ids(self) -> dict[str, str]:
-        return {"connection_id": self.connection.connection_id, "user_id": self.sender.user_id}
-
-    async def open(self) -> None:
-        self.rooms = await self.context.service.connect(self.sender, self.connection)
-        if self._bad_tz is not None:
-            self._error(ChatError(errors.BAD_TIME_ZONE, f"tz {self._bad_tz[:64]!r} is not an IANA time zone (e.g. Europe/Paris); ignored"))
-        log.info("connected", extra=self.ids)
-
-    async def shut(self) -> None:
-        await self.context.service.disconnect(self.sender, self.connection, self.rooms)
-        log.info("disconnected", extra=self.ids)
-
-    async def handle(self, raw: str | bytes) -> None:
-        received_at = time.perf_counter()
-        self.context.metrics.frames_in.inc()
-        request_id: str | None = None
-        try:
-            try:
-                frame = parse_frame(raw)
-            except ChatError as exc:
-                await self._malformed(exc, None, charged=False)
-                return
-            request_id = frame.get("requestId")
-            action = frame["action"]
-            if action == "ping":
-                self._reply(pong_event(), request_id)
-                return
-            await self.context.service.check_rate(self.sender, frame.get("clientMessageId"))
-            await self._dispatch(action, frame, request_id, received_at)
-        except ChatError as exc:
-            self._error(exc, request_id)
-        except InvalidArgument as exc:
-            await self._malformed(ChatError(errors.BAD_FRAME, str(exc)), request_id, charged=True)
-        except StoreError as exc:
-            log.warning("store refused a frame", extra={**self.ids, "reason": str(exc)})
-            self._error(ChatError(errors.INTERNAL, "the message store failed; retry with the same clientMessageId"), request_id)
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            raise
-        except Exception:
-            log.exception("frame handling failed", extra=self.ids)
-            self._error(ChatError(errors.INTERNAL, "the server failed on this frame; retry, and report it if it persists"), request_id)
-
-    async def _dispatch(self, action: str, frame: dict[str, Any], request_id: str | None, received_at: float) -> None:
-        service = self.context.service
-        conversation_id: str = frame["conversationId"]
-        if action == "sendmessage":
-            time_zone = frame.get("timeZone") or self.time_zone
-            if time_zone is not None and not is_time_zone(time_zone):
-                raise ChatError(
-                    errors.BAD_TIME_ZONE,
-                    f"timeZone {time_zone[:64]!r} is not an IANA time zone name (e.g. Europe/Paris)",
-                    client_message_id=frame["clientMessageId"],
-                )
-            stored = await service.send_message(
-                self.sender,
-                conversation_id,
-                frame["message"],
-                frame["clientMessageId"],
-                reply=lambda event: self.connection.offer(encode(event)),
-                time_zone=time_zone,
-                received_at=received_at,
-                card_reply=card_reply_of(frame),
-                locale_id=frame.get("localeId"),
-            )
-            if log.isEnabledFor(logging.DEBUG):
-                extra = {**self.ids, "conversation_id": conversation_id, "message_id": stored.message_id}
-                if self.context.settings.debug:
-                    extra["content"] = stored.content
-                log.debug("message", extra=extra)
-        elif action == "history":
-            page = await service.history(self.sender, conversation_id, before=frame.get("before"), limit=frame.get("limit", 50))
-            self._reply(history_event(conversation_id, page.messages, page.next_before), request_id)
-        elif action == "resume":
-            await service.resume(self.sender, self.connection, conversation_id, frame["afterMessageId"])
-        elif action == "join":
-            conversation = await service.join(self.sender, conversation_id)
-            if announces_presence(conversation) and conversation_id not in self.rooms:
-                self.rooms.append(conversation_id)
-            self._reply(joined_event(conversation), request_id)
-        elif action == "greet":
-            await service.greet(self.sender, conversation_id, time_zone=self.time_zone, locale_id=frame.get("localeId"))
-        elif action == "leave":
-            await service.leave(self.sender, conversation_id)
-            if conversation_id in self.rooms:
-                self.rooms.remove(conversation_id)
-            self._reply(left_event(conversation_id), request_id)
-
-    def _reply(self, frame: dict[str, Any], request_id: str | None) -> None:
-        if request_id is not None:
-            frame["requestId"] = request_id
-        self.connection.offer(encode(frame))
-
-    async def _malformed(self, error: ChatError, request_id: str | None, *, charged: bool) -> None:
-        """A frame the protocol refuses: charged to the user's rate budget like any frame but ping, and to this
-        socket's malformed-frame budget, past which the socket is closed with 1008 (a broken or hostile client)."""
-        self.context.metrics.bad_frames.inc()
-        if not await self._bad_frames.allow(""):
-            self._close_for_bad_frames()
-            return
-        if not charged:
-            try:
-                await self.context.service.check_rate(self.sender)
-            except ChatError as limited:
-                error = limited
-        self._error(error, request_id)
-
-    def _close_for_bad_frames(self) -> None:
-        if self.connection.closed:
-            return
-        log.warning("closed: too many malformed frames", extra={**self.ids, "count": BAD_FRAMES_PER_MINUTE})
-        self.context.metrics.policy_closes.inc()
-        reason = f"too many malformed frames (limit {BAD_FRAMES_PER_MINUTE} a minute); fix the client, then reconnect"
-        self.connection.close_soon(CLOSE_POLICY_VIOLATION, reason)
-
-    def _error(self, error: ChatError, request_id: str | None = None) -> None:
-        self.context.metrics.errors_sent.inc()
-        suppressed = self._refusals.admit()
-        if suppressed is not None:
-            log.info("refused", extra={**self.ids, "code": error.code, "suppressed": suppressed})
-        self._reply(error_event(error), request_id)

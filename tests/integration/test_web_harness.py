@@ -22,11 +22,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from runtime.auth.base import AuthError, Identity, IdentityProvider, SignUpResult, Tokens
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.chat.channels import MemoryChannel
+from runtime.chat.protocol import validator
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.store import open_store
 from runtime.web.app import create_app
 from runtime.web.context import Backends, ChatContext
-from runtime.web.frames import validator
 from runtime.web.server import DrainingServer, uvicorn_config
 from runtime.web.settings import Settings
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from runtime.chat.session import BAD_FRAMES_PER_MINUTE, CLOSE_POLICY_VIOLATION, REFUSED_LOG_BURST
 from runtime.web.settings import Settings
-from runtime.web.ws_endpoint import BAD_FRAMES_PER_MINUTE, CLOSE_POLICY_VIOLATION, REFUSED_LOG_BURST
 from tests.integration.test_web_harness import Client, RunningServer, fake_backends
 
 HOSTILE = 300

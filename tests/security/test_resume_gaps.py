@@ -123,6 +123,7 @@ class LatePublisher:
         self._channel = channel
         self._delay = delay
         self.name = channel.name
+        self.in_process = channel.in_process
 
     async def start(self, deliver: Any) -> None:
         await self._channel.start(deliver)

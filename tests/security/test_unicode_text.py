@@ -15,8 +15,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from runtime.web.frames import ACTIONS, SCHEMA_DIR
-from runtime.web.unicode_text import find_unencodable, may_hold_surrogates
+from runtime.chat.protocol import ACTIONS, SCHEMA_DIR
+from runtime.chat.unicode_text import find_unencodable, may_hold_surrogates
 from tests.integration.test_web_harness import PASSWORD
 from tests.security.conftest import signed_up
 

@@ -16,13 +16,12 @@ from runtime.chat.channels import MemoryChannel
 from runtime.chat.errors import ChatError
 from runtime.chat.fanout import Fanout
 from runtime.chat.metrics import ChatMetrics
-from runtime.chat.protocol import welcome_event
+from runtime.chat.protocol import parse_frame, validator, welcome_event
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.chat.service import ChatService
 from runtime.store import open_store
 from runtime.store.base import Store
 from runtime.web.backends import open_bot
-from runtime.web.frames import parse_frame, validator
 from runtime.web.settings import Settings, SettingsError
 from tests.unit.test_chat_service import ALICE, FakeLex, Socket
 

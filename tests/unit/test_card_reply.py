@@ -10,10 +10,9 @@ import pytest
 
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
-from runtime.chat.protocol import CardReply
+from runtime.chat.protocol import CardReply, card_reply_of, parse_frame
 from runtime.store import open_store
 from runtime.store.base import NewMessage
-from runtime.web.frames import card_reply_of, parse_frame
 from tests.unit.test_chat_service import ALICE, BOB, FakeLex, Harness, settle
 
 CARD = {"title": "How?", "buttons": [{"text": "Delivery", "value": "delivery"}, {"text": "Pickup", "value": "pickup"}]}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runtime.web.frames import ACTIONS, compiled, parse_frame, validator
+from runtime.chat.protocol import ACTIONS, compiled, parse_frame, validator
 
 MESSAGE_ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 

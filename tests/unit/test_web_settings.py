@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 
 from runtime.chat import errors
 from runtime.chat.errors import ChatError
-from runtime.web.frames import ACTIONS, SCHEMA_DIR, parse_frame, validator
+from runtime.chat.protocol import ACTIONS, SCHEMA_DIR, parse_frame, validator
 from runtime.web.settings import Settings, SettingsError
 from tools.cli import build_parser, main
 
