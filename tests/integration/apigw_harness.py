@@ -28,6 +28,7 @@ class Recorder:
         self.contexts: list[dict[str, Any]] = []
         self.running = 0
         self.peak = 0
+        self.gone_during_connect = 0
 
     def record(self, event: dict[str, Any], context: Any) -> None:
         with self.lock:
@@ -89,6 +90,11 @@ def toy_routes(recorder: Recorder, *, with_default: bool = True, timeout: float 
             time.sleep(timeout * 3)
         if token == "weird":
             return {"statusCode": "two hundred"}
+        if token == "early":  # the connection does not exist for the management API until $connect returns
+            try:
+                post(event, "too early")
+            except api(event).exceptions.GoneException:
+                recorder.gone_during_connect += 1
         offered = event["headers"].get("Sec-WebSocket-Protocol", "")
         if "chat-lex.v1" in [p.strip() for p in offered.split(",")]:
             return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat-lex.v1"}}
@@ -128,7 +134,7 @@ def toy_routes(recorder: Recorder, *, with_default: bool = True, timeout: float 
         with recorder.lock:
             recorder.running += 1
             recorder.peak = max(recorder.peak, recorder.running)
-        time.sleep(0.2)
+        time.sleep(0.3)
         with recorder.lock:
             recorder.running -= 1
         post(event, "unblocked")

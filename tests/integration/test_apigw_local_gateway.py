@@ -6,6 +6,7 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -241,16 +242,16 @@ async def test_message_over_128_kb_closes_1009_and_128_kb_is_accepted(server: Ga
     async with connect(server.ws_url(), max_size=None) as ws:
         await ws.send("y" * (128 * 1024))
         assert (await receive_json(ws))["route"] == "$default"
-        await ws.send("y" * (128 * 1024 + 1))
-        with pytest.raises(ConnectionClosed):
+        with pytest.raises(ConnectionClosed):  # the close may come while the client is still sending
+            await ws.send("y" * (128 * 1024 + 1))
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == 1009
     [disconnect] = recorder.wait_for("$disconnect")
     assert disconnect["requestContext"]["disconnectStatusCode"] == 1009
     assert len(recorder.of("$default")) == 1
     async with connect(server.ws_url(), max_size=None) as ws:  # far over: the server's own frame limit also closes 1009
-        await ws.send("z" * (2 * 1024 * 1024))
         with pytest.raises(ConnectionClosed):
+            await ws.send("z" * (2 * 1024 * 1024))
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == 1009
     assert len(recorder.wait_for("$disconnect", 2)) == 2
@@ -263,7 +264,18 @@ async def test_one_connections_frames_are_handled_in_order(server: GatewayServer
         assert [await asyncio.wait_for(ws.recv(), 5) for _ in range(30)] == [str(n) for n in range(30)]
 
 
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 async def test_concurrency_is_bounded_and_excess_invocations_wait(recorder: Recorder) -> None:
+    collect = Collect()
+    logging.getLogger("chat_lex.apigw").addHandler(collect)
     running = GatewayServer(toy_routes(recorder), GatewaySettings(max_concurrency=2)).start()
     try:
         sockets = [await connect(running.ws_url()) for _ in range(5)]
@@ -273,9 +285,12 @@ async def test_concurrency_is_bounded_and_excess_invocations_wait(recorder: Reco
         assert recorder.peak == 2
         stats = running.gateway.invoker.stats
         assert stats.peak_concurrency == 2 and stats.throttled >= 3 and stats.wait_ms_total > 0
+        throttled = [r for r in collect.records if r.getMessage() == "throttled"]
+        assert len(throttled) == stats.throttled and "for one of 2 slots" in throttled[-1].reason
         for ws in sockets:
             await ws.close()
     finally:
+        logging.getLogger("chat_lex.apigw").removeHandler(collect)
         running.stop()
 
 
@@ -353,3 +368,10 @@ async def test_boto3_signing_errors_are_client_errors(server: GatewayServer) -> 
         await asyncio.to_thread(client.get_connection, ConnectionId="AAAAAAAAAAAAAAA=")
     assert gone.value.response["Error"]["Code"] == "GoneException"
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
+
+
+async def test_posting_to_a_connection_during_its_connect_is_gone(server: GatewayServer, recorder: Recorder) -> None:
+    async with connect(server.ws_url("token=early")) as ws:
+        await ws.send(json.dumps({"action": "reply"}))
+        assert await asyncio.wait_for(ws.recv(), 5) == "replied"  # "too early" never arrived
+    assert recorder.gone_during_connect == 1
