@@ -103,7 +103,7 @@ class LocalGateway:
     async def serve(self, socket: WebSocket[Any, Any, Any]) -> None:
         """The whole life of one client socket: $connect, its messages in order, $disconnect once."""
         if self.closing:
-            await _refuse(socket, 503, events.error_frame("Service Unavailable", "", events.new_id()))
+            await _refuse(socket, 503, '{"message": "Service Unavailable"}')
             return
         peer = events.Peer(
             connection_id=events.new_id(),
@@ -114,23 +114,26 @@ class LocalGateway:
         )
         connection = Connection(peer, socket)
         self.table.add(connection)
-        try:
-            subprotocol, refusal = await self._connect(socket, peer)
-        except BaseException:
-            self.table.remove(connection)
-            raise
-        if refusal is not None:
-            self.table.remove(connection)
-            await _refuse(socket, *refusal)
-            return
+        # Registered before $connect runs, so close() also waits for a socket that is still being let in.
         session: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._sessions.add(session)
         try:
-            await socket.accept(subprotocols=subprotocol)
-            connection.state = State.OPEN
-            await self._receive_loop(connection)
+            try:
+                subprotocol, refusal = await self._connect(socket, peer)
+            except BaseException:
+                self.table.remove(connection)
+                raise
+            if refusal is not None:
+                self.table.remove(connection)
+                await _refuse(socket, *refusal)
+                return
+            try:
+                await socket.accept(subprotocols=subprotocol)
+                connection.state = State.OPEN
+                await self._receive_loop(connection)
+            finally:
+                await self._disconnect(connection)
         finally:
-            await self._disconnect(connection)
             session.set_result(None)
             self._sessions.discard(session)
 

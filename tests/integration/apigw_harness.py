@@ -88,6 +88,8 @@ def toy_routes(recorder: Recorder, *, with_default: bool = True, timeout: float 
             raise RuntimeError("the connect handler failed")
         if token == "slow":
             time.sleep(timeout * 3)
+        if token == "pause":
+            time.sleep(timeout / 2)
         if token == "weird":
             return {"statusCode": "two hundred"}
         if token == "early":  # the connection does not exist for the management API until $connect returns

@@ -375,3 +375,14 @@ async def test_posting_to_a_connection_during_its_connect_is_gone(server: Gatewa
         await ws.send(json.dumps({"action": "reply"}))
         assert await asyncio.wait_for(ws.recv(), 5) == "replied"  # "too early" never arrived
     assert recorder.gone_during_connect == 1
+
+
+async def test_gateway_close_during_connect_lets_it_finish_then_says_going_away(server: GatewayServer, recorder: Recorder) -> None:
+    opening = asyncio.ensure_future(connect(server.ws_url("token=pause")))
+    await asyncio.to_thread(recorder.wait_for, "$connect")
+    await server.close_gateway()  # returns once the socket that was being let in has had its $disconnect
+    assert len(recorder.of("$disconnect")) == 1
+    ws = await opening
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), 5)
+    assert ws.close_code == 1001
