@@ -165,3 +165,15 @@ def test_management_api_refuses_callers_off_this_machine_unless_allowed() -> Non
             assert answer.headers["x-amzn-ErrorType"] == ("ForbiddenException" if status == 403 else "GoneException")
             assert client.post("/@connections/AAAAAAAAAAAAAAA=", content=b"x", headers=signed).status_code == status
         gateway.invoker.close()
+
+
+def test_post_limit_is_128_kb_even_in_an_app_with_a_smaller_body_limit() -> None:
+    """The chat app caps bodies at 64 KB; PostToConnection's own limit (128 KB) must still hold on its route."""
+    gateway = LocalGateway(LambdaRoutes({"$default": nothing}), GatewaySettings(allow_remote_management=True))
+    app = Litestar(route_handlers=local_gateway_routes(gateway), request_max_body_size=64 * 1024)
+    signed = {"Authorization": "AWS4-HMAC-SHA256 x"}
+    with TestClient(app) as client:
+        for size, status, code in ((128 * 1024, 410, "GoneException"), (128 * 1024 + 1, 413, "PayloadTooLargeException")):
+            answer = client.post("/local/@connections/AAAAAAAAAAAAAAA=", content=b"x" * size, headers=signed)
+            assert (answer.status_code, answer.headers["x-amzn-ErrorType"]) == (status, code)
+    gateway.invoker.close()
