@@ -185,6 +185,7 @@ class ChatTarget:
             chat_socket = self._socket_scope.enter_context(
                 connect(ws_url, subprotocols=["chat-lex", tokens["accessToken"]], open_timeout=10)  # type: ignore[list-item]
             )
+            chat_socket.send(json.dumps({"action": "hello"}))  # behind API Gateway, WELCOME answers hello
             welcome = json.loads(chat_socket.recv(timeout=10))
         except (OSError, TimeoutError, WebSocketException) as exc:
             raise ChatTargetError(f"cannot open the chat WebSocket at {ws_url}: {exc}") from None

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from runtime.chat.channels import EventChannel
 from runtime.chat.log_sampling import LogSampler
@@ -28,6 +29,21 @@ MEMBERSHIP_CHANNEL = "\x00membership"
 # sockets only, so a join costs one frame per member online, not one per member pair.
 PRESENCE_QUERY_CHANNEL = "\x00presence-query"
 DIRECT_CHANNEL = "\x00direct"
+
+
+class Router(Protocol):
+    """What the ChatService needs to reach connections: `Fanout` on a long-lived server, the API Gateway
+    connections table in a Lambda (runtime/serverless)."""
+
+    membership_listeners: list[Callable[[str], None]]
+
+    def register(self, connection: Subscriber) -> None: ...
+    async def unregister(self, connection: Subscriber) -> None: ...
+    def subscribe(self, connection: Subscriber, conversation_id: str) -> None: ...
+    def local_connections_of(self, user_id: str) -> list[Subscriber]: ...
+    async def publish(self, envelope: Envelope) -> None: ...
+    async def change_membership(self, user_id: str, conversation_id: str, *, member: bool) -> None: ...
+    async def ask_presence(self, user_id: str, conversation_id: str) -> None: ...
 
 
 class Fanout:

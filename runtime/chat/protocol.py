@@ -191,7 +191,7 @@ def welcome_event(
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAX_FRAME_BYTES = 16 * 1024
-ACTIONS = ("sendmessage", "history", "resume", "join", "leave", "greet", "ping")
+ACTIONS = ("sendmessage", "history", "resume", "join", "leave", "greet", "ping", "hello")
 
 
 @cache

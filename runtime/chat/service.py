@@ -20,7 +20,7 @@ from typing import Any
 from runtime.chat import errors
 from runtime.chat.bot_participant import BotParticipant, BotUnavailable, mentions_bot, strip_mention
 from runtime.chat.errors import ChatError
-from runtime.chat.fanout import Fanout
+from runtime.chat.fanout import Router
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.protocol import (
     CardReply,
@@ -87,7 +87,7 @@ class ChatService:
     def __init__(
         self,
         store: ChatStore,
-        fanout: Fanout,
+        fanout: Router,
         bot: BotParticipant | None,
         metrics: ChatMetrics,
         rate_limiter: RateLimiter,

@@ -60,6 +60,7 @@ class ChatSession:
         self._bad_frames = bad_frames
         self._log_content = log_content
         self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
+        self.welcomed = False  # WELCOME sent on this connection (by `open`)
 
     @property
     def ids(self) -> dict[str, str]:
@@ -68,6 +69,7 @@ class ChatSession:
     async def open(self) -> None:
         """Subscribe, send WELCOME, announce presence; then say if the handshake's time zone was refused."""
         self.rooms = await self.service.connect(self.sender, self.connection)
+        self.welcomed = True
         self.refuse_bad_time_zone()
         log.info("connected", extra=self.ids)
 
@@ -94,6 +96,10 @@ class ChatSession:
             action = frame["action"]
             if action == "ping":
                 self._reply(pong_event(), request_id)
+                return
+            if action == "hello":  # WELCOME once per connection, wherever it was asked first (not rate limited)
+                if not self.welcomed:
+                    await self.open()
                 return
             await self.service.check_rate(self.sender, frame.get("clientMessageId"))
             await self._dispatch(action, frame, request_id, received_at)

@@ -31,18 +31,22 @@ CLOSE_GOING_AWAY = 1001
 
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
+    """(token, subprotocol to answer) of a socket's handshake: see `token_and_subprotocol`."""
+    return token_and_subprotocol(socket.query_params.get("token"), socket.headers.get("sec-websocket-protocol", ""))
+
+
+def token_and_subprotocol(query_token: str | None, offered_header: str) -> tuple[str | None, str | None]:
     """(token, subprotocol to answer): from ``?token=`` (kept for old clients; it ends up in URLs), else the subprotocols.
 
     Subprotocols: ``chat-lex.v1, bearer.<token>`` (the web UI), or the first version's ``chat-lex, <token>``. The answer is
     only ever the protocol name, so the token is not echoed back in a response header. No token at all: the client sends
-    it in an ``auth`` frame instead.
+    it in an ``auth`` frame instead. The API Gateway $connect handler (runtime/serverless) reads its handshake with this too.
     """
-    offered = [p.strip() for p in socket.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    offered = [p.strip() for p in offered_header.split(",") if p.strip()]
     names = (SUBPROTOCOL_V1, SUBPROTOCOL)
     echo = next((name for name in names if name in offered), None)
-    token = socket.query_params.get("token")
-    if token:
-        return token, echo
+    if query_token:
+        return query_token, echo
     bearer = [p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)]
     if bearer:
         return bearer[0] or None, echo

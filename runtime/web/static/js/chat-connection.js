@@ -93,6 +93,15 @@ export class ChatConnection {
     this.socket = socket;
     this.welcomed = false;
     socket.onmessage = (event) => this.receive(socket, event);
+    // WELCOME comes by itself from the WebSocket server; behind API Gateway, which cannot send before the
+    // handshake is over, it comes in answer to hello. Both answer hello with WELCOME once per connection.
+    socket.onopen = () => {
+      try {
+        socket.send(JSON.stringify({ action: "hello" }));
+      } catch {
+        // onclose follows and decides
+      }
+    };
     socket.onclose = (event) => this.closed(socket, event);
     socket.onerror = () => {}; // onclose follows and decides
     // A handshake into a black hole never closes by itself.
