@@ -22,7 +22,8 @@ from runtime.store import dynamodb_store
 from runtime.store.dynamodb_tables import create_tables
 
 INFRA = Path(__file__).resolve().parents[2] / "infrastructure"
-STORE_SOURCE = Path(dynamodb_store.__file__).read_text(encoding="utf-8")
+STORE_FILES = [Path(dynamodb_store.__file__), *sorted((Path(dynamodb_store.__file__).parent / "dynamodb").glob("*.py"))]
+STORE_SOURCE = "\n".join(path.read_text(encoding="utf-8") for path in STORE_FILES)
 ENV = "dev"
 ROLE = "RuntimeTaskRole"
 # Client methods that are not DynamoDB API calls.

@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from runtime.store import dynamodb_store
 from runtime.store.base import NewMessage
+from runtime.store.dynamodb import messages as dynamodb_messages
 from runtime.store.dynamodb_items import attribute_size, item_size
 from runtime.store.dynamodb_store import BATCH_WRITE_LIMIT, DynamoDbStore
 from runtime.store.dynamodb_tables import table_names
@@ -116,7 +116,7 @@ class SlowClient(RecordingClient):
 
 async def test_a_commit_later_than_the_resume_window_is_logged(aws: None, monkeypatch: Any, caplog: Any) -> None:
     caplog.set_level("WARNING", logger="chat_lex.store")
-    monkeypatch.setattr(dynamodb_store, "RESUME_WINDOW_SECONDS", 0.05)
+    monkeypatch.setattr(dynamodb_messages, "RESUME_WINDOW_SECONDS", 0.05)
     client = SlowClient(boto3.client("dynamodb", region_name="us-east-1"))
     store = DynamoDbStore(table_prefix="t-", client=client)  # type: ignore[arg-type]
     store.create_tables()

@@ -29,8 +29,8 @@ async def test_schema_version_and_pragmas(tmp_path: Path) -> None:
     conn.close()
     # Reopening applies nothing twice.
     again = SqliteStore(tmp_path / "a" / "b" / "chat.db")
-    assert again._writer_conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert again._writer_conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+    assert again.database.writer_conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert again.database.writer_conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
     await again.close()
 
 
@@ -70,7 +70,7 @@ async def test_appends_queued_during_a_commit_share_the_next_one(tmp_path: Path)
             busy.set()
             release.wait(10)  # the writer is inside a commit while the appends queue up
 
-        blocker = asyncio.ensure_future(store._write(slow_commit))
+        blocker = asyncio.ensure_future(store.database.write(slow_commit))
         await asyncio.to_thread(busy.wait, 10)
         before = store.writer.batches
         # While the writer is busy, reads still answer: they have their own connections and threads.
@@ -95,7 +95,7 @@ async def test_purge_removes_expired_rows(tmp_path: Path) -> None:
         now[0] += 2 * 86400
         await store.append_message(msg("new"))
         assert await store.purge_expired() == 1
-        rows = store._writer_conn.execute("SELECT content FROM messages").fetchall()
+        rows = store.database.writer_conn.execute("SELECT content FROM messages").fetchall()
         assert rows == [("new",)]
         assert await store.refresh_token_owner("h") is None
     finally:
