@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from runtime.store.dynamodb.connections import DynamoDbConnections
 from runtime.store.dynamodb.conversations import DynamoDbConversations
 from runtime.store.dynamodb.database import BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, DynamoDbDatabase
 from runtime.store.dynamodb.messages import TRANSACT_LIMIT, DynamoDbMessages
+from runtime.store.dynamodb.rate_counters import DynamoDbRateCounters
 from runtime.store.dynamodb.tokens import DynamoDbTokens
 from runtime.store.dynamodb.users import DynamoDbUsers
 from runtime.store.group_commit import GroupCommitWriter
@@ -27,7 +29,7 @@ __all__ = ["BATCH_GET_LIMIT", "BATCH_WRITE_LIMIT", "TRANSACT_LIMIT", "DynamoDbSt
 
 
 class DynamoDbStore:
-    """``ChatStore``, ``UserStore`` and ``RevocationStore`` on DynamoDB."""
+    """``Store`` (chat, users, revocations), ``ConnectionStore`` and ``RateCounterStore`` on DynamoDB."""
 
     def __init__(
         self,
@@ -56,6 +58,8 @@ class DynamoDbStore:
         self.conversations = DynamoDbConversations(self.database)
         self.tokens = DynamoDbTokens(self.database)
         self.users = DynamoDbUsers(self.database, self.tokens)
+        self.connections = DynamoDbConnections(self.database)
+        self.rate_counters = DynamoDbRateCounters(self.database)
 
         # Each aggregate's methods are the store's: bound once here, so a call costs no extra frame.
         self.append_message = self.messages.append_message
@@ -87,6 +91,15 @@ class DynamoDbStore:
         self.revoke_refresh_tokens = self.tokens.revoke_refresh_tokens
         self.revoke_token_ids = self.tokens.revoke_token_ids
         self.revoked_token_ids = self.tokens.revoked_token_ids
+
+        self.put_connection = self.connections.put_connection
+        self.get_connection = self.connections.get_connection
+        self.delete_connection = self.connections.delete_connection
+        self.connections_of_user = self.connections.connections_of_user
+        self.connections_of_users = self.connections.connections_of_users
+        self.touch_connection = self.connections.touch_connection
+
+        self.count = self.rate_counters.count
 
     @property
     def writer(self) -> GroupCommitWriter[_Append]:

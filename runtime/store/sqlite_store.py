@@ -12,9 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runtime.store.group_commit import GroupCommitWriter
+from runtime.store.sqlite.connections import SqliteConnections, purge_expired_connections
 from runtime.store.sqlite.conversations import SqliteConversations
 from runtime.store.sqlite.database import Call, SharedWrite, SqliteDatabase
 from runtime.store.sqlite.messages import SqliteMessages, purge_expired_messages
+from runtime.store.sqlite.rate_counters import SqliteRateCounters, purge_expired_rate_counters
 from runtime.store.sqlite.tokens import SqliteTokens, purge_expired_tokens
 from runtime.store.sqlite.users import SqliteUsers
 
@@ -22,11 +24,13 @@ from runtime.store.sqlite.users import SqliteUsers
 def _purge_expired(conn: sqlite3.Connection, now: float) -> int:
     removed = purge_expired_messages(conn, now)
     purge_expired_tokens(conn, now)
+    purge_expired_connections(conn, now)
+    purge_expired_rate_counters(conn, now)
     return removed
 
 
 class SqliteStore:
-    """``ChatStore``, ``UserStore`` and ``RevocationStore`` in one SQLite file."""
+    """``Store`` (chat, users, revocations), ``ConnectionStore`` and ``RateCounterStore`` in one SQLite file."""
 
     def __init__(
         self,
@@ -54,6 +58,8 @@ class SqliteStore:
         self.conversations = SqliteConversations(self.database)
         self.users = SqliteUsers(self.database)
         self.tokens = SqliteTokens(self.database)
+        self.connections = SqliteConnections(self.database)
+        self.rate_counters = SqliteRateCounters(self.database)
 
         # Each aggregate's methods are the store's: bound once here, so a call costs no extra frame.
         self.append_message = self.messages.append_message
@@ -85,6 +91,15 @@ class SqliteStore:
         self.revoke_refresh_tokens = self.tokens.revoke_refresh_tokens
         self.revoke_token_ids = self.tokens.revoke_token_ids
         self.revoked_token_ids = self.tokens.revoked_token_ids
+
+        self.put_connection = self.connections.put_connection
+        self.get_connection = self.connections.get_connection
+        self.delete_connection = self.connections.delete_connection
+        self.connections_of_user = self.connections.connections_of_user
+        self.connections_of_users = self.connections.connections_of_users
+        self.touch_connection = self.connections.touch_connection
+
+        self.count = self.rate_counters.count
 
     @property
     def writer(self) -> GroupCommitWriter[SharedWrite | Call]:
