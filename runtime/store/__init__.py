@@ -7,6 +7,7 @@ was an import circle.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from runtime.store.base import (
     DEFAULT_STORE_URL,
@@ -20,6 +21,18 @@ from runtime.store.base import (
     UserStore,
 )
 from runtime.store.errors import InvalidStoreUrl, StoreError, UserExists
+
+if TYPE_CHECKING:
+    from runtime.store.base import ConnectionStore, RateCounterStore
+    from runtime.store.dynamodb_store import DynamoDbStore
+    from runtime.store.sqlite_store import SqliteStore
+
+    def _backends_keep_every_protocol(
+        sqlite: SqliteStore, dynamodb: DynamoDbStore
+    ) -> tuple[Store, Store, ConnectionStore, ConnectionStore, RateCounterStore, RateCounterStore]:
+        # Never called: mypy checks here that both composed stores still offer every store protocol.
+        return sqlite, dynamodb, sqlite, dynamodb, sqlite, dynamodb
+
 
 __all__ = [
     "DEFAULT_STORE_URL",

@@ -1,4 +1,4 @@
-"""The chat store interface: messages, conversations, users and refresh tokens, and ``open_store``."""
+"""The store interfaces: messages, conversations, users and refresh tokens, connections and rate counters."""
 
 from __future__ import annotations
 
@@ -151,6 +151,59 @@ class RevocationStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ConnectionRecord:
+    """One open WebSocket connection of the serverless transport (API Gateway), and who holds it."""
+
+    connection_id: str
+    user_id: str
+    display_name: str
+    connected_at: float
+    expires_at: float
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class ConnectionStore(Protocol):
+    """Open connections, shared by every Lambda invocation; a record past ``expires_at`` is never returned."""
+
+    async def put_connection(
+        self,
+        connection_id: str,
+        user_id: str,
+        display_name: str,
+        *,
+        connected_at: float,
+        ttl_seconds: int = 86400,
+        attributes: dict[str, str] | None = None,
+    ) -> ConnectionRecord:
+        """Record (or replace) a connection, kept ``ttl_seconds`` after ``connected_at``."""
+        ...
+
+    async def get_connection(self, connection_id: str) -> ConnectionRecord | None: ...
+
+    async def delete_connection(self, connection_id: str) -> bool:
+        """True when a live connection was removed; deleting an unknown or expired one is no error."""
+        ...
+
+    async def connections_of_user(self, user_id: str) -> list[ConnectionRecord]: ...
+
+    async def connections_of_users(self, user_ids: list[str]) -> list[ConnectionRecord]:
+        """Every live connection of any of ``user_ids`` (a room's members), looked up in batches."""
+        ...
+
+    async def touch_connection(self, connection_id: str, attributes: dict[str, str]) -> ConnectionRecord | None:
+        """Merge ``attributes`` into the connection's (e.g. its time zone); None when there is no live connection."""
+        ...
+
+
+class RateCounterStore(Protocol):
+    """Fixed-window counters shared by every process (concurrent Lambda invocations), without Redis."""
+
+    async def count(self, key: str, window_seconds: int, now: float) -> int:
+        """Atomically add one to ``key``'s count in the window holding ``now``; returns the count, this call included."""
+        ...
+
+
 class IdentityStore(UserStore, RevocationStore, Protocol):
     """What the local identity provider keeps: users, refresh tokens and the revocation list."""
 
@@ -183,6 +236,79 @@ def check_id(value: object, what: str) -> str:
     if _CONTROL_CHARACTER.search(value) is not None:
         raise InvalidArgument(f"{what} contains control characters; use printable text")
     return value
+
+
+MAX_CONNECTION_TTL_SECONDS = 7 * 86400  # API Gateway closes a WebSocket after 2 hours; a week bounds any other use
+MAX_CONNECTION_ATTRIBUTES = 16
+MAX_ATTRIBUTE_NAME_LENGTH = 64
+MAX_USER_IDS = 10_000  # one fan-out's members
+MAX_RATE_WINDOW_SECONDS = 7 * 86400
+
+
+def window_start(window_seconds: int, now: float) -> int:
+    """The start (epoch seconds) of the fixed window of ``window_seconds`` that holds ``now``."""
+    return int(now // window_seconds) * window_seconds
+
+
+def _check_time(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise InvalidArgument(f"{what} must be a finite, non-negative number of epoch seconds")
+    return float(value)
+
+
+def _check_whole_seconds(value: object, what: str, limit: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidArgument(f"{what} must be a whole number of seconds from 1 to {limit}")
+    return value
+
+
+def check_connection_attributes(attributes: object) -> dict[str, str]:
+    """A small map of short names to short printable strings (a time zone, a locale)."""
+    if not isinstance(attributes, dict):
+        raise InvalidArgument("attributes must be an object of names to strings")
+    if len(attributes) > MAX_CONNECTION_ATTRIBUTES:
+        raise InvalidArgument(f"a connection has at most {MAX_CONNECTION_ATTRIBUTES} attributes; {len(attributes)} were given")
+    for name, value in attributes.items():
+        check_id(name, "attribute name")
+        if len(name) > MAX_ATTRIBUTE_NAME_LENGTH:
+            raise InvalidArgument(f"attribute name is {len(name)} characters long; the limit is {MAX_ATTRIBUTE_NAME_LENGTH}")
+        check_id(value, f"attribute {name!r}")
+    return dict(attributes)
+
+
+def merge_attributes(current: dict[str, str], changes: dict[str, str]) -> dict[str, str]:
+    """``current`` updated with ``changes``, still within ``MAX_CONNECTION_ATTRIBUTES``."""
+    merged = {**current, **changes}
+    if len(merged) > MAX_CONNECTION_ATTRIBUTES:
+        raise InvalidArgument(
+            f"the connection would have {len(merged)} attributes; the limit is {MAX_CONNECTION_ATTRIBUTES}: reuse the names it has"
+        )
+    return merged
+
+
+def check_connection(connected_at: object, ttl_seconds: object, attributes: object) -> tuple[float, int, dict[str, str]]:
+    """The checked connection time, lifetime and attributes of ``put_connection``."""
+    return (
+        _check_time(connected_at, "connected_at"),
+        _check_whole_seconds(ttl_seconds, "ttl_seconds", MAX_CONNECTION_TTL_SECONDS),
+        check_connection_attributes({} if attributes is None else attributes),
+    )
+
+
+def check_user_ids(user_ids: object) -> list[str]:
+    """A bounded list of user ids, without repeats, in their first order."""
+    if not isinstance(user_ids, list) or len(user_ids) > MAX_USER_IDS:
+        raise InvalidArgument(f"user_ids must be a list of at most {MAX_USER_IDS} ids")
+    return list(dict.fromkeys(check_id(user_id, "user_id") for user_id in user_ids))
+
+
+def check_rate_count(key: object, window_seconds: object, now: object) -> tuple[str, int, float]:
+    """The checked arguments of ``RateCounterStore.count``."""
+    return (
+        check_id(key, "rate counter key"),
+        _check_whole_seconds(window_seconds, "window_seconds", MAX_RATE_WINDOW_SECONDS),
+        _check_time(now, "now"),
+    )
 
 
 MAX_TOKEN_IDS = 100_000  # one sweep of a process's open sockets

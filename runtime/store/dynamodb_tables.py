@@ -7,7 +7,11 @@
                            ``ttl`` (epoch seconds) is the TTL attribute.
 ``<prefix>conversations``  PK conversationId, SK sk: ``meta`` (kind, title, ownerId, botMode, createdAt) or
                            ``member#<userId>`` (memberId, joinedAt). GSI ``byMember`` (memberId, conversationId).
-``<prefix>connections``    PK connectionId, ``ttl``: WebSocket connections, for API Gateway deployments.
+``<prefix>connections``    PK connectionId (userId, displayName, connectedAt, expiresAt, attributes map, attributesVersion,
+                           ``ttl`` = expiresAt rounded up): WebSocket connections of the serverless transport (API Gateway).
+                           GSI ``UserIdIndex`` (userId): a user's connections, for fan-out.
+``<prefix>rate_limits``    PK counterKey ``<window seconds>:<window start>:<key>`` (``count``, ``ttl`` = the window's end):
+                           fixed-window rate counters shared by concurrent Lambda invocations.
 ``<prefix>users``          PK pk: ``user#<userId>`` (the profile), ``username#<casefolded username>`` (the unique claim,
                            holding userId), ``refresh#<sha256 of token>`` (tokenUser, tokenFamily, expiresAt, consumed, ttl),
                            ``revoked#<jti or origin_jti>`` (expiresAt, ttl = the revoked tokens' expiry).
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def table_names(prefix: str) -> dict[str, str]:
-    return {name: f"{prefix}{name}" for name in ("messages", "conversations", "connections", "users")}
+    return {name: f"{prefix}{name}" for name in ("messages", "conversations", "connections", "users", "rate_limits")}
 
 
 def _gsi(name: str, hash_key: str, range_key: str | None = None) -> dict[str, Any]:
@@ -59,7 +63,8 @@ def table_definitions(prefix: str) -> list[dict[str, Any]]:
         {
             "TableName": names["connections"],
             "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}],
-            "AttributeDefinitions": strings("connectionId"),
+            "AttributeDefinitions": strings("connectionId", "userId"),
+            "GlobalSecondaryIndexes": [_gsi("UserIdIndex", "userId")],
             "BillingMode": "PAY_PER_REQUEST",
         },
         {
@@ -67,6 +72,12 @@ def table_definitions(prefix: str) -> list[dict[str, Any]]:
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
             "AttributeDefinitions": strings("pk", "tokenUser", "tokenFamily"),
             "GlobalSecondaryIndexes": [_gsi("refreshByUser", "tokenUser"), _gsi("refreshByFamily", "tokenFamily")],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": names["rate_limits"],
+            "KeySchema": [{"AttributeName": "counterKey", "KeyType": "HASH"}],
+            "AttributeDefinitions": strings("counterKey"),
             "BillingMode": "PAY_PER_REQUEST",
         },
     ]

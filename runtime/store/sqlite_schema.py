@@ -70,6 +70,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX revoked_expiry ON revoked_tokens (expires_at);
     """,
+    """
+    -- WebSocket connections of the serverless transport; attributes is a JSON object of short strings.
+    CREATE TABLE connections (
+        connection_id TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL,
+        display_name  TEXT NOT NULL,
+        connected_at  REAL NOT NULL,
+        expires_at    REAL NOT NULL,
+        attributes    TEXT NOT NULL
+    );
+    CREATE INDEX connections_by_user ON connections (user_id);
+    CREATE INDEX connections_expiry ON connections (expires_at);
+    -- Fixed-window rate counters shared by processes; a row lives until its window ends.
+    CREATE TABLE rate_counters (
+        counter_key    TEXT NOT NULL,
+        window_seconds INTEGER NOT NULL,
+        window_start   INTEGER NOT NULL,
+        count          INTEGER NOT NULL,
+        expires_at     REAL NOT NULL,
+        PRIMARY KEY (counter_key, window_seconds, window_start)
+    );
+    CREATE INDEX rate_counters_expiry ON rate_counters (expires_at);
+    """,
 )
 
 

@@ -159,7 +159,9 @@ def test_deploy_creates_tables_roles_and_the_lambda_then_is_idempotent(aws: None
     assert [(k["AttributeName"], k["KeyType"]) for k in messages["KeySchema"]] == [("conversationId", "HASH"), ("messageId", "RANGE")]
     assert [g["IndexName"] for g in messages["GlobalSecondaryIndexes"]] == ["bySender"]
     assert messages["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    assert set(dynamodb.list_tables()["TableNames"]) == {f"chat-lex-dev-{t}" for t in ("messages", "conversations", "connections", "users")}
+    assert set(dynamodb.list_tables()["TableNames"]) == {
+        f"chat-lex-dev-{t}" for t in ("messages", "conversations", "connections", "users", "rate_limits")
+    }
     iam = boto3.client("iam", region_name=REGION)
     roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
     assert {"chat-lex-dev-runtime", "chat-lex-dev-fulfillment", "chat-lex-dev-lex-bot"} <= roles

@@ -22,7 +22,8 @@ from runtime.store import dynamodb_store
 from runtime.store.dynamodb_tables import create_tables
 
 INFRA = Path(__file__).resolve().parents[2] / "infrastructure"
-STORE_SOURCE = Path(dynamodb_store.__file__).read_text(encoding="utf-8")
+STORE_FILES = [Path(dynamodb_store.__file__), *sorted((Path(dynamodb_store.__file__).parent / "dynamodb").glob("*.py"))]
+STORE_SOURCE = "\n".join(path.read_text(encoding="utf-8") for path in STORE_FILES)
 ENV = "dev"
 ROLE = "RuntimeTaskRole"
 # Client methods that are not DynamoDB API calls.
@@ -233,19 +234,34 @@ def test_tables_keep_on_demand_billing_pitr_sse_and_retain_messages() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["drop a GSI", "change a sort key", "drop an attribute", "drop TTL", "add a table"],
+    [
+        "drop a GSI",
+        "drop the connections GSI",
+        "change a sort key",
+        "drop an attribute",
+        "drop TTL",
+        "rename the TTL attribute",
+        "drop a table",
+        "add a table",
+    ],
 )
 def test_the_table_check_finds_differences(change: str) -> None:
     template = copy.deepcopy(_template("dynamodb"))
     resources = template["Resources"]
     if change == "drop a GSI":
         resources["UsersTable"]["Properties"]["GlobalSecondaryIndexes"].pop()
+    elif change == "drop the connections GSI":
+        del resources["ConnectionsTable"]["Properties"]["GlobalSecondaryIndexes"]
     elif change == "change a sort key":
         resources["ConversationsTable"]["Properties"]["KeySchema"][1]["AttributeName"] = "memberId"
     elif change == "drop an attribute":
         resources["MessagesTable"]["Properties"]["AttributeDefinitions"].pop()
     elif change == "drop TTL":
         del resources["ConnectionsTable"]["Properties"]["TimeToLiveSpecification"]
+    elif change == "rename the TTL attribute":
+        resources["RateLimitsTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] = "expiresAt"
+    elif change == "drop a table":
+        del resources["RateLimitsTable"]
     else:
         resources["Extra"] = copy.deepcopy(resources["ConnectionsTable"])
         resources["Extra"]["Properties"]["TableName"] = {"Fn::Sub": "chat-lex-${Env}-extra"}

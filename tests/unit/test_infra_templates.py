@@ -155,6 +155,8 @@ def test_runtime_role_reaches_only_its_tables_indexes_pool_and_bot_alias() -> No
         "${ConversationsTableArn}/index/byMember",
         "${UsersTableArn}/index/refreshByUser",
         "${UsersTableArn}/index/refreshByFamily",
+        "${RateLimitsTableArn}",
+        "${ConnectionsTableArn}/index/UserIdIndex",
         "${UserPoolArn}",
         "arn:${AWS::Partition}:lex:${AWS::Region}:${AWS::AccountId}:bot-alias/${BotId}/${BotAliasId}",
     }
@@ -197,7 +199,11 @@ def test_tables_use_the_agreed_key_design() -> None:
     assert [(g["IndexName"], _keys(g)) for g in c["GlobalSecondaryIndexes"]] == [
         ("byMember", [("memberId", "HASH"), ("conversationId", "RANGE")])
     ]
-    assert _keys(resources["ConnectionsTable"]["Properties"]) == [("connectionId", "HASH")]
+    connections = resources["ConnectionsTable"]["Properties"]
+    assert _keys(connections) == [("connectionId", "HASH")]
+    assert [(g["IndexName"], _keys(g)) for g in connections["GlobalSecondaryIndexes"]] == [("UserIdIndex", [("userId", "HASH")])]
+    rate_limits = resources["RateLimitsTable"]["Properties"]
+    assert _keys(rate_limits) == [("counterKey", "HASH")]
     u = resources["UsersTable"]["Properties"]
     assert _keys(u) == [("pk", "HASH")]
     assert [(g["IndexName"], _keys(g)) for g in u["GlobalSecondaryIndexes"]] == [

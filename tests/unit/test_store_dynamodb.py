@@ -11,10 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from runtime.store import dynamodb_store
 from runtime.store.base import NewMessage
+from runtime.store.dynamodb import messages as dynamodb_messages
+from runtime.store.dynamodb.connections import DynamoDbConnections
 from runtime.store.dynamodb_items import attribute_size, item_size
-from runtime.store.dynamodb_store import BATCH_WRITE_LIMIT, DynamoDbStore
+from runtime.store.dynamodb_store import BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, DynamoDbStore
 from runtime.store.dynamodb_tables import table_names
 from runtime.store.errors import StoreUnavailable
 
@@ -116,7 +117,7 @@ class SlowClient(RecordingClient):
 
 async def test_a_commit_later_than_the_resume_window_is_logged(aws: None, monkeypatch: Any, caplog: Any) -> None:
     caplog.set_level("WARNING", logger="chat_lex.store")
-    monkeypatch.setattr(dynamodb_store, "RESUME_WINDOW_SECONDS", 0.05)
+    monkeypatch.setattr(dynamodb_messages, "RESUME_WINDOW_SECONDS", 0.05)
     client = SlowClient(boto3.client("dynamodb", region_name="us-east-1"))
     store = DynamoDbStore(table_prefix="t-", client=client)  # type: ignore[arg-type]
     store.create_tables()
@@ -126,5 +127,61 @@ async def test_a_commit_later_than_the_resume_window_is_logged(aws: None, monkey
         client.delay = 0.1
         await store.append_message(NewMessage("room", "u", "U", "user", "slow", "c2"))
         assert [r.getMessage() for r in caplog.records] == ["late commit: a resume from a newer id may miss these messages"]
+    finally:
+        await store.close()
+
+
+class LookupRecordingClient(RecordingClient):
+    """Records every BatchGetItem key count and GSI query, and checks DynamoDB's 100-key limit."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client)
+        self.get_sizes: list[int] = []
+        self.index_queries = 0
+
+    def batch_get_item(self, **kwargs: Any) -> Any:
+        size = sum(len(v["Keys"]) for v in kwargs["RequestItems"].values())
+        self.get_sizes.append(size)
+        assert size <= BATCH_GET_LIMIT, "DynamoDB refuses more than 100 keys in one BatchGetItem"
+        return self._client.batch_get_item(**kwargs)
+
+    def query(self, **kwargs: Any) -> Any:
+        if kwargs.get("IndexName") == "UserIdIndex":
+            self.index_queries += 1
+        return self._client.query(**kwargs)
+
+
+async def test_connections_are_read_in_batches_of_100_after_paged_index_queries(aws: None) -> None:
+    client = LookupRecordingClient(boto3.client("dynamodb", region_name="us-east-1"))
+    store = DynamoDbStore(table_prefix="t-", client=client)  # type: ignore[arg-type]
+    store.create_tables()
+    try:
+        for i in range(230):
+            await store.put_connection(f"c{i}", f"u{i % 115}", "U", connected_at=time.time())
+        paged = DynamoDbConnections(store.database, query_page=1)  # every index page holds one connection
+        found = await paged.connections_of_users([f"u{i}" for i in range(115)])
+        assert sorted(c.connection_id for c in found) == sorted(f"c{i}" for i in range(230))
+        assert client.get_sizes == [100, 100, 30]
+        assert client.index_queries >= 230  # two connections a user, one a page: each user's query paged
+    finally:
+        await store.close()
+
+
+async def test_connection_and_counter_items_carry_their_ttl(aws: None) -> None:
+    store = DynamoDbStore(table_prefix="t-")
+    store.create_tables()
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    try:
+        record = await store.put_connection("c1", "u1", "U", connected_at=1_800_000_000.5, ttl_seconds=86400)
+        item = client.get_item(TableName="t-connections", Key={"connectionId": {"S": "c1"}})["Item"]
+        assert item["ttl"] == {"N": str(1_800_086_401)}  # expires_at rounded up: never deleted before it expires
+        assert record.expires_at == 1_800_086_400.5
+        assert await store.count("k", 60, 1_800_000_030.0) == 1
+        counter = client.get_item(TableName="t-rate_limits", Key={"counterKey": {"S": "60:1800000000:k"}})["Item"]
+        assert counter["ttl"] == {"N": "1800000060"} and counter["count"] == {"N": "1"}
+        ttl = client.describe_time_to_live(TableName="t-connections")["TimeToLiveDescription"]
+        assert ttl["AttributeName"] == "ttl"
+        indexes = client.describe_table(TableName="t-connections")["Table"]["GlobalSecondaryIndexes"]
+        assert [(i["IndexName"], i["KeySchema"]) for i in indexes] == [("UserIdIndex", [{"AttributeName": "userId", "KeyType": "HASH"}])]
     finally:
         await store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,8 @@ async def test_schema_version_and_pragmas(tmp_path: Path) -> None:
     conn.close()
     # Reopening applies nothing twice.
     again = SqliteStore(tmp_path / "a" / "b" / "chat.db")
-    assert again._writer_conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert again._writer_conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
+    assert again.database.writer_conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert again.database.writer_conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
     await again.close()
 
 
@@ -70,7 +71,7 @@ async def test_appends_queued_during_a_commit_share_the_next_one(tmp_path: Path)
             busy.set()
             release.wait(10)  # the writer is inside a commit while the appends queue up
 
-        blocker = asyncio.ensure_future(store._write(slow_commit))
+        blocker = asyncio.ensure_future(store.database.write(slow_commit))
         await asyncio.to_thread(busy.wait, 10)
         before = store.writer.batches
         # While the writer is busy, reads still answer: they have their own connections and threads.
@@ -95,7 +96,7 @@ async def test_purge_removes_expired_rows(tmp_path: Path) -> None:
         now[0] += 2 * 86400
         await store.append_message(msg("new"))
         assert await store.purge_expired() == 1
-        rows = store._writer_conn.execute("SELECT content FROM messages").fetchall()
+        rows = store.database.writer_conn.execute("SELECT content FROM messages").fetchall()
         assert rows == [("new",)]
         assert await store.refresh_token_owner("h") is None
     finally:
@@ -144,3 +145,43 @@ async def test_not_a_database_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreUnavailable, match="cannot open the SQLite store"):
         SqliteStore(path)
+
+
+async def test_a_version_2_database_gains_connections_and_rate_counters(tmp_path: Path) -> None:
+    from runtime.store.sqlite_schema import _statements
+
+    path = tmp_path / "chat.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)")
+    for number, script in enumerate(MIGRATIONS[:2], start=1):
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (?, 0)", (number,))
+    conn.execute("INSERT INTO revoked_tokens VALUES ('jti-1', 9e12)")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        assert store.database.writer_conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 3 == len(MIGRATIONS)
+        assert await store.revoked_token_ids(["jti-1"]) == {"jti-1"}  # what was there stays
+        record = await store.put_connection("c1", "u1", "Alice", connected_at=time.time())
+        assert await store.connections_of_users(["u1"]) == [record]
+        assert await store.count("k", 60, time.time()) == 1
+    finally:
+        await store.close()
+
+
+async def test_purge_removes_expired_connections_and_counter_windows(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    store = SqliteStore(tmp_path / "chat.db", clock=lambda: now[0])
+    try:
+        await store.put_connection("old", "u", "U", connected_at=now[0], ttl_seconds=60)
+        await store.put_connection("new", "u", "U", connected_at=now[0], ttl_seconds=3600)
+        await store.count("k", 60, now[0])
+        now[0] += 120
+        await store.purge_expired()
+        rows = store.database.writer_conn.execute("SELECT connection_id FROM connections").fetchall()
+        assert rows == [("new",)]
+        assert store.database.writer_conn.execute("SELECT count(*) FROM rate_counters").fetchone()[0] == 0
+    finally:
+        await store.close()

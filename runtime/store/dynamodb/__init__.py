@@ -1,0 +1,1 @@
+"""The DynamoDB store's parts: the shared client and its helpers, and one class per aggregate."""
