@@ -8,6 +8,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from runtime.store.base import RateCounterStore
+
 Clock = Callable[[], float]
 
 
@@ -87,3 +89,23 @@ class RedisTokenBucket:
         # The script answers the wait in milliseconds (0: a token was taken), atomically for every process.
         result = await self._script(keys=[self._prefix + key], args=[self._capacity, self._per_second, self._clock()])
         return int(result) / 1000.0
+
+
+class CounterRateLimiter:
+    """`per_minute` frames a minute per key, counted in the store's fixed one-minute windows (RateCounterStore).
+
+    For processes that share no memory and no Redis, such as concurrent Lambda invocations: every count is one atomic
+    increment in the store. A fixed window lets a burst of up to twice the rate straddle a window's edge; the token
+    buckets above are smoother where they can be used.
+    """
+
+    def __init__(self, counters: RateCounterStore, per_minute: int, *, prefix: str = "rate:", clock: Clock = time.time) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self._counters = counters
+        self._per_minute = per_minute
+        self._prefix = prefix
+        self._clock = clock
+
+    async def allow(self, user_id: str) -> bool:
+        return await self._counters.count(self._prefix + user_id, 60, self._clock()) <= self._per_minute
