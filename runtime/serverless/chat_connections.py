@@ -25,7 +25,6 @@ MAX_PARALLEL_POSTS = 16  # PostToConnection calls in flight per invocation
 MAX_POST_BYTES = 128 * 1024  # API Gateway's message payload quota; a bigger frame is not sent (it could not arrive)
 
 
-
 class GoneError(Exception):
     """The connection is gone (API Gateway answered 410 GoneException)."""
 
@@ -223,4 +222,3 @@ class ConnectionsRouter:
             text = encode(presence_event(conversation_id, other, name, "online"))
             for connection_id in mine:
                 self._poster.post(connection_id, text)
-

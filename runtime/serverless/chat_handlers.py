@@ -92,9 +92,7 @@ class ServerlessChat:
 
     def _service(self, poster: ManagementPoster) -> tuple[ChatService, ConnectionsRouter]:
         router = ConnectionsRouter(self.store, self.store, poster)
-        service = ChatService(
-            self.store, router, self.bot, self.metrics, self._rate, max_message_chars=self.settings.max_message_chars
-        )
+        service = ChatService(self.store, router, self.bot, self.metrics, self._rate, max_message_chars=self.settings.max_message_chars)
         return service, router
 
     async def connect(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -205,5 +203,3 @@ class ServerlessChat:
         log.info("closed: token no longer valid", extra={"connection_id": connection.connection_id, "reason": reason})
         connection.close_soon(4401, reason)  # API Gateway closes without a code: the client reconnects and signs in anew
         return True
-
-
