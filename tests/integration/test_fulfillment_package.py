@@ -89,21 +89,26 @@ def built_zip(tmp_path_factory: pytest.TempPathFactory, seed_bot_dir: Path) -> P
     return output
 
 
-def test_the_zip_runs_a_status_event_in_a_clean_interpreter(built_zip: Path, tmp_path: Path, seed_bot_dir: Path) -> None:
-    unpacked = tmp_path / "lambda"
-    with zipfile.ZipFile(built_zip) as archive:
-        archive.extractall(unpacked)
+def run_clean(probe: str, *argv: str, cwd: Path) -> tuple[Any, str]:
+    """Run `probe` in `python -I -S` (no site-packages, no environment, no project); its last line of output as JSON, and stderr."""
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", ZIP_PROBE, str(unpacked), json.dumps(status_event("delivery"))],
+        [sys.executable, "-I", "-S", "-c", probe, *argv],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
         env={"PATH": "/usr/bin:/bin"},
         timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+def test_the_zip_runs_a_status_event_in_a_clean_interpreter(built_zip: Path, tmp_path: Path, seed_bot_dir: Path) -> None:
+    unpacked = tmp_path / "lambda"
+    with zipfile.ZipFile(built_zip) as archive:
+        archive.extractall(unpacked)
+    out, _ = run_clean(ZIP_PROBE, str(unpacked), json.dumps(status_event("delivery")), cwd=tmp_path)
     expected = yaml.safe_load((seed_bot_dir / "intents" / "Status.yaml").read_text(encoding="utf-8"))["replies"]["en_US"]["delivery"]
     assert out["status"]["messages"] == [{"contentType": "PlainText", "content": expected}]
     assert out["status"]["sessionState"]["sessionAttributes"] == {"customer": "Ann", "lastStatusType": "delivery"}
@@ -131,19 +136,9 @@ print(json.dumps({"bad": d(event("Order")), "good": d(event("Book"))}))
 
 def test_the_zip_alone_checks_its_handlers_answers(built_zip: Path, tmp_path: Path) -> None:
     """No project checkout, no site-packages: the dispatcher refuses a bad answer with the contracts inside the zip."""
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", ZIP_ONLY_PROBE, str(built_zip)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin"},
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out, stderr = run_clean(ZIP_ONLY_PROBE, str(built_zip), cwd=tmp_path)
     assert out["bad"]["sessionState"]["intent"]["state"] == "Failed"  # ElicitIntent without a message: the polite failure
-    assert "ElicitIntent needs at least one message" in result.stderr  # the handler_failed log line says why
+    assert "ElicitIntent needs at least one message" in stderr  # the handler_failed log line says why
     assert out["good"]["sessionState"]["intent"] == {"name": "Book", "state": "Fulfilled"}
 
 

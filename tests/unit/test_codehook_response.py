@@ -119,6 +119,11 @@ BAD: list[tuple[str, object, str]] = [
         "ConfirmIntent needs sessionState.intent.slots",
     ),
     ("ConfirmIntent without intent", respond("ConfirmIntent", messages=[TEXT]), "ConfirmIntent needs sessionState.intent"),
+    (
+        "several rules at once",
+        respond("ElicitSlot", messages=[{"contentType": "PlainText", "content": ""}] * 11),
+        "ElicitSlot needs sessionState.intent (at least its name); ElicitSlot needs sessionState.dialogAction.slotToElicit",
+    ),
     # messages
     ("messages a string", respond("Delegate", messages="hi"), "'hi' is not of type 'array' at messages"),
     ("11 messages", respond("Delegate", messages=[TEXT] * 11), "messages holds 11 entries; Lex allows at most 10"),
