@@ -95,7 +95,7 @@ def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
     The shape and the quotas are `runtime.contracts.codehook_response`'s (the fulfillment
     dispatcher applies the same rules); what depends on the bot is checked here: the intent
     is one of the locale's, and ElicitSlot names one of its slots. Raises
-    DependencyFailedException naming every problem found.
+    DependencyFailedException naming every shape or quota problem, or else the bot's.
     """
     problems = response_problems(response)
     if problems:
