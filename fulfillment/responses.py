@@ -12,17 +12,14 @@ from typing import Any, Literal
 
 from fulfillment.errors import InvalidResponse
 from fulfillment.events import CodeHookEvent
+from runtime.contracts.codehook_response import MAX_BUTTON_TEXT_LENGTH, MAX_BUTTONS, MAX_CARD_TEXT_LENGTH, MAX_CONTENT_LENGTH, MAX_MESSAGES
 
 Message = dict[str, Any]
 MessageLike = str | Mapping[str, Any]
 CloseState = Literal["Fulfilled", "Failed", "InProgress"]
 
-# Lex V2 runtime limits (lexv2-runtime service model).
-MAX_MESSAGES = 10
-MAX_CONTENT_LENGTH = 1024
-MAX_CARD_TEXT_LENGTH = 250
-MAX_BUTTONS = 5
-MAX_BUTTON_TEXT_LENGTH = 50
+# Lex V2's limits come from the one code-hook response checker (runtime.contracts.codehook_response);
+# the builders apply them early, so a handler's author sees the problem where the message is made.
 
 
 def plain_text(text: str) -> Message:

@@ -1,8 +1,9 @@
 """``chat-lex package-fulfillment``: the code hook as a Lambda deployment zip (python3.11).
 
-The zip holds the ``fulfillment`` package, ``fulfillment/replies.json`` rendered from the
-validated spec, and the pure-Python sources of Jinja2, MarkupSafe, PyYAML and tzdata
-copied from the installed distributions. Compiled extensions are left out on purpose:
+The zip holds the ``fulfillment`` package, ``runtime/contracts/`` (the code-hook response
+rules it checks its answers with), ``fulfillment/replies.json`` rendered from the validated
+spec, and the pure-Python sources of Jinja2, MarkupSafe, PyYAML and tzdata copied from the
+installed distributions. Compiled extensions are left out on purpose:
 they are built for this machine, not for Lambda's, and each library has a pure-Python
 fallback. Entries are sorted and timestamped 1980-01-01, so equal inputs give equal bytes.
 """
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import fulfillment
+import runtime.contracts
 from bot_spec import SEED_BOT_DIR
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
@@ -48,11 +50,22 @@ class PackagingError(Exception):
 
 
 def _package_files() -> Iterator[tuple[str, Path]]:
-    """(name in zip, file) for the fulfillment package's own sources."""
+    """(name in zip, file) for the fulfillment package's own sources and the runtime contracts it imports.
+
+    ``fulfillment`` checks its answers with ``runtime.contracts.codehook_response``, so the zip carries
+    ``runtime/__init__.py`` (a docstring only) and ``runtime/contracts/`` with its schemas: standard library
+    only, and nothing else of ``runtime``.
+    """
     root = Path(fulfillment.__file__).resolve().parent
     for path in sorted(root.rglob("*.py")):
         if "__pycache__" not in path.parts:
             yield f"fulfillment/{path.relative_to(root).as_posix()}", path
+    contracts = Path(runtime.contracts.__file__).resolve().parent
+    project = contracts.parent.parent
+    yield "runtime/__init__.py", contracts.parent / "__init__.py"
+    for path in sorted(contracts.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            yield path.relative_to(project).as_posix(), path
 
 
 def _dependency_files() -> Iterator[tuple[str, Path]]:

@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import copy
 import json
 import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from bot_spec.definition import BotLocale
-from runtime.contracts.json_schema import SchemaValidator
+from runtime.contracts.codehook_response import MAX_RESPONSE_BYTES, response_problems
 from runtime.lex.errors import DependencyFailedException
 from runtime.lex.runtime_shapes import clone, find_intent
 
 CodeHook = Callable[[dict[str, Any]], dict[str, Any]]
 Invoker = Callable[[dict[str, Any]], dict[str, Any]]
 
-MAX_RESPONSE_BYTES = 25 * 1024  # Lex quota: Lambda output at most 25 KB
-MAX_SESSION_ATTRIBUTES_BYTES = 12 * 1024  # Lex quota: session attributes in the output at most 12 KB
 DEFAULT_HOOK_TIMEOUT = 30.0  # Lex gives a code hook 30 s
 _INVALID = "Invalid Lambda Response: Received invalid response from Lambda: "
 MAX_LOG_LINES = 200  # per hook call: a chatty handler must not grow the explanation without end
@@ -89,89 +84,34 @@ def _capturing_logs() -> Iterator[None]:
                 root.removeHandler(_CAPTURE)
 
 
-_CLOSE_STATES = ("Failed", "Fulfilled", "InProgress")
-
-
 def invalid_response(reason: str) -> DependencyFailedException:
     """The exception Lex raises for a bad code-hook answer, with its message shape."""
     return DependencyFailedException(_INVALID + reason)
 
 
-@lru_cache(maxsize=1)
-def _response_validator() -> SchemaValidator:
-    text = resources.files("runtime.lex").joinpath("schemas/lex-codehook-response.schema.json").read_text(encoding="utf-8")
-    schema = json.loads(text)
-    # The aws-samples schema requires sessionAttributes; Lex does not (omitting them keeps
-    # the stored ones, fact sheet section 2), so that one requirement is dropped.
-    state = schema["definitions"]["LambdaCodeHookSessionState"]
-    state["required"] = [name for name in state["required"] if name != "sessionAttributes"]
-    return SchemaValidator(schema)
-
-
-def response_schema() -> dict[str, Any]:
-    """The response schema as the engine applies it (for tests comparing validators)."""
-    return copy.deepcopy(dict(_response_validator().schema))
-
-
-def _where(path: Any) -> str:
-    parts = [str(p) for p in path]
-    return ".".join(parts) if parts else "the response"
-
-
 def validate_response(response: Any, locale: BotLocale) -> dict[str, Any]:
-    """Check a code-hook response against the schema and the per-type rules; returns it.
+    """Check a code-hook response as Lex does; returns it.
 
-    Raises DependencyFailedException naming the first problem found.
+    The shape and the quotas are `runtime.contracts.codehook_response`'s (the fulfillment
+    dispatcher applies the same rules); what depends on the bot is checked here: the intent
+    is one of the locale's, and ElicitSlot names one of its slots. Raises
+    DependencyFailedException naming every shape or quota problem, or else the bot's.
     """
-    if not isinstance(response, dict):
-        raise invalid_response(f"the response must be a JSON object, got {type(response).__name__}")
-    try:
-        size = len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
-    except (TypeError, ValueError) as exc:
-        raise invalid_response(f"the response is not JSON-serialisable ({exc})") from None
-    except RecursionError:
-        raise invalid_response("the response is nested too deeply") from None
-    if size > MAX_RESPONSE_BYTES:
-        raise invalid_response(f"the response is {size} bytes; Lex accepts at most {MAX_RESPONSE_BYTES}")
-    problem = _response_validator().first_problem(response)
-    if problem is not None:
-        message, path = problem
-        raise invalid_response(f"{message} at {_where(path)}")
-    state = response["sessionState"]
-    attributes = state.get("sessionAttributes") or {}
-    attributes_size = sum(len(k.encode("utf-8", "replace")) + len(v.encode("utf-8", "replace")) for k, v in attributes.items())
-    if attributes_size > MAX_SESSION_ATTRIBUTES_BYTES:
-        raise invalid_response(
-            f"sessionState.sessionAttributes hold {attributes_size} bytes; Lex accepts at most {MAX_SESSION_ATTRIBUTES_BYTES}"
-        )
-    action = state["dialogAction"]
-    kind = action["type"]
+    problems = response_problems(response)
+    if problems:
+        raise invalid_response("; ".join(problems))
+    checked: dict[str, Any] = response  # a dict: response_problems refuses anything else
+    state = checked["sessionState"]
     intent = state.get("intent")
-    messages = response.get("messages") or []
-    if intent is not None:
-        name = intent.get("name")
-        if not isinstance(name, str) or find_intent(locale, name) is None:
-            raise invalid_response(f"sessionState.intent.name {name!r} is not an intent of locale {locale.locale_id}")
-    if kind == "ElicitSlot":
-        if intent is None:
-            raise invalid_response("ElicitSlot needs sessionState.intent with the intent's name")
-        defined = find_intent(locale, intent["name"])
-        slot_name = action["slotToElicit"]
-        if defined is not None and defined.slot(slot_name) is None:
-            raise invalid_response(f"slotToElicit {slot_name!r} is not a slot of intent {intent['name']}")
-    elif kind == "ConfirmIntent":
-        if intent is None or "slots" not in intent:
-            raise invalid_response("ConfirmIntent needs sessionState.intent with its name and slots")
-        defined = find_intent(locale, intent["name"])
-        if not messages and (defined is None or defined.confirmation is None):
-            raise invalid_response(f"ConfirmIntent needs messages: intent {intent['name']} has no confirmation prompt to fall back on")
-    elif kind == "Close":
-        if intent is None or intent.get("state") not in _CLOSE_STATES:
-            got = None if intent is None else intent.get("state")
-            raise invalid_response(f"Close needs sessionState.intent.state to be one of {', '.join(_CLOSE_STATES)}, got {got!r}")
-    elif kind == "None":
-        raise invalid_response("dialogAction.type None is not a step a code hook may return")
-    return response
+    if intent is None:
+        return checked
+    defined = find_intent(locale, intent["name"])
+    if defined is None:
+        raise invalid_response(f"sessionState.intent.name {intent['name']!r} is not an intent of locale {locale.locale_id}")
+    action = state["dialogAction"]
+    if action["type"] == "ElicitSlot" and defined.slot(action["slotToElicit"]) is None:
+        raise invalid_response(f"sessionState.dialogAction.slotToElicit {action['slotToElicit']!r} is not a slot of intent {defined.name}")
+    return checked
 
 
 class _Job:

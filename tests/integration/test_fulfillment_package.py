@@ -24,14 +24,18 @@ unpacked = sys.argv[1]
 sys.path[:] = [unpacked] + [p for p in sys.path if p.startswith(sysconfig.get_paths()["stdlib"])]
 zoneinfo.reset_tzpath(to=[])  # time zones must come from the packaged tzdata, as on a bare Lambda image
 import fulfillment, jinja2, markupsafe, yaml
-for module in (fulfillment, jinja2, markupsafe, yaml):
+import runtime.contracts.codehook_response as contracts
+for module in (fulfillment, jinja2, markupsafe, yaml, contracts):
     assert module.__file__.startswith(unpacked), (module.__name__, module.__file__)
-try:
-    import bot_spec
-except ImportError:
-    pass
-else:
-    raise AssertionError("bot_spec must not be importable inside the Lambda zip")
+for absent in ("bot_spec", "runtime.lex", "runtime.store", "jsonschema"):
+    try:
+        __import__(absent)
+    except ImportError:
+        pass
+    else:
+        raise AssertionError(f"{absent} must not be importable inside the Lambda zip")
+from fulfillment.response_check import check_response
+assert check_response({}) == ["'sessionState' is a required property at the response"]  # the schema, read from the zip
 event = json.loads(sys.argv[2])
 out = {"status": fulfillment.handler(event, None), "libyaml": yaml.__with_libyaml__}
 event["sessionState"]["intent"] = {"name": "Greeting", "slots": {}}
@@ -85,21 +89,26 @@ def built_zip(tmp_path_factory: pytest.TempPathFactory, seed_bot_dir: Path) -> P
     return output
 
 
-def test_the_zip_runs_a_status_event_in_a_clean_interpreter(built_zip: Path, tmp_path: Path, seed_bot_dir: Path) -> None:
-    unpacked = tmp_path / "lambda"
-    with zipfile.ZipFile(built_zip) as archive:
-        archive.extractall(unpacked)
+def run_clean(probe: str, *argv: str, cwd: Path) -> tuple[Any, str]:
+    """Run `probe` in `python -I -S` (no site-packages, no environment, no project); its last line of output as JSON, and stderr."""
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", ZIP_PROBE, str(unpacked), json.dumps(status_event("delivery"))],
+        [sys.executable, "-I", "-S", "-c", probe, *argv],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
         env={"PATH": "/usr/bin:/bin"},
         timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+def test_the_zip_runs_a_status_event_in_a_clean_interpreter(built_zip: Path, tmp_path: Path, seed_bot_dir: Path) -> None:
+    unpacked = tmp_path / "lambda"
+    with zipfile.ZipFile(built_zip) as archive:
+        archive.extractall(unpacked)
+    out, _ = run_clean(ZIP_PROBE, str(unpacked), json.dumps(status_event("delivery")), cwd=tmp_path)
     expected = yaml.safe_load((seed_bot_dir / "intents" / "Status.yaml").read_text(encoding="utf-8"))["replies"]["en_US"]["delivery"]
     assert out["status"]["messages"] == [{"contentType": "PlainText", "content": expected}]
     assert out["status"]["sessionState"]["sessionAttributes"] == {"customer": "Ann", "lastStatusType": "delivery"}
@@ -107,6 +116,30 @@ def test_the_zip_runs_a_status_event_in_a_clean_interpreter(built_zip: Path, tmp
     assert out["libyaml"] is False  # the C extension is left out; the pure-Python YAML works
     assert out["greeting"]["messages"][0]["content"].endswith(", Ann! How can I help you today?")
     assert out["tokyo"] == "9:00:00"
+
+
+# Runs inside `python -I -S` with the zip file itself as the only non-stdlib entry of sys.path (zipimport).
+ZIP_ONLY_PROBE = r"""
+import json, sys, sysconfig
+sys.path[:] = [sys.argv[1]] + [p for p in sys.path if p.startswith(sysconfig.get_paths()["stdlib"])]
+from fulfillment import Dispatcher
+import runtime.contracts
+assert runtime.contracts.__file__.startswith(sys.argv[1]), runtime.contracts.__file__
+d = Dispatcher()
+d.add("Order", lambda event: {"sessionState": {"dialogAction": {"type": "ElicitIntent"}}})
+d.add("Book", lambda event: {"sessionState": {"dialogAction": {"type": "Close"}, "intent": {"name": "Book", "state": "Fulfilled"}}})
+def event(name):
+    return {"invocationSource": "FulfillmentCodeHook", "sessionId": "s", "inputTranscript": "x", "sessionState": {"intent": {"name": name}}}
+print(json.dumps({"bad": d(event("Order")), "good": d(event("Book"))}))
+"""
+
+
+def test_the_zip_alone_checks_its_handlers_answers(built_zip: Path, tmp_path: Path) -> None:
+    """No project checkout, no site-packages: the dispatcher refuses a bad answer with the contracts inside the zip."""
+    out, stderr = run_clean(ZIP_ONLY_PROBE, str(built_zip), cwd=tmp_path)
+    assert out["bad"]["sessionState"]["intent"]["state"] == "Failed"  # ElicitIntent without a message: the polite failure
+    assert "ElicitIntent needs at least one message" in stderr  # the handler_failed log line says why
+    assert out["good"]["sessionState"]["intent"] == {"name": "Book", "state": "Fulfilled"}
 
 
 def test_the_zip_layout(built_zip: Path, seed_bot_dir: Path) -> None:
@@ -125,7 +158,15 @@ def test_the_zip_layout(built_zip: Path, seed_bot_dir: Path) -> None:
     assert any(n.startswith("tzdata/zoneinfo/Asia/") for n in names)
     assert any(n.endswith(".dist-info/METADATA") for n in names)
     assert not [n for n in names if n.endswith((".pyc", ".so", ".c")) or "__pycache__" in n]
-    assert not [n for n in names if n.split("/")[0] in {"bot_spec", "runtime", "tools", "tests", "_yaml"}]
+    assert not [n for n in names if n.split("/")[0] in {"bot_spec", "tools", "tests", "_yaml"}]
+    # Of runtime, only the package marker and the contracts fulfillment checks its answers with.
+    assert {n for n in names if n.startswith("runtime/")} == {
+        "runtime/__init__.py",
+        "runtime/contracts/__init__.py",
+        "runtime/contracts/codehook_response.py",
+        "runtime/contracts/json_schema.py",
+        "runtime/contracts/schemas/lex-codehook-response.schema.json",
+    }
     assert all(i.date_time == FIXED_TIME and (i.external_attr >> 16) == 0o644 for i in infos)
     assert replies["replies"]["Status"]["en_US"].keys() == {"order", "account", "delivery"}
     assert "Greeting" in replies["replies"] and "FallbackIntent" not in replies["replies"]

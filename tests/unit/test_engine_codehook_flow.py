@@ -100,13 +100,27 @@ def test_hook_elicit_slot_with_and_without_messages_section_3_5() -> None:
     assert texts(second) == ["Which crust for your large pizza?"]
 
 
-def test_hook_confirm_intent_without_messages_uses_the_confirmation_prompt_section_3_5() -> None:
+def test_hook_confirm_intent_without_messages_is_dependency_failed_section_4() -> None:
+    """Lex requires the question with ConfirmIntent, even when the intent has a confirmation prompt (docs/fulfillment.md)."""
+
     def confirm(event: Event) -> dict[str, Any]:
         return {"sessionState": {"dialogAction": {"type": "ConfirmIntent"}, "intent": event["sessionState"]["intent"]}}
 
+    chat = new_chat(code_hook=Recorder(confirm), dialog_hook=True)
+    with pytest.raises(DependencyFailedException, match="ConfirmIntent needs at least one message"):
+        chat.say("order a large pizza with thin crust")
+
+
+def test_hook_confirm_intent_asks_the_hooks_question_section_3_5() -> None:
+    def confirm(event: Event) -> dict[str, Any]:
+        return {
+            "sessionState": {"dialogAction": {"type": "ConfirmIntent"}, "intent": event["sessionState"]["intent"]},
+            "messages": [{"contentType": "PlainText", "content": "Thin crust, really?"}],
+        }
+
     response = new_chat(code_hook=Recorder(confirm), dialog_hook=True).say("order a large pizza with thin crust")
     assert action(response) == {"type": "ConfirmIntent"}
-    assert texts(response) == ["A large pizza with thin crust for [name]. Shall I order it?"]
+    assert texts(response) == ["Thin crust, really?"]
 
 
 def test_hook_close_and_session_attributes_section_3_5() -> None:

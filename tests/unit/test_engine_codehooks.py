@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot_spec.definition import BotLocale, Intent, IntentConfirmation, PromptSpecification, Slot, plain
-from runtime.lex.codehooks import MAX_RESPONSE_BYTES, build_event, in_process_invoker, lambda_invoker, validate_response
+from runtime.contracts.codehook_response import MAX_RESPONSE_BYTES
+from runtime.lex.codehooks import build_event, in_process_invoker, lambda_invoker, validate_response
 from runtime.lex.errors import DependencyFailedException
 
 LOCALE = BotLocale(
@@ -39,8 +40,10 @@ def test_valid_responses_pass() -> None:
         _response({"type": "Close"}, {"name": "Order", "state": "Fulfilled"}, messages=[{"contentType": "PlainText", "content": "ok"}]),
         LOCALE,
     )
-    # Book has a confirmation prompt, so ConfirmIntent may omit messages (the prompt plays).
-    validate_response(_response({"type": "ConfirmIntent"}, {"name": "Book", "slots": {}}), LOCALE)
+    validate_response(
+        _response({"type": "ConfirmIntent"}, {"name": "Order", "slots": {}}, messages=[{"contentType": "PlainText", "content": "Sure?"}]),
+        LOCALE,
+    )
 
 
 INVALID = {
@@ -58,6 +61,8 @@ INVALID = {
         {"type": "ConfirmIntent"}, {"name": "Book"}, messages=[{"contentType": "PlainText", "content": "?"}]
     ),
     "ConfirmIntent without messages or prompt": _response({"type": "ConfirmIntent"}, {"name": "Order", "slots": {}}),
+    # Lex requires the question even when the intent has a confirmation prompt (docs/fulfillment.md).
+    "ConfirmIntent without messages, prompt or not": _response({"type": "ConfirmIntent"}, {"name": "Book", "slots": {}}),
     "Close without state": _response({"type": "Close"}, {"name": "Order"}),
     "Close with ReadyForFulfillment": _response({"type": "Close"}, {"name": "Order", "state": "ReadyForFulfillment"}),
     "dialogAction None": _response({"type": "None"}),
@@ -212,8 +217,8 @@ def test_schema_validator_agrees_with_jsonschema() -> None:
 
     import jsonschema
 
+    from runtime.contracts.codehook_response import response_schema
     from runtime.contracts.json_schema import SchemaValidator
-    from runtime.lex.codehooks import response_schema
 
     schema = response_schema()
     reference = jsonschema.validators.validator_for(schema)(schema)
