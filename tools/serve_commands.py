@@ -44,6 +44,7 @@ _HELP = {
     "log_level": "debug, info, warning or error",
     "debug": "log message content and access lines",
     "static_dir": "folder of the web UI files",
+    "transport": "websocket (this server's own socket) or apigw (a local API Gateway running the serverless Lambda handlers)",
 }
 
 
@@ -82,7 +83,13 @@ def run_serve(args: argparse.Namespace) -> int:
     from runtime.web.server import serve
 
     try:
-        app = create_app(settings)
+        if settings.transport == "apigw":
+            from runtime.serverless.local_chat import chat_gateway
+
+            gateway, socket_routes = chat_gateway(settings)
+            app = create_app(settings, socket_routes=socket_routes, lifespans=[gateway.lifespan])
+        else:
+            app = create_app(settings)
     except SettingsError as exc:
         print(f"chat-lex serve: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -90,7 +97,8 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"chat-lex serve: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_SERVICE_ERROR
     described = app.state.chat.backends.descriptions
-    print(f"chat-lex runtime on http://{settings.host}:{settings.port}  (WebSocket: ws://{settings.host}:{settings.port}/ws)")
+    socket = "API Gateway (local), Lambda handlers in process" if settings.transport == "apigw" else "WebSocket"
+    print(f"chat-lex runtime on http://{settings.host}:{settings.port}  ({socket}: ws://{settings.host}:{settings.port}/ws)")
     for name in ("bot", "store", "auth", "channels"):
         print(f"  {name:<9}{described.get(name, '?')}")
     sys.stdout.flush()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 
 from runtime.chat.fanout import Fanout
@@ -43,8 +45,18 @@ def build_context(settings: Settings, backends: Backends) -> ChatContext:
     return ChatContext(settings, backends, metrics, fanout, service, AuthLimits(limiter), watch, bad_frames)
 
 
-def create_app(settings: Settings, *, backends: Backends | None = None, configure_logs: bool = True) -> Litestar:
-    """The app; `backends` lets tests hand in fakes (a failing bot), otherwise the settings open them."""
+def create_app(
+    settings: Settings,
+    *,
+    backends: Backends | None = None,
+    configure_logs: bool = True,
+    socket_routes: Sequence[BaseRouteHandler] | None = None,
+    lifespans: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
+) -> Litestar:
+    """The app; `backends` lets tests hand in fakes (a failing bot), otherwise the settings open them.
+
+    `socket_routes` replace the chat socket (`/ws`): `chat-lex serve --transport apigw` mounts a local API Gateway
+    there instead, with its `lifespans`; the web UI, REST and auth routes stay the same."""
     install_redaction()  # even when the embedding program configures logging: no token may reach a log line
     if configure_logs:
         configure_logging(settings.log_level, debug=settings.debug)
@@ -64,7 +76,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None, configur
 
     app = Litestar(
         route_handlers=[
-            chat_socket,
+            *(socket_routes if socket_routes is not None else [chat_socket]),
             auth_routes.signup,
             auth_routes.confirm,
             auth_routes.login,
@@ -80,7 +92,7 @@ def create_app(settings: Settings, *, backends: Backends | None = None, configur
             ops_routes.metrics,
             static_router,
         ],
-        lifespan=[lifespan],
+        lifespan=[lifespan, *lifespans],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected_error},
         openapi_config=OpenAPIConfig(title="chat-lex runtime", version="0.1.0", path="/schema"),
         request_max_body_size=MAX_BODY_BYTES * 4,

@@ -54,6 +54,7 @@ class Settings:
     log_level: str = "info"
     debug: bool = False
     static_dir: Path = field(default=DEFAULT_STATIC_DIR)
+    transport: str = "websocket"  # websocket (this server's own) | apigw (a local API Gateway running the Lambda handlers)
 
     def bot_locale_ids(self) -> list[str]:
         """CHAT_LEX_BOT_LOCALES as a list of locale ids, without blanks and repeats."""
@@ -80,6 +81,9 @@ class Settings:
     def describe(self) -> dict[str, str]:
         """Which backends are in use, for the start-up banner."""
         return {"bot": self.bot, "store": self.store, "auth": self.auth, "channels": _redact(self.channels)}
+
+
+TRANSPORTS = ("websocket", "apigw")
 
 
 def env_name(field_name: str) -> str:
@@ -159,6 +163,8 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"CHAT_LEX_MAX_CONNECTIONS_PER_USER={s.max_connections_per_user}: use 1 to 10000")
     if not 0 < s.bot_timeout <= 300:
         problems.append(f"CHAT_LEX_BOT_TIMEOUT={s.bot_timeout}: use more than 0 and at most 300 seconds")
+    if s.transport not in TRANSPORTS:
+        problems.append(f"CHAT_LEX_TRANSPORT={s.transport[:32]!r}: use {' or '.join(TRANSPORTS)}")
     if s.log_level.lower() not in LOG_LEVELS:
         problems.append(f"CHAT_LEX_LOG_LEVEL={s.log_level!r}: use one of {', '.join(LOG_LEVELS)}")
     return problems
