@@ -86,8 +86,8 @@ def run_serve(args: argparse.Namespace) -> int:
         if settings.transport == "apigw":
             from runtime.serverless.local_chat import chat_gateway
 
-            gateway, socket_routes = chat_gateway(settings)
-            app = create_app(settings, socket_routes=socket_routes, lifespans=[gateway.lifespan])
+            gateway_lifespan, socket_routes = chat_gateway(settings)
+            app = create_app(settings, socket_routes=socket_routes, lifespans=[gateway_lifespan])
         else:
             app = create_app(settings)
     except SettingsError as exc:

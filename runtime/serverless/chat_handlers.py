@@ -11,6 +11,7 @@ only once its frames are posted and its bot turns are done: a Lambda is frozen a
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from typing import Any, Protocol
 from runtime.auth.base import AuthError, IdentityProvider
 from runtime.auth.revocation import revocation_ids
 from runtime.chat.bot_participant import BotParticipant
-from runtime.chat.lex_session import is_time_zone
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import CounterRateLimiter
 from runtime.chat.service import ChatService, Sender, announces_presence
@@ -113,13 +113,16 @@ class ServerlessChat:
         if len(open_now) >= self.settings.max_connections_per_user:
             limit = self.settings.max_connections_per_user
             return response(429, f"too many open connections for this user (limit {limit}); close another tab")
-        attributes = {"revocationIds": ",".join(revocation_ids(identity.claims))}
+        attributes: dict[str, str] = {}
+        revocable = ",".join(revocation_ids(identity.claims))
+        if revocable:
+            attributes["revocationIds"] = revocable
         exp = identity.claims.get("exp")
         if isinstance(exp, int | float) and not isinstance(exp, bool):
-            attributes["exp"] = str(int(exp))
+            attributes["exp"] = str(math.ceil(exp))  # never sooner than the token says
         tz = query.get("tz")
-        if isinstance(tz, str) and is_time_zone(tz):
-            attributes["tz"] = tz
+        if isinstance(tz, str) and tz.strip():
+            attributes["tz"] = tz[:64]  # a bad one is reported with WELCOME, as on the WebSocket server
         await self.store.put_connection(
             connection_id,
             identity.user_id,
@@ -166,22 +169,21 @@ class ServerlessChat:
         sender = Sender(record.user_id, record.display_name)
         service, router = self._service(poster)
         try:
-            if await self._expired_or_revoked(record, connection):
-                return response(200)
-            router.register(connection)
-            session = ChatSession(
-                service,
-                connection,
-                sender,
-                bad_frames=self._bad_frames,
-                time_zone=record.attributes.get("tz"),
-                log_content=self.settings.debug,
-            )
-            session.welcomed = bool(record.attributes.get("welcomed"))
-            await session.handle(raw)
-            if session.welcomed and not record.attributes.get("welcomed"):
-                await self.store.touch_connection(connection_id, {**record.attributes, "welcomed": "1"})
-            await service.idle()  # the bot's turns: a returned Lambda is frozen, so they finish here
+            if not await self._expired_or_revoked(record, connection):
+                router.register(connection)
+                session = ChatSession(
+                    service,
+                    connection,
+                    sender,
+                    bad_frames=self._bad_frames,
+                    time_zone=record.attributes.get("tz"),
+                    log_content=self.settings.debug,
+                )
+                session.welcomed = bool(record.attributes.get("welcomed"))
+                await session.handle(raw)
+                if session.welcomed and not record.attributes.get("welcomed"):
+                    await self.store.touch_connection(connection_id, {**record.attributes, "welcomed": "1"})
+                await service.idle()  # the bot's turns: a returned Lambda is frozen, so they finish here
         finally:
             await poster.drain()
         if connection.close_requested is not None:

@@ -11,11 +11,14 @@ functions in process behind a local gateway (runtime/serverless/local_gateway.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
+from runtime.auth.base import IdentityProvider
+from runtime.chat.bot_participant import BotParticipant
 from runtime.serverless.chat_connections import Boto3ManagementApi, ManagementApi
 from runtime.serverless.chat_handlers import ServerlessChat, ServerlessSettings, ServerlessStore, response
 from runtime.store import open_store
@@ -27,14 +30,34 @@ ENDPOINT_VARIABLE = "CHAT_LEX_APIGW_ENDPOINT"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 SettingsSource = Callable[[], Settings]
-_settings_source: SettingsSource = Settings.from_env
+# A Lambda instance's store, identity provider and bot, opened from the settings on the instance's own loop.
+BackendsOpener = Callable[[Settings], tuple[ServerlessStore, IdentityProvider, BotParticipant | None]]
 _instances = threading.local()
+_opened: list[_Instance] = []  # every instance of this process, for close_instances
+_opened_lock = threading.Lock()
 
 
-def use_settings(source: SettingsSource) -> None:
-    """Where new instances read their settings (the local gateway hands in the serve command's); default: the environment."""
-    global _settings_source
-    _settings_source = source
+def open_instance_backends(settings: Settings) -> tuple[ServerlessStore, IdentityProvider, BotParticipant | None]:
+    """What a deployed instance uses: the backends the settings name (the same ones `chat-lex serve` opens)."""
+    store = open_store(
+        settings.store,
+        message_ttl_days=settings.message_ttl_days,
+        table_prefix=settings.table_prefix,
+        endpoint_url=settings.dynamodb_endpoint,
+        region=settings.aws_region,
+    )
+    return cast(ServerlessStore, store), open_identity(settings, store), open_bot(settings)
+
+
+_settings_source: SettingsSource = Settings.from_env
+_backends_opener: BackendsOpener = open_instance_backends
+
+
+def use_settings(source: SettingsSource, opener: BackendsOpener = open_instance_backends) -> None:
+    """Where new instances read their settings and open their backends (the local gateway hands in the serve command's,
+    tests a scripted bot); default: the environment."""
+    global _settings_source, _backends_opener
+    _settings_source, _backends_opener = source, opener
 
 
 class _Instance:
@@ -44,17 +67,13 @@ class _Instance:
         self.settings = settings
         self.loop = asyncio.new_event_loop()
         self._apis: dict[str, ManagementApi] = {}
-        store = open_store(
-            settings.store,
-            message_ttl_days=settings.message_ttl_days,
-            table_prefix=settings.table_prefix,
-            endpoint_url=settings.dynamodb_endpoint,
-            region=settings.aws_region,
-        )
+        asyncio.set_event_loop(self.loop)  # stores made below bind to this instance's loop
+        store, identity, bot = _backends_opener(settings)
+        self.store = store
         self.chat = ServerlessChat(
-            cast(ServerlessStore, store),
-            open_identity(settings, store),
-            open_bot(settings),
+            store,
+            identity,
+            bot,
             self.api_for,
             token_and_subprotocol,
             ServerlessSettings(
@@ -109,7 +128,20 @@ def _instance() -> _Instance:
     instance: _Instance | None = getattr(_instances, "instance", None)
     if instance is None:
         instance = _instances.instance = _Instance(_settings_source())
+        with _opened_lock:
+            _opened.append(instance)
     return instance
+
+
+def close_instances() -> None:
+    """Close every instance's store and loop (a local gateway shutting down; its worker threads are done)."""
+    with _opened_lock:
+        closing = list(_opened)
+        _opened.clear()
+    for instance in closing:
+        with contextlib.suppress(Exception):
+            instance.loop.run_until_complete(instance.store.close())
+        instance.loop.close()
 
 
 def _handle(

@@ -109,13 +109,31 @@ def free_socket() -> socket.socket:
 
 
 class RunningServer:
-    """The app served by uvicorn in a background thread, on a free loopback port."""
+    """The app served by uvicorn in a background thread, on a free loopback port.
 
-    def __init__(self, settings: Settings, backends: Backends | None = None) -> None:
+    `transport="apigw"` serves the socket through the local API Gateway and the serverless Lambda handlers
+    (runtime/serverless); their instances open their own store on the same database and share the test's identity
+    provider and bot (`backends` must then be `fake_backends`'s, whose store is a SQLite file)."""
+
+    def __init__(self, settings: Settings, backends: Backends | None = None, *, transport: str = "websocket") -> None:
         self.sock = free_socket()
         self.port = self.sock.getsockname()[1]
-        self.settings = replace(settings, port=self.port)
-        self.app = create_app(self.settings, backends=backends, configure_logs=False)
+        self.transport = transport
+        self.settings = replace(settings, port=self.port, transport=transport)
+        if transport == "apigw":
+            from runtime.serverless.local_chat import chat_gateway
+
+            assert backends is not None, "the apigw transport needs the test's backends"
+            shared = backends
+            database = shared.descriptions["store_url"]
+
+            def opener(_: Settings) -> tuple[Any, IdentityProvider, BotParticipant | None]:
+                return open_store(database), shared.identity, shared.bot
+
+            lifespan, routes = chat_gateway(self.settings, opener=opener)
+            self.app = create_app(self.settings, backends=backends, configure_logs=False, socket_routes=routes, lifespans=[lifespan])
+        else:
+            self.app = create_app(self.settings, backends=backends, configure_logs=False)
         self.context: ChatContext = self.app.state.chat
         self.server = DrainingServer(uvicorn_config(self.app, self.settings), self.context)
         self.server.config.log_level = "warning"
@@ -159,9 +177,11 @@ class RunningServer:
 def fake_backends(
     tmp_path: Path, lex: ScriptedLex | None, *, rate: int = 1000, timeout: float = 2.0, identity: IdentityProvider | None = None
 ) -> Backends:
-    store = open_store(f"sqlite:{tmp_path / 'chat.db'}")
+    store_url = f"sqlite:{tmp_path / 'chat.db'}"
+    store = open_store(store_url)
     bot = BotParticipant(lex, BotTarget("BOT", "ALIAS", "en_US"), timeout=timeout, description="scripted") if lex else None
-    return Backends(store, identity or TokenTable(), bot, MemoryChannel(), LocalTokenBucket(rate), {"bot": "scripted"})
+    descriptions = {"bot": "scripted", "store_url": store_url}
+    return Backends(store, identity or TokenTable(), bot, MemoryChannel(), LocalTokenBucket(rate), descriptions)
 
 
 async def sign_up(http: httpx.AsyncClient, username: str) -> dict[str, Any]:
@@ -190,6 +210,7 @@ class Client:
     @classmethod
     async def open(cls, url: str, **kwargs: Any) -> Client:
         client = cls(await connect(url, **kwargs))
+        await client.send({"action": "hello"})  # WELCOME answers it behind API Gateway; it comes by itself otherwise
         welcome = await client.next()
         assert welcome["type"] == "WELCOME", welcome
         return client

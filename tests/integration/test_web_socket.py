@@ -1,4 +1,8 @@
-"""The /ws endpoint under a real uvicorn server with the websockets client: every action, every ERROR code, 4401s."""
+"""The /ws endpoint under a real uvicorn server with the websockets client: every action, every ERROR code, 4401s.
+
+The `server` fixture runs each test on both transports: the WebSocket server's own endpoint, and the serverless
+Lambda handlers behind the local API Gateway (`chat-lex serve --transport apigw`). What only one transport can do
+(close codes on the socket, per-process limits) is marked `websocket_only` and says why."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from runtime.lex.errors import DependencyFailedException
 from runtime.store.errors import StoreUnavailable
@@ -23,10 +27,13 @@ def lex() -> ScriptedLex:
     return ScriptedLex()
 
 
-@pytest.fixture
-def server(tmp_path: Path, lex: ScriptedLex) -> Iterator[RunningServer]:
+@pytest.fixture(params=["websocket", "apigw"])
+def server(request: pytest.FixtureRequest, tmp_path: Path, lex: ScriptedLex) -> Iterator[RunningServer]:
+    reason = request.node.get_closest_marker("websocket_only")
+    if request.param == "apigw" and reason is not None:
+        pytest.skip(f"websocket transport only: {reason.args[0]}")
     settings = Settings(static_dir=tmp_path / "static", max_message_chars=50, rate_per_minute=1000, auth_frame_seconds=0.5)
-    running = RunningServer(settings, fake_backends(tmp_path, lex, timeout=0.5)).start()
+    running = RunningServer(settings, fake_backends(tmp_path, lex, timeout=0.5), transport=request.param).start()
     yield running
     running.stop()
 
@@ -67,6 +74,7 @@ async def test_token_in_subprotocol_is_accepted_and_chat_lex_echoed(server: Runn
         (None, ["chat-lex", "nonsense"], "InvalidToken"),
     ],
 )
+@pytest.mark.websocket_only("API Gateway refuses the handshake with HTTP 401 instead (test_apigw_refuses_bad_tokens_with_401)")
 async def test_bad_or_missing_tokens_close_4401_before_any_data(
     server: RunningServer, url_token: str | None, subprotocols: list[str] | None, reason_starts: str
 ) -> None:
@@ -137,6 +145,8 @@ async def test_malformed_hostile_and_refused_frames_get_an_error_and_the_connect
     await (await Client.open(server.ws_url("t.bob"))).close()  # bob's private conversation exists
     alice = await Client.open(server.ws_url("t.alice"))
     for raw, code in HOSTILE_FRAMES:
+        if server.transport == "apigw" and len(raw) > 128 * 1024:
+            continue  # over API Gateway's 128 KB message quota: the gateway closes with 1009 (the 1009 test below)
         await alice.send(raw)
         error = await alice.until(lambda f: f["type"] in ("ERROR", "ACK"))
         assert error["type"] == "ERROR" and error["code"] == code, (raw[:80], error)
@@ -234,6 +244,7 @@ async def test_bot_failure_gives_bot_unavailable_and_keeps_the_message(server: R
     await alice.close()
 
 
+@pytest.mark.websocket_only("concurrent Lambda invocations post independently; API Gateway promises no order, clients sort by messageId")
 async def test_ordering_under_concurrent_senders(server: RunningServer) -> None:
     store = server.context.backends.store
     room = await server.call(store.create_room("Busy", "u0", bot_mode="never"))
@@ -292,6 +303,7 @@ async def test_bad_tz_query_is_reported_and_good_tz_reaches_lex(server: RunningS
     await good.close()
 
 
+@pytest.mark.websocket_only("it breaks the server process's store; each Lambda instance opens its own")
 async def test_store_failures_are_internal_errors_and_retries_then_succeed(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
     alice = await Client.open(server.ws_url("t.alice"))
     store = server.context.backends.store
@@ -317,6 +329,7 @@ async def test_store_failures_are_internal_errors_and_retries_then_succeed(serve
 
 async def test_a_frame_over_one_megabyte_closes_1009(server: RunningServer) -> None:
     async with connect(server.ws_url("t.alice"), max_size=None) as ws:
+        await ws.send('{"action": "hello"}')
         await ws.recv()  # WELCOME
         await ws.send("x" * (2 * 1024 * 1024))
         with pytest.raises(ConnectionClosed) as closed:
@@ -344,6 +357,7 @@ async def test_connections_per_user_are_limited(tmp_path: Path) -> None:
         running.stop()
 
 
+@pytest.mark.websocket_only("a Lambda cannot close a socket on a timer; behind API Gateway the next frame closes it (test below)")
 async def test_a_socket_is_closed_4401_when_its_token_expires(server: RunningServer) -> None:
     client = await Client.open(server.ws_url("soon.alice"))
     with pytest.raises(ConnectionClosed) as closed:
@@ -353,3 +367,42 @@ async def test_a_socket_is_closed_4401_when_its_token_expires(server: RunningSer
     assert closed.value.rcvd.reason.startswith("TokenExpired")
     await asyncio.sleep(0.1)
     assert server.context.fanout.connection_count == 0
+
+
+@pytest.fixture
+def apigw(tmp_path: Path, lex: ScriptedLex) -> Iterator[RunningServer]:
+    settings = Settings(static_dir=tmp_path / "static", rate_per_minute=1000)
+    running = RunningServer(settings, fake_backends(tmp_path, lex, timeout=0.5), transport="apigw").start()
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize(
+    ("url_token", "subprotocols", "reason_starts"),
+    [
+        (None, None, "missing token"),
+        ("garbage", None, "InvalidToken"),
+        ("expired", None, "TokenExpired"),
+        (None, ["chat-lex"], "missing token"),
+        (None, ["chat-lex", "nonsense"], "InvalidToken"),
+    ],
+)
+async def test_apigw_refuses_bad_tokens_with_401(
+    apigw: RunningServer, url_token: str | None, subprotocols: list[str] | None, reason_starts: str
+) -> None:
+    """$connect refuses before anything is recorded: the handshake gets the handler's 401 and its reason."""
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(apigw.ws_url(url_token), subprotocols=subprotocols)  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 401
+    assert refused.value.response.body.decode().startswith(reason_starts)
+    assert await apigw.call(apigw.context.backends.store.connections_of_user("alice")) == []  # type: ignore[attr-defined]
+
+
+async def test_apigw_closes_a_socket_whose_token_expired_on_its_next_frame(apigw: RunningServer) -> None:
+    client = await Client.open(apigw.ws_url("soon.alice"))
+    await asyncio.sleep(2.0)  # "soon" tokens expire half a second after they are made (the record keeps whole seconds)
+    await client.send({"action": "ping"})
+    with pytest.raises(ConnectionClosed):
+        while True:
+            await client.next(timeout=5)
+    assert await apigw.call(apigw.context.backends.store.connections_of_user("alice")) == []  # type: ignore[attr-defined]
