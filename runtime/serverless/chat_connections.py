@@ -113,11 +113,11 @@ class ManagementPoster:
     async def close(self, connection_id: str) -> None:
         """Close a connection from the server side (DeleteConnection) once its posts are out, and forget it."""
         await self.drain()
+        await self._connections.delete_connection(connection_id)  # first: nothing is sent to it from now on
         try:
             await asyncio.get_running_loop().run_in_executor(None, self.api.delete, connection_id)
-        except Exception as exc:  # it closes when API Gateway next finds it idle or its client goes; it is forgotten here now
+        except Exception as exc:  # it closes when API Gateway next finds it idle or its client goes
             log.warning("DeleteConnection failed", extra={"connection_id": connection_id, "reason": repr(exc)[:200]})
-        await self._connections.delete_connection(connection_id)
 
 
 class ApiGatewayConnection:
