@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -34,6 +36,31 @@ class FakeClock:
         return self.now
 
 
+class SerializedClient:
+    """The moto client, one call at a time.
+
+    DynamoDB applies the writes to one item one after another, so an UpdateItem ``ADD`` is atomic; moto 5
+    reads, changes and stores the item in Python without a lock, and concurrent threads lose updates there.
+    The lock stands in for the service's per-item order. It keeps the test able to fail: a count made of
+    two calls (read, then write) still races between them.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        def serialized(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return method(*args, **kwargs)
+
+        return serialized
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -48,8 +75,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
         await opened.close()
         return
     with mock_aws():
-        dynamo = open_store("dynamodb", table_prefix="test-", clock=clock)
-        assert isinstance(dynamo, DynamoDbStore)
+        client = SerializedClient(boto3.client("dynamodb", region_name="us-east-1"))
+        dynamo = DynamoDbStore(table_prefix="test-", clock=clock, client=client)  # type: ignore[arg-type]
         dynamo.create_tables()
         yield dynamo
         await dynamo.close()

@@ -185,3 +185,25 @@ async def test_connection_and_counter_items_carry_their_ttl(aws: None) -> None:
         assert [(i["IndexName"], i["KeySchema"]) for i in indexes] == [("UserIdIndex", [{"AttributeName": "userId", "KeyType": "HASH"}])]
     finally:
         await store.close()
+
+
+async def test_touch_works_on_a_connection_item_without_a_version(aws: None) -> None:
+    # An item another writer put (the seed's gateway) has no attributesVersion: the first touch starts one.
+    store = DynamoDbStore(table_prefix="t-")
+    store.create_tables()
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    try:
+        item = {
+            "connectionId": {"S": "c1"},
+            "userId": {"S": "u1"},
+            "displayName": {"S": "U"},
+            "connectedAt": {"N": "1"},
+            "expiresAt": {"N": str(time.time() + 600)},
+        }
+        client.put_item(TableName="t-connections", Item=item)
+        touched = await store.touch_connection("c1", {"timeZone": "UTC"})
+        assert touched is not None and touched.attributes == {"timeZone": "UTC"}
+        again = await store.touch_connection("c1", {"locale": "fr_FR"})
+        assert again is not None and again.attributes == {"timeZone": "UTC", "locale": "fr_FR"}
+    finally:
+        await store.close()

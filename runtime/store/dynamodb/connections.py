@@ -157,20 +157,22 @@ class DynamoDbConnections:
                 if item is None or not _live(item, now):
                     return None
                 merged = merge_attributes(_record(item).attributes, changes)
-                seen = item["attributesVersion"]
+                values: dict[str, Any] = {":attrs": _attributes(merged), ":now": n(now)}
+                seen = item.get("attributesVersion")  # absent on an item another writer put: version 0
+                if seen is None:
+                    unchanged = "attribute_not_exists(attributesVersion)"
+                    values[":next"] = n(1)
+                else:
+                    unchanged = "attributesVersion = :seen"
+                    values.update({":seen": seen, ":next": n(int(seen["N"]) + 1)})
                 # Optimistic: written only if no other touch changed the attributes since they were read.
                 updated = self._db.conditional_update(
                     self._table,
                     Key={"connectionId": s(connection_id)},
                     UpdateExpression="SET #attrs = :attrs, attributesVersion = :next",
-                    ConditionExpression="attributesVersion = :seen AND expiresAt > :now",
+                    ConditionExpression=f"{unchanged} AND expiresAt > :now",
                     ExpressionAttributeNames={"#attrs": "attributes"},  # ATTRIBUTES is a reserved word
-                    ExpressionAttributeValues={
-                        ":attrs": _attributes(merged),
-                        ":next": n(int(seen["N"]) + 1),
-                        ":seen": seen,
-                        ":now": n(now),
-                    },
+                    ExpressionAttributeValues=values,
                 )
                 if updated is not None:
                     return _record(updated)
