@@ -16,14 +16,13 @@ and ``chat-lex deploy --architecture serverless`` refuses to deploy without one.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import platform
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import bot_spec
-import runtime
 from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
 from tools.lambda_zip import PackagingError, distribution_files, lambda_compatible, read_files, tree_files, write_zip
 
@@ -95,13 +94,17 @@ def native_plan(architecture: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return fits, tuple(d for d in NATIVE if d not in fits)
 
 
-def _package_root(module: object) -> Path:
-    return Path(str(getattr(module, "__file__", ""))).resolve().parent
+def _package_root(name: str) -> Path:
+    """A top-level package's folder, found without importing it (importing ``runtime`` would load nothing we need)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise PackagingError(f"the {name} package is not importable here; run from a checkout after `make setup`")
+    return Path(spec.origin).resolve().parent
 
 
 def _source_files() -> Iterator[tuple[str, Path]]:
-    yield from tree_files(_package_root(runtime), "runtime", exclude=EXCLUDED)
-    yield from tree_files(_package_root(bot_spec), "bot_spec")
+    yield from tree_files(_package_root("runtime"), "runtime", exclude=EXCLUDED)
+    yield from tree_files(_package_root("bot_spec"), "bot_spec")
 
 
 def entry_module_file() -> str:
