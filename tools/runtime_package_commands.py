@@ -158,7 +158,7 @@ def run_package_runtime(args: argparse.Namespace) -> int:
         print(f"error: {output} is a folder; give the zip's file name, e.g. -o {output / 'runtime-lambda.zip'}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = build_runtime_zip(output, args.architecture)
+        result = build_runtime_zip(output, args.lambda_arch)
     except PackagingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -176,7 +176,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("-o", "--output", default=str(DEFAULT_OUTPUT), help=f"zip to write (default {DEFAULT_OUTPUT})")
     parser.add_argument(
-        "--architecture",
+        "--lambda-arch",
         choices=ARCHITECTURES,
         default=host_architecture(),
         help="Lambda architecture the compiled libraries must fit (default: this machine's)",

@@ -189,7 +189,7 @@ def test_an_unwritable_output_is_an_input_error(tmp_path: Path, capsys: pytest.C
     assert "cannot write" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["--architecture", "sparc"], ["--architecture", ""], ["--architecture", "x86_64;rm -rf /"]])
+@pytest.mark.parametrize("argv", [["--lambda-arch", "sparc"], ["--lambda-arch", ""], ["--lambda-arch", "x86_64;rm -rf /"]])
 def test_bad_architecture_is_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         run_command(*argv)
