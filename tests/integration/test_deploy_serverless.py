@@ -218,6 +218,7 @@ def test_deploy_uploads_the_zip_and_creates_tables_roles_and_functions_then_is_i
     params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert params["RuntimeCodeKey"] == uploaded["Key"] and params["TablePrefix"] == "chat-lex-dev-"
     assert params["UserPoolId"] == "us-east-1_TEST" and params["LambdaArchitecture"] == rp.host_architecture()
+    assert LAYER in params["DependencyLayerArns"]  # (moto shows the list as its repr, and its functions drop unknown layers)
 
     lam = boto3.client("lambda", region_name=REGION)
     for name, handler in (("connect", "on_connect"), ("disconnect", "on_disconnect"), ("message", "on_message")):
