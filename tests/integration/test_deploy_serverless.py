@@ -110,7 +110,7 @@ def test_dry_run_without_a_bucket_says_which_flag(seed_bot_dir: Path) -> None:
 
 def test_dry_run_names_the_missing_bot(seed_bot_dir: Path) -> None:
     code, out = _run(
-        _serverless("--dry-run", "--code-bucket", "b", "--bot-dir", str(seed_bot_dir), *_params([f"DependencyLayerArns={LAYER}"])),
+        _serverless("--dry-run", "--code-bucket", "artifacts", "--bot-dir", str(seed_bot_dir), *_params([f"DependencyLayerArns={LAYER}"])),
         cfn=_NoAws(),
         s3=_NoAws(),
     )
@@ -120,13 +120,15 @@ def test_dry_run_names_the_missing_bot(seed_bot_dir: Path) -> None:
 
 def test_a_library_that_cannot_be_vendored_needs_a_layer(seed_bot_dir: Path, one_native_library_needs_a_layer: None) -> None:
     code, out = _run(
-        _serverless("--dry-run", "--code-bucket", "b", "--bot-dir", str(seed_bot_dir), *_params(BOT)), cfn=_NoAws(), s3=_NoAws()
+        _serverless("--dry-run", "--code-bucket", "artifacts", "--bot-dir", str(seed_bot_dir), *_params(BOT)), cfn=_NoAws(), s3=_NoAws()
     )
     assert code == 2
     assert "cryptography installed here cannot load on the python3.11 Lambda" in out
     assert "--param DependencyLayerArns=<layer ARN>" in out
     code, out = _run(
-        _serverless("--dry-run", "--code-bucket", "b", "--bot-dir", str(seed_bot_dir), *_params([*BOT, f"DependencyLayerArns={LAYER}"])),
+        _serverless(
+            "--dry-run", "--code-bucket", "artifacts", "--bot-dir", str(seed_bot_dir), *_params([*BOT, f"DependencyLayerArns={LAYER}"])
+        ),
         cfn=_NoAws(),
         s3=_NoAws(),
     )
@@ -142,7 +144,9 @@ def test_a_given_zip_is_neither_built_nor_checked(seed_bot_dir: Path, one_native
 
 def test_a_lambda_architecture_parameter_must_match_the_zip(seed_bot_dir: Path) -> None:
     other = "arm64" if rp.host_architecture() == "x86_64" else "x86_64"
-    argv = _serverless("--dry-run", "--code-bucket", "b", "--bot-dir", str(seed_bot_dir), *_params([*BOT, f"LambdaArchitecture={other}"]))
+    argv = _serverless(
+        "--dry-run", "--code-bucket", "artifacts", "--bot-dir", str(seed_bot_dir), *_params([*BOT, f"LambdaArchitecture={other}"])
+    )
     code, out = _run(argv, cfn=_NoAws(), s3=_NoAws())
     assert code == 2 and f"pass --lambda-arch {other} instead" in out
 
@@ -157,6 +161,12 @@ def test_a_lambda_architecture_parameter_must_match_the_zip(seed_bot_dir: Path) 
         (["--env", "dev", "--architecture", "serverless;rm -rf /"], "invalid choice"),
         (["--env", "dev", "--lambda-arch", "sparc"], "invalid choice: 'sparc'"),
         (["--env", "dev", "--stacks", "websocket-api,nope"], "unknown stack nope"),
+        (["--env", "dev", "--code-bucket", "Bad_Bucket"], "is not an S3 bucket name"),
+        (["--env", "dev", "--code-bucket", "a"], "is not an S3 bucket name"),
+        (["--env", "dev", "--code-bucket", "b" * 64], "is not an S3 bucket name"),
+        (["--env", "dev", "--code-bucket", "../etc"], "is not an S3 bucket name"),
+        (["--env", "dev", "--code-bucket", "my..bucket"], "is not an S3 bucket name"),
+        (["--env", "dev", "--code-bucket", "s3://my-bucket"], "is not an S3 bucket name"),
     ],
 )
 def test_bad_flags_are_usage_errors_with_a_clear_message(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

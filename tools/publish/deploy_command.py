@@ -11,6 +11,7 @@ then dynamodb and websocket-api (API Gateway WebSocket API and Lambda functions)
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, TextIO
 
@@ -43,6 +44,7 @@ from tools.runtime_package_commands import ARCHITECTURES as LAMBDA_ARCHITECTURES
 from tools.runtime_package_commands import host_architecture
 
 MAX_PARAMETER_CHARS = 4096  # CloudFormation's limit on a parameter value
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's general purpose bucket naming rules
 
 
 def _parameter(text: str) -> tuple[str, str]:
@@ -52,6 +54,12 @@ def _parameter(text: str) -> tuple[str, str]:
     if len(value) > MAX_PARAMETER_CHARS:
         raise argparse.ArgumentTypeError(f"the value of {name} is longer than {MAX_PARAMETER_CHARS} characters")
     return name, value
+
+
+def _bucket(text: str) -> str:
+    if not BUCKET_NAME.fullmatch(text) or ".." in text:
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)")
+    return text
 
 
 def _parts(text: str) -> list[str]:
@@ -93,7 +101,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--bot-dir", default=str(SEED_BOT_DIR), help="bot spec folder (default: bot_spec/chatbot)")
     add_aws_arguments(parser)
     parser.add_argument("--template-bucket", help="S3 bucket for templates larger than CloudFormation's 51,200-byte inline limit")
-    parser.add_argument("--code-bucket", help="serverless: S3 bucket for the runtime Lambda zip (default: --template-bucket)")
+    parser.add_argument("--code-bucket", type=_bucket, help="serverless: S3 bucket for the runtime Lambda zip (default: --template-bucket)")
     parser.add_argument(
         "--lambda-arch",
         choices=LAMBDA_ARCHITECTURES,
