@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -76,7 +76,7 @@ def test_entries_are_sorted_dated_and_readable_without_caches(built: rp.RuntimeZ
     assert {i.date_time for i in infos} == {FIXED_TIME}
     for info in infos:
         mode = info.external_attr >> 16
-        assert mode == (0o755 if ".so" in info.filename else 0o644), info.filename
+        assert mode == (0o755 if ".so" in PurePosixPath(info.filename).suffixes else 0o644), info.filename
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith("runtime/web/static/")]  # the browser UI is served elsewhere
     tops = {n.split("/")[0] for n in names}
