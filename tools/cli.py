@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tools.record_commands",
     "tools.import_test_commands",
     "tools.fulfillment_commands",
+    "tools.runtime_package_commands",
     "tools.publish",
     "tools.serve_commands",
     "tools.user_commands",

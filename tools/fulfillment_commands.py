@@ -5,18 +5,14 @@ rules it checks its answers with), ``fulfillment/replies.json`` rendered from th
 spec, and the pure-Python sources of Jinja2, MarkupSafe, PyYAML and tzdata copied from the
 installed distributions. Compiled extensions are left out on purpose:
 they are built for this machine, not for Lambda's, and each library has a pure-Python
-fallback. Entries are sorted and timestamped 1980-01-01, so equal inputs give equal bytes.
+fallback. ``tools/lambda_zip.py`` writes it deterministically: equal inputs give equal bytes.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
-import os
 import sys
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,12 +23,14 @@ from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from fulfillment.replies import Replies, Templates, replies_document
 from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE
+from tools.lambda_zip import FIXED_TIME, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, PackagingError, distribution_files, read_files, write_zip
+
+__all__ = ["FIXED_TIME", "HANDLER", "MAX_UNZIPPED_BYTES", "MAX_ZIP_BYTES", "PackagingError", "build_fulfillment_zip", "register"]
 
 HANDLER = "fulfillment.handler"
 RUNTIME = "python3.11"
 DEFAULT_BOT_DIR = SEED_BOT_DIR
 DEFAULT_OUTPUT = Path("dist/fulfillment.zip")
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 # Distribution -> the top-level packages of it that the Lambda needs.
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "Jinja2": ("jinja2",),
@@ -40,13 +38,6 @@ DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "PyYAML": ("yaml",),
     "tzdata": ("tzdata",),  # Lambda images need not ship /usr/share/zoneinfo
 }
-SKIPPED_SUFFIXES = (".pyc", ".so", ".pyd", ".c", ".dylib")
-MAX_ZIP_BYTES = 50 * 1024 * 1024  # Lambda's limit for a directly uploaded zip
-MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
-
-
-class PackagingError(Exception):
-    """The zip cannot be built; the message says why and what to do."""
 
 
 def _package_files() -> Iterator[tuple[str, Path]]:
@@ -71,19 +62,7 @@ def _package_files() -> Iterator[tuple[str, Path]]:
 def _dependency_files() -> Iterator[tuple[str, Path]]:
     """(name in zip, file) for each dependency's packages, from its installed file list."""
     for dist_name, packages in DEPENDENCIES.items():
-        try:
-            dist = importlib.metadata.distribution(dist_name)
-        except importlib.metadata.PackageNotFoundError as exc:
-            raise PackagingError(f"{dist_name} is not installed; run `pip install {dist_name}` in this environment") from exc
-        for entry in dist.files or []:
-            parts = entry.parts
-            if not parts or "__pycache__" in parts or entry.name.endswith(SKIPPED_SUFFIXES):
-                continue
-            # Keep METADATA and the licence texts: the licences ask to travel with the code.
-            is_notice = parts[0].endswith(".dist-info") and (entry.name == "METADATA" or "licenses" in parts[1:-1])
-            if parts[0] not in packages and not is_notice:
-                continue
-            yield entry.as_posix(), Path(str(dist.locate_file(entry)))
+        yield from distribution_files(dist_name, packages, native=False)
 
 
 def _replies_templates(bot_dir: Path) -> Templates:
@@ -126,45 +105,13 @@ def bot_hook_module(bot_dir: Path) -> tuple[str, dict[str, Path]] | None:
     return f"{module}.handler", files
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16  # rw-r--r--: Lambda must be able to read every file
-    info.create_system = 3  # Unix, so the permission bits are honoured
-    return info
-
-
 def build_fulfillment_zip(bot_dir: Path, output: Path) -> tuple[int, int]:
     """Write the Lambda zip; returns (zip bytes, number of files)."""
     replies_json = json.dumps(replies_document(_replies_templates(bot_dir)), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    contents: dict[str, bytes] = {}
     own = bot_hook_module(bot_dir)
-    for name, path in (*_package_files(), *_dependency_files(), *(own[1].items() if own else ())):
-        try:
-            contents[name] = path.read_bytes()
-        except OSError as exc:
-            raise PackagingError(f"cannot read {path} ({exc}); is the installation complete?") from exc
+    contents = read_files([*_package_files(), *_dependency_files(), *(own[1].items() if own else ())])
     contents["fulfillment/replies.json"] = replies_json.encode("utf-8")
-    unzipped = sum(len(data) for data in contents.values())
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise PackagingError(f"the unzipped package would be {unzipped} bytes; Lambda allows {MAX_UNZIPPED_BYTES}")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename, so a failed build never leaves half a zip behind.
-        fd, tmp_name = tempfile.mkstemp(prefix=".fulfillment-", suffix=".zip", dir=output.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
-                for name in sorted(contents):
-                    archive.writestr(_entry(name), contents[name], compresslevel=9)
-            os.replace(tmp_name, output)
-        finally:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-    except OSError as exc:
-        raise PackagingError(f"cannot write {output} ({exc}); choose a writable path with -o") from exc
-    size = output.stat().st_size
-    if size > MAX_ZIP_BYTES:
-        raise PackagingError(f"{output} is {size} bytes; Lambda accepts at most {MAX_ZIP_BYTES} for a direct upload")
+    size = write_zip(contents, output, label="fulfillment")
     return size, len(contents)
 
 

@@ -15,7 +15,7 @@ from bot_spec.formats.yaml_spec import load_spec
 from tools.publish.stacks import template_text
 
 INFRA = Path(__file__).resolve().parents[2] / "infrastructure"
-TEMPLATES = ("dynamodb", "cognito", "iam", "fulfillment", "runtime")
+TEMPLATES = ("dynamodb", "cognito", "iam", "fulfillment", "runtime", "websocket-api")
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 
 # Wildcard resources allowed, and why (IAM service authorization reference):
@@ -27,6 +27,11 @@ ALLOWED_STAR_RESOURCES = {
 # Log stream names are made at run time, so log writers get "<their log group>:*".
 LOG_STREAM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 LOG_STREAM_RESOURCE = re.compile(r":log-group:[A-Za-z0-9/_${}.-]+:\*$")
+# Connection ids are made at run time, so posting to them needs "<this API>/<this stage>/<method>/@connections/*".
+CONNECTIONS_ACTION = "execute-api:ManageConnections"
+CONNECTIONS_RESOURCE = re.compile(
+    r"^arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:\$\{WebSocketApi\}/\$\{StageName\}/(POST|GET|DELETE)/@connections/\*$"
+)
 
 
 def _template(name: str) -> dict[str, Any]:
@@ -87,6 +92,8 @@ def wildcard_violations(template: dict[str, Any]) -> list[str]:
                 continue
             if set(actions) <= LOG_STREAM_ACTIONS and LOG_STREAM_RESOURCE.search(resource):
                 continue
+            if actions == [CONNECTIONS_ACTION] and CONNECTIONS_RESOURCE.match(resource):
+                continue
             problems.append(f"{logical_id}: wildcard resource {resource} for {', '.join(actions)}")
     return problems
 
@@ -140,6 +147,23 @@ def test_the_wildcard_check_finds_wildcards() -> None:
         }
     }
     assert len(wildcard_violations(template)) == 3
+
+
+def test_the_wildcard_check_allows_connections_of_this_api_stage_only() -> None:
+    def role(resource: str) -> dict[str, Any]:
+        statement = {"Effect": "Allow", "Action": "execute-api:ManageConnections", "Resource": {"Fn::Sub": resource}}
+        policies = [{"PolicyDocument": {"Statement": [statement]}}]
+        return {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"Policies": policies}}}}
+
+    own = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/POST/@connections/*"
+    assert wildcard_violations(role(own)) == []
+    for wider in (
+        "*",
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/*/POST/@connections/*",
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/*",
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/*/@connections/*",
+    ):
+        assert len(wildcard_violations(role(wider))) == 1, wider
 
 
 def test_runtime_role_reaches_only_its_tables_indexes_pool_and_bot_alias() -> None:

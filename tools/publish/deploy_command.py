@@ -1,13 +1,17 @@
-"""``chat-lex deploy --env dev|stg|prod``: the CloudFormation stacks in order, then publish.
+"""``chat-lex deploy --env dev|stg|prod [--architecture container|serverless]``: the CloudFormation stacks in order.
 
-Order: dynamodb, cognito, iam, fulfillment, lexbot (generated from the spec), then
-``chat-lex publish`` (build, version, alias), then iam again with the bot alias id (the
-runtime may call RecognizeText on that alias only), then runtime.
+container (the default): dynamodb, cognito, iam, fulfillment, lexbot (generated from the
+spec), then ``chat-lex publish`` (build, version, alias), then iam again with the bot alias
+id (the runtime may call RecognizeText on that alias only), then runtime (ECS Fargate).
+
+serverless: the runtime Lambda zip is built and uploaded (``tools/publish/serverless.py``),
+then dynamodb and websocket-api (API Gateway WebSocket API and Lambda functions).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, TextIO
 
@@ -16,6 +20,7 @@ from bot_spec.definition import BotDefinition
 from bot_spec.diagnostics import SpecError
 from bot_spec.formats.yaml_spec import load_spec
 from tools.exit_codes import EXIT_INPUT_ERROR, EXIT_OK, EXIT_SERVICE_ERROR, EXIT_USAGE
+from tools.publish import serverless
 from tools.publish.clients import default_region, make_client, publish_clients
 from tools.publish.cloudformation_runner import deploy_stack
 from tools.publish.errors import REGION_FIX, BuildFailed, PublishError, UsageError, aws_step
@@ -23,10 +28,23 @@ from tools.publish.pipeline import AwsClients, Publisher, PublishOptions
 from tools.publish.progress import Progress
 from tools.publish.publish_command import add_aws_arguments
 from tools.publish.retry import RetryPolicy
-from tools.publish.stacks import ENVIRONMENTS, MAX_INLINE_TEMPLATE_BYTES, STACK_ORDER, Stack, Wired, describe_plan, plan_stacks
+from tools.publish.stacks import (
+    ALL_PARTS,
+    ARCHITECTURES,
+    ENVIRONMENTS,
+    MAX_INLINE_TEMPLATE_BYTES,
+    STACK_ORDER,
+    Stack,
+    Wired,
+    describe_plan,
+    plan_stacks,
+)
 from tools.publish.waiters import WaitSettings
+from tools.runtime_package_commands import ARCHITECTURES as LAMBDA_ARCHITECTURES
+from tools.runtime_package_commands import host_architecture
 
 MAX_PARAMETER_CHARS = 4096  # CloudFormation's limit on a parameter value
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's general purpose bucket naming rules
 
 
 def _parameter(text: str) -> tuple[str, str]:
@@ -38,11 +56,17 @@ def _parameter(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _bucket(text: str) -> str:
+    if not BUCKET_NAME.fullmatch(text) or ".." in text:
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)")
+    return text
+
+
 def _parts(text: str) -> list[str]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    unknown = [p for p in parts if p not in STACK_ORDER]
+    unknown = [p for p in parts if p not in ALL_PARTS]
     if unknown or not parts:
-        raise argparse.ArgumentTypeError(f"unknown stack {', '.join(unknown) or '(none)'}; choose from {', '.join(STACK_ORDER)}")
+        raise argparse.ArgumentTypeError(f"unknown stack {', '.join(unknown) or '(none)'}; choose from {', '.join(ALL_PARTS)}")
     return parts
 
 
@@ -51,20 +75,39 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "deploy",
         help="deploy the CloudFormation stacks (tables, user pool, roles, fulfillment, bot, runtime) and publish the bot",
-        description="Deploy chat-lex to AWS: " + ", ".join(STACK_ORDER) + "; publish runs after the bot stack.",
+        description="Deploy chat-lex to AWS. container: "
+        + ", ".join(STACK_ORDER)
+        + "; publish runs after the bot stack. serverless: the runtime Lambda zip to S3, then "
+        + ", ".join(ARCHITECTURES["serverless"])
+        + ".",
     )
     parser.add_argument("--env", required=True, choices=ENVIRONMENTS, help="deployment environment")
+    parser.add_argument(
+        "--architecture",
+        choices=tuple(ARCHITECTURES),
+        default="container",
+        help="container: ECS Fargate behind a load balancer (default); serverless: API Gateway WebSocket API and Lambda",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="print the stack order and parameters; call no AWS API (no credentials needed)"
     )
     parser.add_argument(
         "--param", action="append", type=_parameter, default=[], metavar="NAME=VALUE", help="a stack parameter (repeatable)"
     )
-    parser.add_argument("--stacks", type=_parts, default=list(STACK_ORDER), metavar="A,B", help="deploy only these stacks")
+    parser.add_argument(
+        "--stacks", type=_parts, default=None, metavar="A,B", help="deploy only these stacks of the architecture (default: all)"
+    )
     parser.add_argument("--skip-publish", action="store_true", help="do not run publish after the bot stack")
     parser.add_argument("--bot-dir", default=str(SEED_BOT_DIR), help="bot spec folder (default: bot_spec/chatbot)")
     add_aws_arguments(parser)
     parser.add_argument("--template-bucket", help="S3 bucket for templates larger than CloudFormation's 51,200-byte inline limit")
+    parser.add_argument("--code-bucket", type=_bucket, help="serverless: S3 bucket for the runtime Lambda zip (default: --template-bucket)")
+    parser.add_argument(
+        "--lambda-arch",
+        choices=LAMBDA_ARCHITECTURES,
+        default=host_architecture(),
+        help="serverless: architecture of the functions and of the zip's compiled libraries (default: this machine's)",
+    )
     parser.set_defaults(func=run_deploy)
 
 
@@ -173,10 +216,30 @@ def run_deploy(
     try:
         defn = load_spec(args.bot_dir)
         explicit = dict(args.param)
-        stacks = plan_stacks(args.env, defn, explicit, args.stacks)
-        progress.line(f"Deployment {args.env}: stacks in order")
-        for line in describe_plan(stacks, publish=not args.skip_publish):
+        order = ARCHITECTURES[args.architecture]
+        parts = args.stacks or list(order)
+        foreign = [p for p in parts if p not in order]
+        if foreign:
+            raise UsageError(
+                "choosing the stacks",
+                "--stacks",
+                f"{', '.join(foreign)} is not part of the {args.architecture} architecture",
+                f"choose from {', '.join(order)}",
+            )
+        is_serverless = args.architecture == "serverless"
+        code_bucket = args.code_bucket or args.template_bucket
+        builds = is_serverless and "websocket-api" in parts and serverless.builds_zip(explicit)
+        known = serverless.known_inputs(args.env, explicit, code_bucket, args.lambda_arch) if is_serverless else None
+        stacks = plan_stacks(args.env, defn, explicit, parts, order=order, known_outputs=known)
+        publishes = not args.skip_publish and not is_serverless
+        progress.line(f"Deployment {args.env} ({args.architecture}): stacks in order")
+        if is_serverless and "websocket-api" in parts:
+            for line in serverless.plan_lines(explicit, code_bucket, args.lambda_arch):
+                progress.line(line)
+        for line in describe_plan(stacks, publish=publishes):
             progress.line(line)
+        if is_serverless and "websocket-api" in parts:
+            serverless.check_inputs(explicit, code_bucket, args.lambda_arch)
         missing = [f"{s.name}: {name}" for s in stacks for name in s.missing]
         if missing:
             progress.line("error: parameters without a value: " + "; ".join(missing))
@@ -191,7 +254,7 @@ def run_deploy(
         policy = RetryPolicy()
         cfn = cfn if cfn is not None else make_client("cloudformation", region, args.endpoint_url, policy)
         s3 = s3 if s3 is not None else make_client("s3", region, args.endpoint_url, policy)
-        if clients is None and not args.skip_publish:
+        if clients is None and publishes:
             clients = publish_clients(region, args.endpoint_url, policy)
         deployer = Deployer(
             args.env,
@@ -199,21 +262,25 @@ def run_deploy(
             region,
             cfn,
             s3,
-            None if args.skip_publish else clients,
+            clients if publishes else None,
             progress=progress,
             wait=wait or WaitSettings(poll_seconds=10.0),
             template_bucket=args.template_bucket,
         )
+        if builds:
+            bucket = explicit.get("RuntimeCodeBucket") or code_bucket or ""
+            progress.line(f"building the runtime zip ({args.lambda_arch})")
+            deployer.outputs["RuntimeCodeKey"] = serverless.build_and_upload(s3, bucket, args.lambda_arch, progress)
         iam_stack = next((s for s in stacks if s.part == "iam"), None)
         for stack in stacks:
             deployer.deploy(stack)
-            if stack.part == "lexbot" and not args.skip_publish:
+            if stack.part == "lexbot" and publishes:
                 deployer.publish()
                 if iam_stack is not None:
                     ids: dict[str, str] = {k: deployer.outputs[k] for k in ("BotId", "BotAliasId") if k in deployer.outputs}
                     deployer.deploy(iam_stack, extra=ids)
         progress.line(f"deployed {', '.join(s.name for s in stacks)}")
-        for key in ("Url", "WebSocketUrl"):
+        for key in ("Url", "WebSocketUrl", "ApiGatewayManagementEndpoint"):
             if key in deployer.outputs:
                 progress.line(f"{key}: {deployer.outputs[key]}")
     except SpecError as exc:

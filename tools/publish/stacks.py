@@ -18,6 +18,10 @@ from bot_spec.formats.cloudformation import load_template, to_template
 INFRASTRUCTURE_DIR = Path(__file__).resolve().parents[2] / "infrastructure"
 # The order stacks are deployed in; "lexbot" is generated from the bot spec, never hand-written.
 STACK_ORDER: tuple[str, ...] = ("dynamodb", "cognito", "iam", "fulfillment", "lexbot", "runtime")
+# The serverless architecture: the tables, then the WebSocket API with its Lambda functions.
+SERVERLESS_STACK_ORDER: tuple[str, ...] = ("dynamodb", "websocket-api")
+ARCHITECTURES: dict[str, tuple[str, ...]] = {"container": STACK_ORDER, "serverless": SERVERLESS_STACK_ORDER}
+ALL_PARTS: tuple[str, ...] = tuple(dict.fromkeys(STACK_ORDER + SERVERLESS_STACK_ORDER))
 ENVIRONMENTS: tuple[str, ...] = ("dev", "stg", "prod")
 # CloudFormation accepts an inline TemplateBody up to 51,200 bytes; larger ones go through S3.
 MAX_INLINE_TEMPLATE_BYTES = 51_200
@@ -76,12 +80,13 @@ def plan_stacks(
     parts: list[str],
     *,
     infrastructure_dir: Path = INFRASTRUCTURE_DIR,
-    known_outputs: dict[str, str] | None = None,
+    known_outputs: dict[str, str | Wired] | None = None,
+    order: tuple[str, ...] = STACK_ORDER,
 ) -> list[Stack]:
-    """Every selected stack, in deployment order, with parameters wired from earlier stacks."""
+    """Every selected stack of ``order``, in that order, with parameters wired from earlier stacks."""
     available: dict[str, str | Wired] = dict(known_outputs or {})
     stacks: list[Stack] = []
-    for part in STACK_ORDER:
+    for part in order:
         body = template_text(part, defn, infrastructure_dir)
         template = load_template(body, f"{part} template")
         if part in parts:
