@@ -36,7 +36,8 @@ HANDLERS = {
 # The modules the handlers are built on; the tests import each of them from the zip.
 LAMBDA_MODULES = (
     "runtime.web.settings",
-    "runtime.web.frames",
+    "runtime.chat.protocol",
+    "runtime.chat.session",
     "runtime.auth.cognito",
     "runtime.auth.jwt_verify",
     "runtime.chat.service",
@@ -52,9 +53,9 @@ DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "PyJWT": ("jwt",),  # runtime/auth/jwt_verify.py: Cognito token verification
     "cryptography": ("cryptography",),  # PyJWT's RSAAlgorithm (RS256)
     "cffi": ("cffi", "_cffi_backend"),  # cryptography's declared dependency
-    "msgspec": ("msgspec",),  # runtime/chat/events.py: frame encoding
+    "msgspec": ("msgspec",),  # runtime/chat/protocol.py: event encoding
     "redis": ("redis",),  # runtime/chat/channels.py and rate_limit.py import it at module level
-    "jsonschema": ("jsonschema",),  # runtime/web/frames.py: frame validation
+    "jsonschema": ("jsonschema",),  # runtime/chat/protocol.py: frame validation
     "jsonschema-specifications": ("jsonschema_specifications",),
     "referencing": ("referencing",),
     "rpds-py": ("rpds",),

@@ -23,8 +23,8 @@ from runtime.serverless.chat_connections import Boto3ManagementApi, ManagementAp
 from runtime.serverless.chat_handlers import ServerlessChat, ServerlessSettings, ServerlessStore, response
 from runtime.store import open_store
 from runtime.web.backends import open_bot, open_identity
+from runtime.web.handshake import token_and_subprotocol
 from runtime.web.settings import Settings
-from runtime.web.ws_endpoint import token_and_subprotocol
 
 ENDPOINT_VARIABLE = "CHAT_LEX_APIGW_ENDPOINT"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")

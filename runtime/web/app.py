@@ -20,8 +20,8 @@ from runtime.chat.service import ChatService
 from runtime.chat.session import BAD_FRAMES_PER_MINUTE
 from runtime.web import api_routes, auth_routes, ops_routes
 from runtime.web.auth_limits import AuthLimits
-from runtime.web.backends import open_backends
-from runtime.web.context import Backends, ChatContext
+from runtime.web.backends import Backends, open_backends
+from runtime.web.context import ChatContext
 from runtime.web.json_logging import configure_logging, install_redaction
 from runtime.web.rest_bodies import MAX_BODY_BYTES, ApiError
 from runtime.web.security_headers import add_security_headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -15,8 +16,20 @@ from runtime.chat.rate_limit import LocalTokenBucket, RateLimiter, RedisTokenBuc
 from runtime.chat.redis_outage import FallbackRateLimiter, RedisOutage
 from runtime.store import open_store
 from runtime.store.base import Store
-from runtime.web.context import Backends
 from runtime.web.settings import Settings, SettingsError
+
+
+@dataclass
+class Backends:
+    """The pluggable parts, opened from settings (or handed in by tests)."""
+
+    store: Store
+    identity: IdentityProvider
+    bot: BotParticipant | None
+    channel: EventChannel
+    rate_limiter: RateLimiter
+    descriptions: dict[str, str] = field(default_factory=dict)
+    auth_rate_limiter: WaitingRateLimiter | None = None  # None: an in-process one at the settings' rate
 
 
 def open_bot(settings: Settings) -> BotParticipant | None:

@@ -17,13 +17,11 @@ from runtime.chat.session import ChatSession
 from runtime.chat.subscriber import Subscriber
 from runtime.web.auth_frame import AuthFrameError, parse_auth_frame
 from runtime.web.context import ChatContext
+from runtime.web.handshake import token_and_subprotocol
 from runtime.web.socket_writer import socket_writer
 
 log = logging.getLogger("chat_lex.ws")
 
-SUBPROTOCOL = "chat-lex"  # the first version's name, still answered
-SUBPROTOCOL_V1 = "chat-lex.v1"
-BEARER_PREFIX = "bearer."  # the subprotocol "bearer.<access token>" carries the token; it is never echoed
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_INTERNAL = 1011
@@ -33,25 +31,6 @@ CLOSE_GOING_AWAY = 1001
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
     """(token, subprotocol to answer) of a socket's handshake: see `token_and_subprotocol`."""
     return token_and_subprotocol(socket.query_params.get("token"), socket.headers.get("sec-websocket-protocol", ""))
-
-
-def token_and_subprotocol(query_token: str | None, offered_header: str) -> tuple[str | None, str | None]:
-    """(token, subprotocol to answer): from ``?token=`` (kept for old clients; it ends up in URLs), else the subprotocols.
-
-    Subprotocols: ``chat-lex.v1, bearer.<token>`` (the web UI), or the first version's ``chat-lex, <token>``. The answer is
-    only ever the protocol name, so the token is not echoed back in a response header. No token at all: the client sends
-    it in an ``auth`` frame instead. The API Gateway $connect handler (runtime/serverless) reads its handshake with this too.
-    """
-    offered = [p.strip() for p in offered_header.split(",") if p.strip()]
-    names = (SUBPROTOCOL_V1, SUBPROTOCOL)
-    echo = next((name for name in names if name in offered), None)
-    if query_token:
-        return query_token, echo
-    bearer = [p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)]
-    if bearer:
-        return bearer[0] or None, echo
-    others = [p for p in offered if p not in names]
-    return (others[0] if others else None), echo
 
 
 async def _token_from_auth_frame(socket: WebSocket[Any, Any, Any], seconds: float) -> str | None:

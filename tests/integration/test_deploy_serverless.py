@@ -197,10 +197,6 @@ def test_stacks_of_the_other_architecture_are_usage_errors(architecture: str, st
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
-    if not (ROOT / rp.entry_module_file()).is_file():
-        # The handlers are another change of issue 15; until they are in this checkout, a module
-        # that exists stands in for them so the zip passes deploy's entry check.
-        monkeypatch.setattr(rp, "ENTRY_MODULE", "runtime.web.settings")
     with mock_aws():
         boto3.client("s3", region_name=REGION).create_bucket(Bucket="artifacts")
         yield

@@ -31,7 +31,7 @@ for name in ("runtime", "bot_spec", "jwt", "msgspec", "redis", "jsonschema", "rp
     module = sys.modules.get(name) or importlib.import_module(name)
     origins[name] = module.__file__
 from runtime.auth.jwt_verify import RSAAlgorithm  # RS256 for Cognito tokens needs cryptography
-from runtime.chat.events import encode
+from runtime.chat.protocol import encode
 origins["tokyo"] = str(zoneinfo.ZoneInfo("Asia/Tokyo"))
 print(json.dumps(origins))
 """
@@ -82,7 +82,7 @@ def test_entries_are_sorted_dated_and_readable_without_caches(built: rp.RuntimeZ
     tops = {n.split("/")[0] for n in names}
     assert not tops & {"boto3", "botocore", "s3transfer", "urllib3", "dateutil"}  # Lambda provides the SDK
     assert {"runtime", "bot_spec", "jwt", "msgspec", "redis", "jsonschema", "tzdata"} <= tops
-    assert "runtime/web/settings.py" in names and "runtime/web/schemas/in.sendmessage.json" in names
+    assert "runtime/web/settings.py" in names and "runtime/chat/schemas/in.sendmessage.json" in names
 
 
 def test_the_zip_fits_lambdas_limits_with_its_layer(built: rp.RuntimeZip) -> None:

@@ -26,7 +26,8 @@ from runtime.chat.protocol import validator
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.store import open_store
 from runtime.web.app import create_app
-from runtime.web.context import Backends, ChatContext
+from runtime.web.backends import Backends
+from runtime.web.context import ChatContext
 from runtime.web.server import DrainingServer, uvicorn_config
 from runtime.web.settings import Settings
 

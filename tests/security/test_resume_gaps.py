@@ -26,8 +26,7 @@ from runtime.chat.channels import EventChannel, MemoryChannel
 from runtime.chat.protocol import Envelope
 from runtime.chat.rate_limit import LocalTokenBucket
 from runtime.store.dynamodb_store import DynamoDbStore
-from runtime.web.backends import open_channels
-from runtime.web.context import Backends
+from runtime.web.backends import Backends, open_channels
 from runtime.web.settings import Settings
 from tests.fakes.moto_cognito import moto_endpoint
 from tests.integration.test_scaleout_redis import REDIS_URL, require_redis

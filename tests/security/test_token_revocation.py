@@ -28,7 +28,7 @@ from runtime.store import open_store
 from runtime.store.base import Store
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import StoreError
-from runtime.web.context import Backends
+from runtime.web.backends import Backends
 from runtime.web.settings import Settings
 from tests.fakes import moto_cognito
 from tests.fakes.moto_cognito import SEED_POLICY, moto_endpoint
