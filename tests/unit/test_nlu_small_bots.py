@@ -14,7 +14,7 @@ import pytest
 from bot_spec.definition import FALLBACK_SIGNATURE, BotLocale, Intent
 from bot_spec.formats.cloudformation import from_template, load_template
 from bot_spec.formats.yaml_spec import load_spec
-from runtime.lex.nlu import NluModel, calibrated, size_factor
+from runtime.lex.nlu import NluModel, breadth_factor, calibrated, name_words, size_factor
 from runtime.lex.word_knowledge import FORMAT, WordKnowledge, default_knowledge
 from tools.evaluation.labelled_data import load_labelled
 from tools.evaluation.metrics import compute_metrics
@@ -129,6 +129,50 @@ def test_size_factor_reads_utterances_per_intent() -> None:
     assert size_factor(10**9, 1) == 1.5
     assert size_factor(0, 0) == 0.0
     assert 0.0 < size_factor(30, 10) < size_factor(300, 10)
+
+
+def test_breadth_factor_reads_how_few_intents_a_bot_has() -> None:
+    assert breadth_factor(150) == 0.0 and breadth_factor(1000) == 0.0
+    assert breadth_factor(3) == pytest.approx(1 / np.log(3) - 1 / np.log(150))
+    assert breadth_factor(1) == breadth_factor(2) > breadth_factor(3) > breadth_factor(20) > 0.0
+
+
+def test_a_bot_with_few_intents_needs_more_to_reach_the_threshold() -> None:
+    """With three intents almost any text is "twice as likely as chance" for one: the same components
+    score lower on a 3-intent bot than on a 150-intent one."""
+    components = np.array([[0.2, 0.5, 0.1]])
+    assert calibrated(components, 0.5, breadth=breadth_factor(3))[0] < calibrated(components, 0.5, breadth=0.0)[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("BookCar", "book car"),
+        ("check_order_status", "check order status"),
+        ("AMAZON.HelpIntent", "help"),
+        ("GetHTTPStatus", "get http status"),
+        ("Intent1", ""),
+        ("x" * 5000, "x" * 100),
+    ],
+)
+def test_intent_names_read_as_words(name: str, words: str) -> None:
+    assert name_words(name) == words
+
+
+def test_an_intent_name_trains_but_is_never_an_exact_match_nor_a_nearest_utterance() -> None:
+    intents = [
+        Intent(name="BookCar", sample_utterances=["reserve a vehicle", "i need wheels for friday"]),
+        Intent(name="BookHotel", sample_utterances=["reserve a room", "somewhere to sleep tonight"]),
+        Intent(name="FallbackIntent", parent_intent_signature=FALLBACK_SIGNATURE),
+    ]
+    locale = BotLocale(locale_id="en_US", nlu_intent_confidence_threshold=0.40, intents=intents)
+    model = NluModel.build(locale, knowledge=None)
+    top = model.interpret("book car", now=NOW).top()
+    assert top.intent_name == "BookCar"
+    assert top.matched_by == "similarity" and top.score is not None and top.score < 1.0
+    assert top.nearest and all(u in intents[0].sample_utterances for u, _ in top.nearest)
+    # Without the name, "car" is a word the bot never saw.
+    assert "car" not in {w for i in intents for u in i.sample_utterances for w in u.split()}
 
 
 def test_calibrated_scores_rise_with_every_component() -> None:
