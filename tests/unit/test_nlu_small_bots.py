@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import statistics
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot_spec.definition import FALLBACK_SIGNATURE, BotLocale, Intent
 from bot_spec.formats.cloudformation import from_template, load_template
 from bot_spec.formats.yaml_spec import load_spec
 from runtime.lex.nlu import NluModel, breadth_factor, calibrated, name_words, size_factor
-from runtime.lex.word_knowledge import FORMAT, WordKnowledge, default_knowledge
+from runtime.lex.word_knowledge import FORMAT, KNOWLEDGE_ENV, WordKnowledge, default_knowledge
 from tools.evaluation.labelled_data import load_labelled
 from tools.evaluation.metrics import compute_metrics
 from tools.evaluation.recognition import nlu_recognizer, recognize_all
@@ -277,3 +278,49 @@ def test_the_shipped_table_is_what_the_build_tool_makes() -> None:
     # Equal up to int8 rounding (one step is a row's largest value / 127) and SVD sign choices.
     step = np.abs(shipped.vectors).max(axis=1, keepdims=True) / 127.0
     assert np.all(np.abs(np.abs(rebuilt.vectors) - np.abs(shipped.vectors)) <= 1.5 * step + 1e-6)
+
+
+# ---------------------------------------------------------------- CHAT_LEX_WORD_KNOWLEDGE: another table, for benchmarks
+
+
+@pytest.fixture
+def fresh_knowledge() -> Iterator[None]:
+    default_knowledge.cache_clear()
+    yield
+    default_knowledge.cache_clear()
+
+
+def test_the_environment_can_name_another_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_knowledge: None) -> None:
+    pairs = [("rent a car", "car"), ("car rental please", "car"), ("book a hotel", "hotel"), ("hotel room", "hotel")] * 2
+    path = tmp_path / "table.json"
+    path.write_text(WordKnowledge.learn(pairs, dims=4, sources=["test"]).to_json(), encoding="utf-8")
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
+    table = default_knowledge()
+    assert table is not None and table.sources == ("test",) and "rent" in table.index
+    monkeypatch.delenv(KNOWLEDGE_ENV)
+    default_knowledge.cache_clear()
+    shipped = default_knowledge()
+    assert shipped is not None and len(shipped.index) > 1000
+
+
+@pytest.mark.parametrize("content", [None, b"not json", b"\xff\xfe\x00garbage", _doc(dims=0).encode()])
+def test_a_bad_table_named_by_the_environment_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_knowledge: None, content: bytes | None
+) -> None:
+    path = tmp_path / "table.json"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
+    with pytest.raises(ValueError, match=KNOWLEDGE_ENV):
+        default_knowledge()
+
+
+def test_an_oversized_table_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_knowledge: None) -> None:
+    import runtime.lex.word_knowledge as word_knowledge
+
+    path = tmp_path / "table.json"
+    path.write_text(" " * 2048, encoding="utf-8")
+    monkeypatch.setattr(word_knowledge, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
+    with pytest.raises(ValueError, match="larger than 1024 bytes"):
+        default_knowledge()
