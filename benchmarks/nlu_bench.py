@@ -121,6 +121,8 @@ def choose_threshold(val_ok: np.ndarray, val_scores: np.ndarray, oos_scores: np.
 
 
 CALIBRATION_SIZES = (3, 5, 10, 30, 100)
+OOS_RECALL_TARGET = 0.70  # on val; issue 17 asks for at least 60 % on test
+FEW_INTENT_BOTS = ((3, 5), (3, 20), (3, 10), (5, 10), (5, 20), (10, 5), (10, 20), (20, 10))  # (intents, shots)
 
 
 def draw(pairs: list[tuple[str, str]], shots: int, seed: int) -> list[tuple[str, str]]:
@@ -141,7 +143,7 @@ def _candidates(model: NluModel, text: str, label: str, weights: np.ndarray) -> 
     components = model.similarity_components(text, now=NOW)
     names = list(components)
     feats = np.array([components[n] for n in names])
-    logits = calibrated(feats, model.size, weights)
+    logits = calibrated(feats, model.size, weights, breadth=model.breadth)
     order = np.argsort(-logits)
     rows: list[tuple[np.ndarray, float, str]] = []
     target = _intent_name(label) if label else ""
@@ -153,11 +155,13 @@ def _candidates(model: NluModel, text: str, label: str, weights: np.ndarray) -> 
 
 
 def calibrate() -> None:
-    """Fit the 8 calibration weights on CLINC150 val, bots of 3-100 train utterances per intent.
+    """Fit the 9 calibration weights on CLINC150 val, bots of 3-100 train utterances per intent.
 
     Knowledge comes from BANKING77 alone, as in the CLINC150 few-shot benchmark. Each in-scope val
     utterance gives its right intent (target 1) and the best wrong intent (0); each oos one its best
-    intent (0). Weighted: right 0.5, wrong 0.25, oos 0.25; then shifted so that 0.5 lands on 0.40.
+    intent (0). Weighted: right 0.5, wrong 0.25, oos 0.25 (three rounds: the best wrong intent depends
+    on the weights). Then the bias terms are moved so that 0.40 refuses OOS_RECALL_TARGET of out-of-scope
+    text on every bot size and number of intents (``_shift_to_oos_recall``).
     """
     data = json.loads((DATA / "clinc150" / "data_full.json").read_text())
     # Two knowledge tables: BANKING77 alone (the corpus knows little of CLINC's topics, as for a bot
@@ -172,7 +176,7 @@ def calibrate() -> None:
             model = NluModel.build(locale_from(draw(data["train"], shots, seed=7 + number), 0.40), knowledge=table)
             models.append(model)
         print(f"built {shots}-shot bot (size factor {model.size:.2f})", file=sys.stderr)
-    theta = np.array(CALIBRATION, dtype=np.float64)
+    theta = np.array(CALIBRATION[:8], dtype=np.float64)
     for round_ in range(3):
         xs: list[np.ndarray] = []
         ys: list[float] = []
@@ -193,7 +197,57 @@ def calibrate() -> None:
             theta -= 4.0 * (x.T @ (w * (p - y)) + 1e-4 * theta)
         theta[3] += float(np.log(0.40 / 0.60))
         print(f"round {round_}: CALIBRATION = ({', '.join(f'{v:.2f}' for v in theta)})", file=sys.stderr)
+    # The operating point is set on oos_val and oos_train together: on oos_val's 100 sentences alone,
+    # 70 % for the full-size bot became 59.6 % on test.
+    oos_more = oos + [(t, "") for t, _ in data["oos_train"]]
+    bots = [(model, oos_more) for model in models] + _few_intent_bots(data, tables[1])
+    theta = _shift_to_oos_recall(bots, theta)
     print(f"CALIBRATION = ({', '.join(f'{v:.2f}' for v in theta)})")
+
+
+def _few_intent_bots(data: dict[str, list[list[str]]], table: WordKnowledge) -> list[tuple[NluModel, list[tuple[str, str]]]]:
+    """Bots of 3 to 20 CLINC150 intents (train utterances), each with its out-of-scope val text: oos_val
+    and val utterances of intents the bot lacks (a small bot's out-of-scope is mostly other topics)."""
+    labels = sorted({label for _, label in data["train"]})
+    bots: list[tuple[NluModel, list[tuple[str, str]]]] = []
+    for number, (intents, shots) in enumerate(FEW_INTENT_BOTS):
+        chosen = set(random.Random(100 + number).sample(labels, intents))
+        pairs = draw([(t, label) for t, label in data["train"] if label in chosen], shots, seed=number)
+        others = [(t, "") for t, label in data["val"][number::10] if label not in chosen]
+        model = NluModel.build(locale_from(pairs, 0.40), knowledge=table)
+        bots.append((model, [(t, "") for t, _ in data["oos_val"]] + others))
+    return bots
+
+
+def _shift_to_oos_recall(bots: list[tuple[NluModel, list[tuple[str, str]]]], theta: np.ndarray) -> np.ndarray:
+    """Move the bias terms so that 0.40 refuses OOS_RECALL_TARGET of each bot's out-of-scope val text.
+
+    The balanced fit refused about 88 % of out-of-scope text and lost 9 points of in-scope accuracy for it;
+    issue 17 asks for 60 % at least, so the operating point is moved to OOS_RECALL_TARGET (a margin kept).
+    Per bot, the logit offset that puts that quantile of its out-of-scope top scores on 0.40; then
+    a + b * size + c * breadth fitted over the bots by least squares, so bots of every size and
+    number of intents get about the same recall. Returns the 9 weights.
+    """
+    at_threshold = float(np.log(0.40 / 0.60))
+    rows: list[list[float]] = []
+    offsets: list[float] = []
+    for model, oos in bots:
+        tops = []
+        for text, _ in oos:
+            components = model.similarity_components(text, now=NOW)
+            best = float(calibrated(np.array(list(components.values())), model.size, theta.tolist()).max())
+            tops.append(float(np.log(best / max(1.0 - best, 1e-12))))
+        offsets.append(at_threshold - float(np.quantile(tops, OOS_RECALL_TARGET)))
+        rows.append([1.0, model.size, model.breadth])
+    design, target = np.array(rows), np.array(offsets)
+    (intercept, slope, per_breadth), *_ = np.linalg.lstsq(design, target, rcond=None)
+    for (_, size, breadth), offset, fitted in zip(rows, offsets, design @ np.array([intercept, slope, per_breadth]), strict=True):
+        print(f"size {size:.2f} breadth {breadth:.2f}: offset {offset:+.2f}, fitted {fitted:+.2f}", file=sys.stderr)
+    shifted = np.concatenate([theta[:8], [0.0]])
+    shifted[3] += float(intercept)
+    shifted[7] += float(slope)
+    shifted[8] = float(per_breadth)
+    return shifted
 
 
 def clinc(args: argparse.Namespace) -> dict[str, float]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ import numpy.typing as npt
 
 from runtime.lex.text_features import FUNCTION_WORDS, stem, tokenize
 
-__all__ = ["DEFAULT_PATH", "WordKnowledge", "default_knowledge", "knowledge_words"]
+__all__ = ["DEFAULT_PATH", "KNOWLEDGE_ENV", "WordKnowledge", "default_knowledge", "knowledge_words"]
 
 FloatMatrix = npt.NDArray[np.float32]
 DEFAULT_PATH = Path(__file__).with_name("word_knowledge.json")
@@ -164,13 +165,35 @@ class WordKnowledge:
         return cls({w: i for i, w in enumerate(words)}, vectors, sources)
 
 
+KNOWLEDGE_ENV = "CHAT_LEX_WORD_KNOWLEDGE"
+MAX_FILE_BYTES = 64 * 2**20  # the shipped table is 0.4 MB; a bigger file is refused before it is read
+
+
 @lru_cache(maxsize=1)
 def default_knowledge() -> WordKnowledge | None:
-    """The table shipped with the engine (None if the file is missing, so the NLU still works)."""
+    """The table the engine uses: the file named by CHAT_LEX_WORD_KNOWLEDGE, else the shipped one.
+
+    The variable lets a benchmark serve a table learned without the corpus it evaluates (issue 17's
+    no-leakage rule, through lex-serve); a missing, oversized or malformed file it names raises
+    ValueError. A missing shipped file gives None, so the NLU still works without it.
+    """
+    named = os.environ.get(KNOWLEDGE_ENV, "").strip()
+    if not named:
+        try:
+            return WordKnowledge.from_json(DEFAULT_PATH.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+    path = Path(named)
     try:
-        return WordKnowledge.from_json(DEFAULT_PATH.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{KNOWLEDGE_ENV}={named}: larger than {MAX_FILE_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{KNOWLEDGE_ENV}={named}: cannot read the word knowledge file ({exc})") from exc
+    try:
+        return WordKnowledge.from_json(text)
+    except ValueError as exc:
+        raise ValueError(f"{KNOWLEDGE_ENV}={named}: {exc}") from exc
 
 
 def cosine(a: FloatMatrix, b: FloatMatrix) -> float:

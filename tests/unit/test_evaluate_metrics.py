@@ -47,6 +47,19 @@ def test_a_label_only_predicted_counts_with_zero_scores_as_scikit_learn_does() -
     assert m.macro.f1 == pytest.approx(1 / 3)
 
 
+def test_macro_of_labelled_intents_leaves_out_a_label_only_predicted() -> None:
+    m = compute_metrics(["A", "A", "B"], ["A", "D", "B"])
+    # Labelled: A (P 1, R 1/2, F1 2/3) and B (1, 1, 1); D (only predicted) is left out of this average.
+    assert m.macro_labelled is not None
+    assert m.macro_labelled.f1 == pytest.approx((2 / 3 + 1) / 2)
+    assert m.macro_labelled.recall == pytest.approx((1 / 2 + 1) / 2)
+    assert m.macro.f1 == pytest.approx((2 / 3 + 1 + 0) / 3)
+    # Without a label that is only predicted, the two macro averages are the same.
+    same = compute_metrics(["A", "B"], ["A", "A"])
+    assert same.macro_labelled == same.macro
+    assert compute_metrics([], []).macro_labelled is None
+
+
 def test_slot_value_accuracy_is_case_insensitive_and_per_slot() -> None:
     pairs: list[tuple[dict[str, str], dict[str, str | None]]] = [
         ({"Type": "order"}, {"Type": "Order"}),  # right (case ignored)

@@ -92,6 +92,23 @@ def test_terminal_text_has_the_table_confusion_and_misclassified_with_top_interp
     assert "confusion matrix (rows: expected, columns: predicted)" in text
     assert "'hi there': expected Greeting, got Help   [Help 0.90, Greeting 0.10]" in text
     assert "slot values: 1/2 correct" in text
+    assert "macro avg of labelled intents" not in text  # every predicted intent was also labelled
+
+
+def test_an_intent_only_predicted_gets_the_macro_of_labelled_intents_beside_the_macro() -> None:
+    preds = [
+        Prediction(LabelledUtterance("hello", "Greeting", {}, "d:1"), "Greeting", {}, []),
+        Prediction(LabelledUtterance("yo", "Greeting", {}, "d:2"), "FallbackIntent", {}, []),
+        Prediction(LabelledUtterance("help", "Help", {}, "d:3"), "Help", {}, []),
+    ]
+    metrics = compute_metrics([x.utterance.intent for x in preds], [x.intent for x in preds])
+    report = build_report(metrics, preds, target="engine", data="cv")
+    summary = report["summary"]
+    assert isinstance(summary, dict)
+    # Greeting F1 2/3, Help 1, FallbackIntent 0 (support 0): macro 5/9, labelled intents 5/6.
+    assert summary["macro"]["f1"] == pytest.approx(5 / 9, abs=1e-6)
+    assert summary["macro_labelled"]["f1"] == pytest.approx(5 / 6, abs=1e-6)
+    assert "macro avg of labelled intents: P 1.000  R 0.750  F1 0.833" in render_text(report)
 
 
 def test_html_is_self_contained_and_escapes_everything() -> None:

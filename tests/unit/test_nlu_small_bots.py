@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import statistics
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 from bot_spec.definition import FALLBACK_SIGNATURE, BotLocale, Intent
 from bot_spec.formats.cloudformation import from_template, load_template
 from bot_spec.formats.yaml_spec import load_spec
-from runtime.lex.nlu import NluModel, calibrated, size_factor
-from runtime.lex.word_knowledge import FORMAT, WordKnowledge, default_knowledge
+from runtime.lex.nlu import NluModel, breadth_factor, calibrated, name_words, size_factor
+from runtime.lex.word_knowledge import FORMAT, KNOWLEDGE_ENV, WordKnowledge, default_knowledge
 from tools.evaluation.labelled_data import load_labelled
 from tools.evaluation.metrics import compute_metrics
 from tools.evaluation.recognition import nlu_recognizer, recognize_all
@@ -131,6 +132,50 @@ def test_size_factor_reads_utterances_per_intent() -> None:
     assert 0.0 < size_factor(30, 10) < size_factor(300, 10)
 
 
+def test_breadth_factor_reads_how_few_intents_a_bot_has() -> None:
+    assert breadth_factor(150) == 0.0 and breadth_factor(1000) == 0.0
+    assert breadth_factor(3) == pytest.approx(1 / np.log(3) - 1 / np.log(150))
+    assert breadth_factor(1) == breadth_factor(2) > breadth_factor(3) > breadth_factor(20) > 0.0
+
+
+def test_a_bot_with_few_intents_needs_more_to_reach_the_threshold() -> None:
+    """With three intents almost any text is "twice as likely as chance" for one: the same components
+    score lower on a 3-intent bot than on a 150-intent one."""
+    components = np.array([[0.2, 0.5, 0.1]])
+    assert calibrated(components, 0.5, breadth=breadth_factor(3))[0] < calibrated(components, 0.5, breadth=0.0)[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("BookCar", "book car"),
+        ("check_order_status", "check order status"),
+        ("AMAZON.HelpIntent", "help"),
+        ("GetHTTPStatus", "get http status"),
+        ("Intent1", ""),
+        ("x" * 5000, "x" * 100),
+    ],
+)
+def test_intent_names_read_as_words(name: str, words: str) -> None:
+    assert name_words(name) == words
+
+
+def test_an_intent_name_trains_but_is_never_an_exact_match_nor_a_nearest_utterance() -> None:
+    intents = [
+        Intent(name="BookCar", sample_utterances=["reserve a vehicle", "i need wheels for friday"]),
+        Intent(name="BookHotel", sample_utterances=["reserve a room", "somewhere to sleep tonight"]),
+        Intent(name="FallbackIntent", parent_intent_signature=FALLBACK_SIGNATURE),
+    ]
+    locale = BotLocale(locale_id="en_US", nlu_intent_confidence_threshold=0.40, intents=intents)
+    model = NluModel.build(locale, knowledge=None)
+    top = model.interpret("book car", now=NOW).top()
+    assert top.intent_name == "BookCar"
+    assert top.matched_by == "similarity" and top.score is not None and top.score < 1.0
+    assert top.nearest and all(u in intents[0].sample_utterances for u, _ in top.nearest)
+    # Without the name, "car" is a word the bot never saw.
+    assert "car" not in {w for i in intents for u in i.sample_utterances for w in u.split()}
+
+
 def test_calibrated_scores_rise_with_every_component() -> None:
     base = np.array([[0.3, 0.3, 0.3]])
     for column in range(3):
@@ -233,3 +278,49 @@ def test_the_shipped_table_is_what_the_build_tool_makes() -> None:
     # Equal up to int8 rounding (one step is a row's largest value / 127) and SVD sign choices.
     step = np.abs(shipped.vectors).max(axis=1, keepdims=True) / 127.0
     assert np.all(np.abs(np.abs(rebuilt.vectors) - np.abs(shipped.vectors)) <= 1.5 * step + 1e-6)
+
+
+# ---------------------------------------------------------------- CHAT_LEX_WORD_KNOWLEDGE: another table, for benchmarks
+
+
+@pytest.fixture
+def fresh_knowledge() -> Iterator[None]:
+    default_knowledge.cache_clear()
+    yield
+    default_knowledge.cache_clear()
+
+
+def test_the_environment_can_name_another_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_knowledge: None) -> None:
+    pairs = [("rent a car", "car"), ("car rental please", "car"), ("book a hotel", "hotel"), ("hotel room", "hotel")] * 2
+    path = tmp_path / "table.json"
+    path.write_text(WordKnowledge.learn(pairs, dims=4, sources=["test"]).to_json(), encoding="utf-8")
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
+    table = default_knowledge()
+    assert table is not None and table.sources == ("test",) and "rent" in table.index
+    monkeypatch.delenv(KNOWLEDGE_ENV)
+    default_knowledge.cache_clear()
+    shipped = default_knowledge()
+    assert shipped is not None and len(shipped.index) > 1000
+
+
+@pytest.mark.parametrize("content", [None, b"not json", b"\xff\xfe\x00garbage", _doc(dims=0).encode()])
+def test_a_bad_table_named_by_the_environment_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_knowledge: None, content: bytes | None
+) -> None:
+    path = tmp_path / "table.json"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
+    with pytest.raises(ValueError, match=KNOWLEDGE_ENV):
+        default_knowledge()
+
+
+def test_an_oversized_table_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_knowledge: None) -> None:
+    import runtime.lex.word_knowledge as word_knowledge
+
+    path = tmp_path / "table.json"
+    path.write_text(" " * 2048, encoding="utf-8")
+    monkeypatch.setattr(word_knowledge, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
+    with pytest.raises(ValueError, match="larger than 1024 bytes"):
+        default_knowledge()

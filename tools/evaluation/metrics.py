@@ -3,7 +3,10 @@
 Conventions follow scikit-learn's ``classification_report``: the labels are every intent
 that is expected or predicted; a ratio with a zero denominator is 0; macro averages weigh
 each label equally, micro averages pool the counts (for single-label data micro P = R = F1
-= accuracy).
+= accuracy). ``macro_labelled`` is the macro average over the labels that have labelled
+utterances only (scikit-learn with ``labels=`` the expected set): an intent that was only ever
+predicted, such as FallbackIntent in a cross-validation of a bot's own utterances, has F1 0 by
+construction there, and its wrong predictions already count as missed recall of the right intents.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Metrics:
     confusion: dict[str, dict[str, int]]  # expected -> predicted -> count
     slots: SlotScores
     per_slot: dict[str, SlotScores] = field(default_factory=dict)
+    macro_labelled: LabelScores | None = None  # macro over labels with support > 0 (None: no utterances)
 
 
 def _ratio(numerator: int | float, denominator: int | float) -> float:
@@ -93,7 +97,18 @@ def compute_metrics(
         n,
     )
     slot_totals, per_slot = _slot_scores(slot_pairs)
-    return Metrics(labels, per_label, micro, macro, _ratio(total_tp, n), confusion, slot_totals, per_slot)
+    labelled = [s for s in per_label.values() if s.support > 0]
+    macro_labelled = (
+        LabelScores(
+            _ratio(sum(s.precision for s in labelled), len(labelled)),
+            _ratio(sum(s.recall for s in labelled), len(labelled)),
+            _ratio(sum(s.f1 for s in labelled), len(labelled)),
+            n,
+        )
+        if labelled
+        else None
+    )
+    return Metrics(labels, per_label, micro, macro, _ratio(total_tp, n), confusion, slot_totals, per_slot, macro_labelled)
 
 
 def _slot_scores(pairs: Sequence[tuple[dict[str, str], dict[str, str | None]]]) -> tuple[SlotScores, dict[str, SlotScores]]:

@@ -48,7 +48,12 @@ def build_report(metrics: Metrics, predictions: list[Prediction], *, target: str
         "target": target,
         "data": data,
         "utterances": len(predictions),
-        "summary": {"accuracy": round(metrics.accuracy, 6), "micro": _scores(metrics.micro), "macro": _scores(metrics.macro)},
+        "summary": {
+            "accuracy": round(metrics.accuracy, 6),
+            "micro": _scores(metrics.micro),
+            "macro": _scores(metrics.macro),
+            **({"macro_labelled": _scores(metrics.macro_labelled)} if metrics.macro_labelled is not None else {}),
+        },
         "intents": {label: _scores(metrics.per_label[label]) for label in metrics.labels},
         "slots": {
             "accuracy": round(metrics.slots.accuracy, 6),

@@ -24,6 +24,10 @@ def metrics_table(report: dict[str, Any]) -> list[str]:
     for kind in ("micro", "macro"):
         s = report["summary"][kind]
         lines.append(f"{kind + ' avg':<{width}}{s['precision']:>10.3f}{s['recall']:>10.3f}{s['f1']:>10.3f}{s['support']:>9}")
+    labelled = report["summary"].get("macro_labelled")
+    if labelled is not None and labelled != report["summary"]["macro"]:
+        # Only when an intent was predicted but never labelled (FallbackIntent in a cross-validation).
+        lines.append(f"macro avg of labelled intents: P {labelled['precision']:.3f}  R {labelled['recall']:.3f}  F1 {labelled['f1']:.3f}")
     lines.append(f"accuracy {report['summary']['accuracy']:.3f} over {report['utterances']} utterances")
     slots = report["slots"]
     if slots["total"]:
