@@ -7,8 +7,8 @@ CPU 0, SQLite store, 1,000 users who are each in one room of 1,000, one room of 
 
 1. RSS: warm the server with 1,000 sockets opened and closed (as runtime_bench does before its idle scenario),
    then open `--sockets` idle authenticated sockets (each gets its WELCOME) and divide the RSS growth by their number.
-2. Allocation sites: the same server run by this script under tracemalloc (`--serve-traced`, a mode of this
-   script, not of the server), which dumps a snapshot on SIGUSR1; the growth between the snapshots before and after
+2. Allocation sites: the same server run by this script (`--serve-traced`, a mode of this script, not of the
+   server), which starts tracemalloc and dumps a snapshot on SIGUSR1; the growth between the snapshots before and after
    opening `--trace-sockets` sockets is attributed to the innermost frame outside the standard library (so a
    TimerHandle made by `loop.call_later` in ws_endpoint counts as ws_endpoint's) and printed per socket.
 
@@ -50,6 +50,7 @@ from benchmarks.runtime_bench import (  # noqa: E402
     rss_kib,
     runtime_env,
     runtime_server,
+    wait_http,
 )
 
 USERS = 1000
@@ -63,11 +64,16 @@ STDLIB = sysconfig.get_paths()["stdlib"]
 
 
 def serve_traced(snapshot_dir: Path, serve_argv: list[str]) -> int:
-    """Run `chat-lex serve` under tracemalloc; each SIGUSR1 writes snapshot-<n>.pickle into `snapshot_dir`."""
-    tracemalloc.start(TRACE_FRAMES)
+    """Run `chat-lex serve`; each SIGUSR1 writes snapshot-<n>.pickle into `snapshot_dir`.
+
+    Tracing starts at the first SIGUSR1: only what is allocated after it is compared, and startup (imports, the
+    app) runs at full speed.
+    """
     taken = [0]
 
     def dump(_signum: int, _frame: object) -> None:
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(TRACE_FRAMES)
         gc.collect()
         snapshot = tracemalloc.take_snapshot()
         taken[0] += 1
@@ -236,8 +242,9 @@ async def measure_sites(tmp: Path, tokens: list[str], sockets: int, top: int) ->
     snapshots = tmp / "snapshots"
     snapshots.mkdir(exist_ok=True)
     argv = [sys.executable, __file__, "--serve-traced", str(snapshots), "--port", str(port)]
-    server = Server(argv, runtime_env(tmp, "none"), f"http://{HOST}:{port}/health", tmp / "traced-server.log")
+    server = Server(argv, runtime_env(tmp, "none"), None, tmp / "traced-server.log")
     try:
+        await asyncio.to_thread(wait_http, f"http://{HOST}:{port}/health", 600)
         await close_conns(await open_conns(port, tokens, min(WARM_SOCKETS, sockets)))
         await settle(port, 0)
         before = await take_snapshot(server, snapshots, 1)
