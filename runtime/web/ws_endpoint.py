@@ -128,6 +128,9 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await socket.close(CLOSE_INTERNAL, "could not verify the token; try again")
         return
     sender = Sender(identity.user_id, identity.display_name or identity.username)
+    # Keep what the socket needs of its token, not the token and its claims: this frame lives as long as the socket.
+    expires_at, token_ids = identity.claims.get("exp"), revocation_ids(identity.claims)
+    del token, identity
     limit = context.settings.max_connections_per_user
     if len(context.fanout.local_connections_of(sender.user_id)) >= limit:
         await socket.close(CLOSE_TOO_MANY_CONNECTIONS, f"too many open connections for this user (limit {limit}); close another tab")
@@ -171,8 +174,8 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return
     # The socket lives no longer than its token: at `exp` it is closed with 4401 and the client reconnects with a fresh one;
     # nor than its session: a sign-out (on any process) closes it within the revocation check interval.
-    expiry = _close_at_expiry(identity.claims.get("exp"), connection)
-    context.session_watch.watch(connection, revocation_ids(identity.claims))
+    expiry = _close_at_expiry(expires_at, connection)
+    context.session_watch.watch(connection, token_ids)
     try:
         while True:
             event = await socket.receive()
