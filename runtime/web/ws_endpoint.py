@@ -203,7 +203,13 @@ def _close_at_expiry(exp: object, connection: LocalConnection) -> asyncio.TimerH
 
 
 class _SocketSession:
-    """One authenticated socket: its subscriptions, its time zone, and its frame handlers."""
+    """One authenticated socket: its subscriptions, its time zone, and its frame handlers.
+
+    One per open socket, so slots, and its malformed-frame bucket and refusal log sampler are made only when a
+    frame is refused.
+    """
+
+    __slots__ = ("_bad_frames", "_bad_tz", "_refusals", "connection", "context", "rooms", "sender", "time_zone")
 
     def __init__(self, context: ChatContext, connection: LocalConnection, sender: Sender, tz: str | None) -> None:
         self.context = context
@@ -214,8 +220,8 @@ class _SocketSession:
         if tz and self._bad_tz is None:
             self.time_zone = tz
         self.rooms: list[str] = []
-        self._bad_frames = LocalTokenBucket(BAD_FRAMES_PER_MINUTE)  # this socket's budget: one bucket, key ""
-        self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
+        self._bad_frames: LocalTokenBucket | None = None  # this socket's budget: one bucket, key ""
+        self._refusals: LogSampler | None = None
 
     @property
     def ids(self) -> dict[str, str]:
@@ -345,6 +351,8 @@ class _SocketSession:
         """A frame the protocol refuses: charged to the user's rate budget like any frame but ping, and to this
         socket's malformed-frame budget, past which the socket is closed with 1008 (a broken or hostile client)."""
         self.context.metrics.bad_frames.inc()
+        if self._bad_frames is None:
+            self._bad_frames = LocalTokenBucket(BAD_FRAMES_PER_MINUTE)
         if not await self._bad_frames.allow(""):
             self._close_for_bad_frames()
             return
@@ -365,6 +373,8 @@ class _SocketSession:
 
     def _error(self, error: ChatError, request_id: str | None = None) -> None:
         self.context.metrics.errors_sent.inc()
+        if self._refusals is None:
+            self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
         suppressed = self._refusals.admit()
         if suppressed is not None:
             log.info("refused", extra={**self.ids, "code": error.code, "suppressed": suppressed})
