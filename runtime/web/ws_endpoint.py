@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Coroutine
 from typing import Any, Protocol, cast
+from urllib.parse import parse_qsl
 
 from litestar import WebSocket, websocket
 from litestar.types.asgi_types import WebSocketSendEvent
@@ -67,10 +68,10 @@ def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, 
     only ever the protocol name, so the token is not echoed back in a response header. No token at all: the client sends
     it in an ``auth`` frame instead.
     """
-    offered = [p.strip() for p in socket.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    offered = [p.strip() for p in (_header(socket, b"sec-websocket-protocol") or "").split(",") if p.strip()]
     names = (SUBPROTOCOL_V1, SUBPROTOCOL)
     echo = next((name for name in names if name in offered), None)
-    token = socket.query_params.get("token")
+    token = _query_param(socket, "token")
     if token:
         return token, echo
     bearer = [p[len(BEARER_PREFIX) :] for p in offered if p.startswith(BEARER_PREFIX)]
@@ -78,6 +79,22 @@ def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, 
         return bearer[0] or None, echo
     others = [p for p in offered if p not in names]
     return (others[0] if others else None), echo
+
+
+# Read from the scope each time, not through Litestar's `headers` and `query_params`: those keep their parsed copy
+# (the token with it) in the scope for as long as the socket is open, about 2 KB per idle socket.
+def _header(socket: WebSocket[Any, Any, Any], name: bytes) -> str | None:
+    """The first value of the header `name` (lower case), as Litestar's ``headers.get`` gives it."""
+    for key, value in socket.scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _query_param(socket: WebSocket[Any, Any, Any], name: str) -> str | None:
+    """The first value of the query parameter `name`, as Litestar's ``query_params.get`` gives it."""
+    query: bytes = socket.scope.get("query_string", b"")
+    return next((v for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True, separator="&") if k == name), None)
 
 
 async def _token_from_auth_frame(socket: WebSocket[Any, Any, Any], seconds: float) -> str | None:
@@ -164,7 +181,7 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         # Whenever Litestar would see a disconnect, the socket is no longer plainly open: write_frame declines.
         write_frame=server_socket.write_frame if server_socket is not None else None,
     )
-    session = _SocketSession(context, connection, sender, socket.query_params.get("tz"))
+    session = _SocketSession(context, connection, sender, _query_param(socket, "tz"))
     try:
         await session.open()
     except Exception:
