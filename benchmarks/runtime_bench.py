@@ -429,8 +429,9 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def runtime_server(tmp: Path, port: int, *, bot: str, wrap: list[str] | None = None) -> Server:
-    env = {
+def runtime_env(tmp: Path, bot: str) -> dict[str, str]:
+    """The server's environment: a SQLite store and signing keys in `tmp`, limits raised for load."""
+    return {
         **os.environ,
         "CHAT_LEX_BOT": bot,
         "CHAT_LEX_STORE": f"sqlite:{tmp / 'chat.db'}",
@@ -442,6 +443,10 @@ def runtime_server(tmp: Path, port: int, *, bot: str, wrap: list[str] | None = N
         "CHAT_LEX_LOG_LEVEL": "warning",
         "CHAT_LEX_STATIC_DIR": str(tmp),
     }
+
+
+def runtime_server(tmp: Path, port: int, *, bot: str, wrap: list[str] | None = None) -> Server:
+    env = runtime_env(tmp, bot)
     argv = [*(wrap or []), sys.executable, "-m", "tools.serve_commands", "--port", str(port)]
     return Server(argv, env, f"http://{HOST}:{port}/health", tmp / f"server-{port}.log", wrapped=bool(wrap))
 

@@ -38,7 +38,10 @@ class ChatSession:
 
     `bad_frames` is the malformed-frame budget (BAD_FRAMES_PER_MINUTE, keyed by connection id): a bucket of this
     process for a socket, a shared counter for API Gateway connections whose frames reach many Lambda instances.
+    One per open socket, so slots, and its refusal log sampler is made only when a frame is refused.
     """
+
+    __slots__ = ("_bad_frames", "_bad_tz", "_log_content", "_refusals", "connection", "rooms", "sender", "service", "time_zone", "welcomed")
 
     def __init__(
         self,
@@ -59,7 +62,7 @@ class ChatSession:
         self.rooms: list[str] = rooms if rooms is not None else []
         self._bad_frames = bad_frames
         self._log_content = log_content
-        self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
+        self._refusals: LogSampler | None = None
         self.welcomed = False  # WELCOME sent on this connection (by `open`)
 
     @property
@@ -190,6 +193,8 @@ class ChatSession:
 
     def _error(self, error: ChatError, request_id: str | None = None) -> None:
         self.service.metrics.errors_sent.inc()
+        if self._refusals is None:
+            self._refusals = LogSampler(burst=REFUSED_LOG_BURST, interval=REFUSED_LOG_INTERVAL)
         suppressed = self._refusals.admit()
         if suppressed is not None:
             log.info("refused", extra={**self.ids, "code": error.code, "suppressed": suppressed})

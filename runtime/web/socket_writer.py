@@ -47,10 +47,32 @@ class ServerSocket(Protocol):
 class SocketWriter:
     """One WebSocket of this process, as the chat layer's Subscriber.
 
+    One per open socket, so it is kept small while idle: slots, and no backlog deque (a deque allocates 64 slots,
+    about 0.6 KB) until a frame has to wait.
+
     A frame is written at once when the socket is idle: the ASGI send runs inline and, unless the transport is
     paused by flow control, finishes without suspending, so no task is scheduled. When a send does suspend, the
     rest of it and any frames queued meanwhile (the backlog, bounded) are written by one task for this socket.
     """
+
+    __slots__ = (
+        "_backlog",
+        "_busy",
+        "_close",
+        "_closer",
+        "_first_live",
+        "_held",
+        "_max_backlog",
+        "_send",
+        "_write_frame",
+        "_writer",
+        "closed",
+        "connection_id",
+        "display_name",
+        "on_overflow",
+        "subscriptions",
+        "user_id",
+    )
 
     def __init__(
         self,
@@ -72,7 +94,7 @@ class SocketWriter:
         self._write_frame = write_frame
         self._close = close
         self._max_backlog = max_backlog
-        self._backlog: deque[str] = deque()
+        self._backlog: deque[str] | None = None  # made when a frame first has to wait
         self._busy = False
         # conversation id -> live envelopes held back while a resume replays the store
         self._held: dict[str, list[Envelope]] = {}
@@ -85,13 +107,15 @@ class SocketWriter:
 
     @property
     def backlog(self) -> int:
-        return len(self._backlog)
+        return len(self._backlog) if self._backlog is not None else 0
 
     def offer(self, text: str) -> bool:
         """Write or queue a frame; on backlog overflow, close the connection (1008) and return False."""
         if self.closed:
             return False
         if self._busy:
+            if self._backlog is None:
+                self._backlog = deque()
             if len(self._backlog) >= self._max_backlog:
                 backlog = len(self._backlog)
                 self.close_soon(CLOSE_SLOW_CONSUMER, "send backlog overflow: reconnect and resume")
@@ -134,7 +158,7 @@ class SocketWriter:
         if self.closed:
             return
         self.closed = True
-        self._backlog.clear()
+        self._backlog = None
         self._closer = asyncio.create_task(self._close_quietly(code, reason))
 
     async def drain_and_close(self, code: int, reason: str, *, timeout: float = 2.0) -> None:
@@ -150,7 +174,7 @@ class SocketWriter:
 
     async def stop(self) -> None:
         self.closed = True
-        self._backlog.clear()
+        self._backlog = None
         if self._writer is not None and not self._writer.done():
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -178,6 +202,7 @@ class SocketWriter:
             await _Resumed(coroutine, pending)
             while self._backlog and not self.closed:
                 await self._send(self._backlog.popleft())
+            self._backlog = None  # drained: an idle socket holds no deque
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import WebSocket, websocket
 
@@ -30,7 +31,23 @@ CLOSE_GOING_AWAY = 1001
 
 def token_from_handshake(socket: WebSocket[Any, Any, Any]) -> tuple[str | None, str | None]:
     """(token, subprotocol to answer) of a socket's handshake: see `token_and_subprotocol`."""
-    return token_and_subprotocol(socket.query_params.get("token"), socket.headers.get("sec-websocket-protocol", ""))
+    return token_and_subprotocol(_query_param(socket, "token"), _header(socket, b"sec-websocket-protocol") or "")
+
+
+# Read from the scope each time, not through Litestar's `headers` and `query_params`: those keep their parsed copy
+# (the token with it) in the scope for as long as the socket is open, about 2 KB per idle socket.
+def _header(socket: WebSocket[Any, Any, Any], name: bytes) -> str | None:
+    """The first value of the header `name` (lower case), as Litestar's ``headers.get`` gives it."""
+    for key, value in socket.scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _query_param(socket: WebSocket[Any, Any, Any], name: str) -> str | None:
+    """The first value of the query parameter `name`, as Litestar's ``query_params.get`` gives it."""
+    query: bytes = socket.scope.get("query_string", b"")
+    return next((v for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True, separator="&") if k == name), None)
 
 
 async def _token_from_auth_frame(socket: WebSocket[Any, Any, Any], seconds: float) -> str | None:
@@ -81,6 +98,9 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         await socket.close(CLOSE_INTERNAL, "could not verify the token; try again")
         return
     sender = Sender(identity.user_id, identity.display_name or identity.username)
+    # Keep what the socket needs of its token, not the token and its claims: this frame lives as long as the socket.
+    expires_at, token_ids = identity.claims.get("exp"), revocation_ids(identity.claims)
+    del token, identity
     limit = context.settings.max_connections_per_user
     if context.service.open_connections(sender.user_id) >= limit:
         await socket.close(CLOSE_TOO_MANY_CONNECTIONS, f"too many open connections for this user (limit {limit}); close another tab")
@@ -93,7 +113,7 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         connection,
         sender,
         bad_frames=context.bad_frames,
-        time_zone=socket.query_params.get("tz"),
+        time_zone=_query_param(socket, "tz"),
         log_content=context.settings.debug,
     )
     try:
@@ -105,8 +125,8 @@ async def serve_socket(socket: WebSocket[Any, Any, Any], context: ChatContext) -
         return
     # The socket lives no longer than its token: at `exp` it is closed with 4401 and the client reconnects with a fresh one;
     # nor than its session: a sign-out (on any process) closes it within the revocation check interval.
-    expiry = _close_at_expiry(identity.claims.get("exp"), connection)
-    context.session_watch.watch(connection, revocation_ids(identity.claims))
+    expiry = _close_at_expiry(expires_at, connection)
+    context.session_watch.watch(connection, token_ids)
     try:
         while True:
             event = await socket.receive()

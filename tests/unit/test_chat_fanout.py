@@ -226,3 +226,26 @@ async def test_with_the_channel_down_membership_changes_apply_here_and_failures_
     assert len(sink.texts) == 100
     assert metrics.channel_failures.value == 101
     assert len([r for r in caplog.records if r.name == "chat_lex.fanout"]) == 1  # then one a minute, with the count
+
+
+async def test_an_idle_connection_holds_no_backlog_and_one_that_waited_lets_it_go_once_drained() -> None:
+    block = asyncio.Event()
+    sink = Sink(block)
+    connection = SocketWriter("a", "a", "a", sink.send, sink.close, max_backlog=4)
+    assert connection._backlog is None and connection.backlog == 0  # no deque while idle
+    for n in range(3):
+        assert connection.offer(f"f{n}")  # f0 suspends in the send; f1, f2 wait in the backlog
+    assert connection.backlog == 2
+    block.set()
+    await flush()
+    assert sink.texts == ["f0", "f1", "f2"]
+    assert connection._backlog is None and connection.backlog == 0  # drained: the deque is gone again
+    block.clear()
+    for n in range(3, 9):  # a second stall: the backlog comes back, bounded as before
+        connection.offer(f"f{n}")
+    assert connection.closed and sink.texts == ["f0", "f1", "f2"]
+    block.set()
+    await flush()
+    assert sink.closed is not None and sink.closed[0] == CLOSE_SLOW_CONSUMER
+    with_slots = SocketWriter("b", "b", "b", sink.send, sink.close)
+    assert not hasattr(with_slots, "__dict__")
