@@ -37,6 +37,7 @@ def _string_fields(action: str) -> list[str]:
 def _valid_frame(action: str, conversation_id: str) -> dict[str, Any]:
     frames: dict[str, dict[str, Any]] = {
         "ping": {"requestId": "r1"},
+        "hello": {"requestId": "r1"},
         "sendmessage": {"conversationId": conversation_id, "message": "hi", "clientMessageId": "c1", "timeZone": "Europe/Paris"},
         "history": {"conversationId": conversation_id, "before": UUID7, "limit": 5},
         "resume": {"conversationId": conversation_id, "afterMessageId": UUID7},

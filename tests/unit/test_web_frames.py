@@ -20,6 +20,7 @@ VALID: dict[str, dict[str, Any]] = {
     "leave": {"action": "leave", "conversationId": "room-1"},
     "greet": {"action": "greet", "conversationId": "private-1"},
     "ping": {"action": "ping"},
+    "hello": {"action": "hello"},
 }
 
 ODD_VALUES: list[Any] = [
