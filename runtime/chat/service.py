@@ -150,6 +150,10 @@ class ChatService:
             except Exception:
                 log.debug("presence not announced", extra={"user_id": sender.user_id, "conversation_id": room}, exc_info=True)
 
+    async def presence_rooms(self, sender: Sender) -> list[str]:
+        """The rooms where the sender's presence is announced (read only: for a connection ending elsewhere)."""
+        return [c.conversation_id for c in await self.store.list_conversations(sender.user_id) if announces_presence(c)]
+
     async def list_conversations(self, sender: Sender) -> list[Conversation]:
         """The sender's private conversation with the bot (made on first use) and the rooms they are in."""
         await self.store.ensure_private_conversation(sender.user_id, sender.display_name)

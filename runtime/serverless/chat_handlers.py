@@ -22,7 +22,7 @@ from runtime.auth.revocation import revocation_ids
 from runtime.chat.bot_participant import BotParticipant
 from runtime.chat.metrics import ChatMetrics
 from runtime.chat.rate_limit import CounterRateLimiter
-from runtime.chat.service import ChatService, Sender, announces_presence
+from runtime.chat.service import ChatService, Sender
 from runtime.chat.session import BAD_FRAMES_PER_MINUTE, ChatSession
 from runtime.serverless.chat_connections import ApiGatewayConnection, ConnectionsRouter, ManagementApi, ManagementPoster
 from runtime.store.base import ConnectionRecord, ConnectionStore, RateCounterStore, Store
@@ -147,7 +147,7 @@ class ServerlessChat:
         connection = ApiGatewayConnection(connection_id, record.user_id, record.display_name, poster)
         rooms: list[str] = []
         if record.attributes.get("welcomed") and not await self.store.connections_of_user(record.user_id):
-            rooms = [c.conversation_id for c in await service.list_conversations(sender) if announces_presence(c)]
+            rooms = await service.presence_rooms(sender)
         await service.disconnect(sender, connection, rooms)
         await poster.drain()
         log.info("disconnected", extra={"connection_id": connection_id, "user_id": record.user_id})

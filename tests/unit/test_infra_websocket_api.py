@@ -17,7 +17,7 @@ from runtime.web.settings import Settings, env_name
 from tests.unit.test_infra_templates import _listify, _statements, _text
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infrastructure" / "websocket-api.yaml"
-ACTION_ROUTES = ("sendmessage", "history", "resume", "join", "leave", "ping", "greet")
+ACTION_ROUTES = ("sendmessage", "history", "resume", "join", "leave", "ping", "greet", "hello")
 ROUTE_FUNCTIONS = {"$connect": "ConnectFunction", "$disconnect": "DisconnectFunction", "$default": "MessageFunction"} | {
     route: "MessageFunction" for route in ACTION_ROUTES
 }
@@ -152,15 +152,20 @@ def test_dynamodb_grants_name_the_stack_tables_and_their_indexes_only(template: 
             table, _, index = text.partition("/index/")
             assert table.startswith("${") and table.endswith("}") and table[2:-1] in TABLE_PARAMETERS, text
             assert index in ("", "bySender", "byMember", "UserIdIndex", "refreshByUser", "refreshByFamily"), text
-    # $disconnect may only read and delete connection items.
-    disconnect = [st for r, st in _statements(template) if r == "DisconnectRole" and "dynamodb:GetItem" in _listify(st["Action"])]
-    assert [_resources(st["Resource"]) for st in disconnect] == [[{"Ref": "ConnectionsTableArn"}]]
-    assert sorted(_listify(disconnect[0]["Action"])) == ["dynamodb:DeleteItem", "dynamodb:GetItem"]
+    # $disconnect deletes connection items only, and otherwise only reads (the presence audience).
+    disconnect = [
+        st for r, st in _statements(template) if r == "DisconnectRole" and any(a.startswith("dynamodb:") for a in _listify(st["Action"]))
+    ]
+    writes = [st for st in disconnect if set(_listify(st["Action"])) - {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}]
+    assert [_resources(st["Resource"]) for st in writes] == [[{"Ref": "ConnectionsTableArn"}]]
+    assert sorted(_listify(writes[0]["Action"])) == ["dynamodb:DeleteItem", "dynamodb:GetItem"]
 
 
 def test_manage_connections_is_granted_on_this_api_stage_only(template: dict[str, Any]) -> None:
     grants = [(r, st) for r, st in _statements(template) if "execute-api:ManageConnections" in _listify(st["Action"])]
-    assert [r for r, _ in grants] == ["MessageRole"]  # connect and disconnect never post
+    assert [r for r, _ in grants] == ["DisconnectRole", "MessageRole"]  # connect never posts (API Gateway would refuse it)
+    disconnect = [st for r, st in grants if r == "DisconnectRole"]
+    assert all("/POST/" in _text(r) for st in disconnect for r in _listify(st["Resource"]))  # PRESENCE offline, no DELETE
     for _, st in grants:
         assert _listify(st["Action"]) == ["execute-api:ManageConnections"]
         resources = [_text(r) for r in _listify(st["Resource"])]
