@@ -21,8 +21,7 @@ from runtime.auth.base import IdentityProvider
 from runtime.chat.bot_participant import BotParticipant
 from runtime.serverless.chat_connections import Boto3ManagementApi, ManagementApi
 from runtime.serverless.chat_handlers import ServerlessChat, ServerlessSettings, ServerlessStore, response
-from runtime.store import open_store
-from runtime.web.backends import open_bot, open_identity
+from runtime.web.backends import open_bot, open_identity, open_settings_store
 from runtime.web.handshake import token_and_subprotocol
 from runtime.web.settings import Settings
 
@@ -39,14 +38,9 @@ _opened_lock = threading.Lock()
 
 def open_instance_backends(settings: Settings) -> tuple[ServerlessStore, IdentityProvider, BotParticipant | None]:
     """What a deployed instance uses: the backends the settings name (the same ones `chat-lex serve` opens)."""
-    store = open_store(
-        settings.store,
-        message_ttl_days=settings.message_ttl_days,
-        table_prefix=settings.table_prefix,
-        endpoint_url=settings.dynamodb_endpoint,
-        region=settings.aws_region,
-    )
-    return cast(ServerlessStore, store), open_identity(settings, store), open_bot(settings)
+    bot = open_bot(settings)  # first: a wrong bot folder fails before anything is opened
+    store = open_settings_store(settings)
+    return cast(ServerlessStore, store), open_identity(settings, store), bot
 
 
 _settings_source: SettingsSource = Settings.from_env

@@ -111,15 +111,20 @@ def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter, Waitin
     )
 
 
-def open_backends(settings: Settings) -> Backends:
-    bot = open_bot(settings)  # first: a wrong bot folder fails before anything is opened
-    store = open_store(
+def open_settings_store(settings: Settings) -> Store:
+    """The store the settings name (CHAT_LEX_STORE, its table prefix, endpoint and region, message TTL)."""
+    return open_store(
         settings.store,
         message_ttl_days=settings.message_ttl_days,
         table_prefix=settings.table_prefix,
         endpoint_url=settings.dynamodb_endpoint,
         region=settings.aws_region,
     )
+
+
+def open_backends(settings: Settings) -> Backends:
+    bot = open_bot(settings)  # first: a wrong bot folder fails before anything is opened
+    store = open_settings_store(settings)
     identity = open_identity(settings, store)
     channel, rate_limiter, auth_rate_limiter = open_channels(settings)
     descriptions = {
