@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from runtime.store.errors import InvalidArgument, MessageTooLarge
+from runtime.store.errors import ConversationNotFound, InvalidArgument, MessageTooLarge
 from runtime.store.ids import is_message_id
 
 ROLES = frozenset({"user", "bot", "system"})
@@ -16,6 +17,8 @@ MAX_ITEM_BYTES = 400_000  # DynamoDB's "400 KB" item limit, taken as 400,000 byt
 MAX_ID_LENGTH = 256  # conversation, sender and client message ids
 MAX_PAGE = 1000
 DEFAULT_STORE_URL = "sqlite:var/chat.db"
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,8 @@ class LoginAttempt:
     locked_until: float | None
 
 
-class ChatStore(Protocol):
-    """Messages and conversations. Every call is async; blocking drivers run in worker threads."""
+class MessageStore(Protocol):
+    """Appending and reading messages (``ChatStore``'s message half; one aggregate in each backend)."""
 
     async def append_message(self, message: NewMessage) -> tuple[StoredMessage, bool]:
         """Store `message` once per (conversation, sender, clientMessageId); returns it and whether it is new.
@@ -111,18 +114,28 @@ class ChatStore(Protocol):
     async def messages_after(self, conversation_id: str, after_message_id: str | None, *, limit: int = 500) -> list[StoredMessage]: ...
     async def get_message(self, conversation_id: str, message_id: str) -> StoredMessage | None: ...
     async def history_by_sender(self, sender_id: str, *, before: str | None = None, limit: int = 50) -> Page: ...
+
+
+class ConversationStore(Protocol):
+    """Conversations and their members (``ChatStore``'s conversation half)."""
+
     async def ensure_private_conversation(self, user_id: str, display_name: str) -> Conversation: ...
     async def create_room(self, title: str, owner_id: str, *, bot_mode: str = "mention") -> Conversation: ...
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
     async def list_conversations(self, user_id: str) -> list[Conversation]: ...
     async def add_member(self, conversation_id: str, user_id: str) -> Conversation: ...
     async def remove_member(self, conversation_id: str, user_id: str) -> Conversation: ...
+
+
+class ChatStore(MessageStore, ConversationStore, Protocol):
+    """Messages and conversations. Every call is async; blocking drivers run in worker threads."""
+
     async def ping(self) -> None: ...
     async def close(self) -> None: ...
 
 
-class UserStore(Protocol):
-    """The local identity provider's users and refresh tokens."""
+class UserAccountStore(Protocol):
+    """The local identity provider's users and their sign-in attempt counts (``UserStore``'s user half)."""
 
     async def create_user(self, user: UserRecord) -> None: ...
     async def get_user_by_username(self, username: str) -> UserRecord | None: ...
@@ -130,17 +143,26 @@ class UserStore(Protocol):
     async def update_user(self, user: UserRecord) -> None: ...
     async def delete_user(self, username: str) -> bool: ...
     async def list_users(self) -> list[UserRecord]: ...
-    async def save_refresh_token(self, token_hash: str, user_id: str, expires_at: float, family: str) -> None: ...
-    async def take_refresh_token(self, token_hash: str) -> tuple[str, float, str] | None: ...
-    async def refresh_token_owner(self, token_hash: str) -> tuple[str, str] | None: ...
-    async def revoke_refresh_family(self, family: str) -> int: ...
-    async def revoke_refresh_tokens(self, user_id: str) -> int: ...
 
     async def count_login_attempt(self, user_id: str, *, now: float, max_attempts: int, lockout_seconds: float) -> LoginAttempt | None:
         """Atomically count one attempt (None: no such user); the attempt that reaches ``max_attempts`` locks the account."""
         ...
 
     async def reset_login_attempts(self, user_id: str) -> None: ...
+
+
+class RefreshTokenStore(Protocol):
+    """Refresh tokens by hash, in families (``UserStore``'s token half)."""
+
+    async def save_refresh_token(self, token_hash: str, user_id: str, expires_at: float, family: str) -> None: ...
+    async def take_refresh_token(self, token_hash: str) -> tuple[str, float, str] | None: ...
+    async def refresh_token_owner(self, token_hash: str) -> tuple[str, str] | None: ...
+    async def revoke_refresh_family(self, family: str) -> int: ...
+    async def revoke_refresh_tokens(self, user_id: str) -> int: ...
+
+
+class UserStore(UserAccountStore, RefreshTokenStore, Protocol):
+    """The local identity provider's users and refresh tokens."""
 
 
 class RevocationStore(Protocol):
@@ -203,6 +225,10 @@ class RateCounterStore(Protocol):
     async def count(self, key: str, window_seconds: int, now: float) -> int:
         """Atomically add one to ``key``'s count in the window holding ``now``; returns the count, this call included."""
         ...
+
+
+class TokenStore(RefreshTokenStore, RevocationStore, Protocol):
+    """Refresh tokens and revoked token ids (one aggregate in each backend)."""
 
 
 class IdentityStore(UserStore, RevocationStore, Protocol):
@@ -287,13 +313,17 @@ def merge_attributes(current: dict[str, str], changes: dict[str, str]) -> dict[s
     return merged
 
 
-def check_connection(connected_at: object, ttl_seconds: object, attributes: object) -> tuple[float, int, dict[str, str]]:
-    """The checked connection time, lifetime and attributes of ``put_connection``."""
-    return (
-        _check_time(connected_at, "connected_at"),
-        _check_whole_seconds(ttl_seconds, "ttl_seconds", MAX_CONNECTION_TTL_SECONDS),
-        check_connection_attributes({} if attributes is None else attributes),
-    )
+def new_connection_record(
+    connection_id: str, user_id: str, display_name: str, connected_at: object, ttl_seconds: object, attributes: object
+) -> ConnectionRecord:
+    """The checked record ``put_connection`` stores, expiring ``ttl_seconds`` after ``connected_at``."""
+    check_id(connection_id, "connection_id")
+    check_id(user_id, "user_id")
+    check_id(display_name, "display_name")
+    at = _check_time(connected_at, "connected_at")
+    ttl = _check_whole_seconds(ttl_seconds, "ttl_seconds", MAX_CONNECTION_TTL_SECONDS)
+    attrs = check_connection_attributes({} if attributes is None else attributes)
+    return ConnectionRecord(connection_id, user_id, display_name, at, at + ttl, attrs)
 
 
 def check_user_ids(user_ids: object) -> list[str]:
@@ -340,6 +370,31 @@ def check_new_message(message: NewMessage) -> None:
         raise MessageTooLarge(too_large_text(len(message.content.encode("utf-8"))))
 
 
+def message_expiry(created_at: float, ttl_seconds: float) -> float:
+    """When a message made at ``created_at`` expires; 0.0 (no expiry) when ``ttl_seconds`` is 0."""
+    return created_at + ttl_seconds if ttl_seconds else 0.0
+
+
+def metadata_not_json(exc: Exception) -> InvalidArgument:
+    """The error for metadata that does not encode as plain JSON (``exc``: the encoder's complaint)."""
+    return InvalidArgument(f"metadata must be plain JSON (objects, lists, strings, numbers): {exc}")
+
+
+def stored_message(message: NewMessage, message_id: str, created_at: float, metadata: dict[str, Any] | None = None) -> StoredMessage:
+    """``message`` as stored under ``message_id``; ``metadata`` replaces the message's own (e.g. a decoded copy)."""
+    return StoredMessage(
+        message_id=message_id,
+        conversation_id=message.conversation_id,
+        sender_id=message.sender_id,
+        sender_name=message.sender_name,
+        role=message.role,
+        content=message.content,
+        client_message_id=message.client_message_id,
+        created_at=created_at,
+        metadata=message.metadata if metadata is None else metadata,
+    )
+
+
 def too_large_text(size: int) -> str:
     return (
         f"the message is {size} bytes once stored; the limit is {MAX_ITEM_BYTES} bytes (400 KB, DynamoDB's item size); "
@@ -360,3 +415,38 @@ def check_limit(limit: int) -> None:
 def check_bot_mode(bot_mode: str) -> None:
     if bot_mode not in BOT_MODES:
         raise InvalidArgument(f"bot_mode {bot_mode!r} is not one of {sorted(BOT_MODES)}")
+
+
+def check_page_query(key: str, key_name: str, cursor: str | None, cursor_name: str, limit: int) -> None:
+    """The arguments of a paged read: the id it reads by, its cursor (a message id or None) and its page size."""
+    check_id(key, key_name)
+    check_cursor(cursor, cursor_name)
+    check_limit(limit)
+
+
+def newest_first_page(rows: Sequence[_Row], limit: int, to_message: Callable[[_Row], StoredMessage]) -> Page:
+    """A page from up to ``limit + 1`` rows read newest first: the extra row only says an older page exists."""
+    more = len(rows) > limit
+    messages = [to_message(row) for row in reversed(rows[:limit])]
+    return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+
+
+def check_membership(conversation_id: str, user_id: str) -> None:
+    """The arguments of ``add_member`` and ``remove_member``."""
+    check_id(conversation_id, "conversation_id")
+    check_id(user_id, "user_id")
+
+
+def existing_conversation(conversation: Conversation | None, conversation_id: str) -> Conversation:
+    """``conversation`` as read by ``conversation_id``; ``ConversationNotFound`` when there was none."""
+    if conversation is None:
+        raise ConversationNotFound(f"no conversation {conversation_id!r}")
+    return conversation
+
+
+def joinable_conversation(conversation: Conversation | None, conversation_id: str, user_id: str) -> Conversation:
+    """``conversation`` if ``user_id`` may be a member: it exists, and a private one takes no one new."""
+    found = existing_conversation(conversation, conversation_id)
+    if found.kind == "private" and user_id not in found.members:
+        raise InvalidArgument("a private conversation is between one user and the bot; create a room to talk with others")
+    return found

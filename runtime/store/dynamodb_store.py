@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from runtime.store.composed import ComposedStore
 from runtime.store.dynamodb.connections import DynamoDbConnections
 from runtime.store.dynamodb.conversations import DynamoDbConversations
 from runtime.store.dynamodb.database import BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, DynamoDbDatabase
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["BATCH_GET_LIMIT", "BATCH_WRITE_LIMIT", "TRANSACT_LIMIT", "DynamoDbStore"]
 
 
-class DynamoDbStore:
+class DynamoDbStore(
+    ComposedStore[DynamoDbMessages, DynamoDbConversations, DynamoDbUsers, DynamoDbTokens, DynamoDbConnections, DynamoDbRateCounters]
+):
     """``Store`` (chat, users, revocations), ``ConnectionStore`` and ``RateCounterStore`` on DynamoDB."""
 
     def __init__(
@@ -48,58 +51,18 @@ class DynamoDbStore:
         self.database = DynamoDbDatabase(
             table_prefix=table_prefix, endpoint_url=endpoint_url, region=region, clock=clock or time.time, client=client
         )
-        self.messages = DynamoDbMessages(
-            self.database,
-            message_ttl_days=message_ttl_days,
-            commit_window=commit_window,
-            max_batch=max_batch,
-            transact_actions=transact_actions,
+        db = self.database
+        tokens = DynamoDbTokens(db)  # the users aggregate revokes a deleted user's refresh tokens through it
+        super().__init__(
+            messages=DynamoDbMessages(
+                db, message_ttl_days=message_ttl_days, commit_window=commit_window, max_batch=max_batch, transact_actions=transact_actions
+            ),
+            conversations=DynamoDbConversations(db),
+            users=DynamoDbUsers(db, tokens),
+            tokens=tokens,
+            connections=DynamoDbConnections(db),
+            rate_counters=DynamoDbRateCounters(db),
         )
-        self.conversations = DynamoDbConversations(self.database)
-        self.tokens = DynamoDbTokens(self.database)
-        self.users = DynamoDbUsers(self.database, self.tokens)
-        self.connections = DynamoDbConnections(self.database)
-        self.rate_counters = DynamoDbRateCounters(self.database)
-
-        # Each aggregate's methods are the store's: bound once here, so a call costs no extra frame.
-        self.append_message = self.messages.append_message
-        self.history = self.messages.history
-        self.messages_after = self.messages.messages_after
-        self.get_message = self.messages.get_message
-        self.history_by_sender = self.messages.history_by_sender
-
-        self.ensure_private_conversation = self.conversations.ensure_private_conversation
-        self.create_room = self.conversations.create_room
-        self.get_conversation = self.conversations.get_conversation
-        self.list_conversations = self.conversations.list_conversations
-        self.add_member = self.conversations.add_member
-        self.remove_member = self.conversations.remove_member
-
-        self.create_user = self.users.create_user
-        self.get_user_by_username = self.users.get_user_by_username
-        self.get_user = self.users.get_user
-        self.update_user = self.users.update_user
-        self.delete_user = self.users.delete_user
-        self.list_users = self.users.list_users
-        self.count_login_attempt = self.users.count_login_attempt
-        self.reset_login_attempts = self.users.reset_login_attempts
-
-        self.save_refresh_token = self.tokens.save_refresh_token
-        self.take_refresh_token = self.tokens.take_refresh_token
-        self.refresh_token_owner = self.tokens.refresh_token_owner
-        self.revoke_refresh_family = self.tokens.revoke_refresh_family
-        self.revoke_refresh_tokens = self.tokens.revoke_refresh_tokens
-        self.revoke_token_ids = self.tokens.revoke_token_ids
-        self.revoked_token_ids = self.tokens.revoked_token_ids
-
-        self.put_connection = self.connections.put_connection
-        self.get_connection = self.connections.get_connection
-        self.delete_connection = self.connections.delete_connection
-        self.connections_of_user = self.connections.connections_of_user
-        self.connections_of_users = self.connections.connections_of_users
-        self.touch_connection = self.connections.touch_connection
-
-        self.count = self.rate_counters.count
 
     @property
     def writer(self) -> GroupCommitWriter[_Append]:

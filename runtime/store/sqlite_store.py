@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from runtime.store.composed import ComposedStore
 from runtime.store.group_commit import GroupCommitWriter
 from runtime.store.sqlite.connections import SqliteConnections, purge_expired_connections
 from runtime.store.sqlite.conversations import SqliteConversations
@@ -29,7 +30,7 @@ def _purge_expired(conn: sqlite3.Connection, now: float) -> int:
     return removed
 
 
-class SqliteStore:
+class SqliteStore(ComposedStore[SqliteMessages, SqliteConversations, SqliteUsers, SqliteTokens, SqliteConnections, SqliteRateCounters]):
     """``Store`` (chat, users, revocations), ``ConnectionStore`` and ``RateCounterStore`` in one SQLite file."""
 
     def __init__(
@@ -54,52 +55,15 @@ class SqliteStore:
             max_batch=max_batch,
             purge_every=purge_every,
         )
-        self.messages = SqliteMessages(self.database, message_ttl_days=message_ttl_days)
-        self.conversations = SqliteConversations(self.database)
-        self.users = SqliteUsers(self.database)
-        self.tokens = SqliteTokens(self.database)
-        self.connections = SqliteConnections(self.database)
-        self.rate_counters = SqliteRateCounters(self.database)
-
-        # Each aggregate's methods are the store's: bound once here, so a call costs no extra frame.
-        self.append_message = self.messages.append_message
-        self.history = self.messages.history
-        self.messages_after = self.messages.messages_after
-        self.get_message = self.messages.get_message
-        self.history_by_sender = self.messages.history_by_sender
-
-        self.ensure_private_conversation = self.conversations.ensure_private_conversation
-        self.create_room = self.conversations.create_room
-        self.get_conversation = self.conversations.get_conversation
-        self.list_conversations = self.conversations.list_conversations
-        self.add_member = self.conversations.add_member
-        self.remove_member = self.conversations.remove_member
-
-        self.create_user = self.users.create_user
-        self.get_user_by_username = self.users.get_user_by_username
-        self.get_user = self.users.get_user
-        self.update_user = self.users.update_user
-        self.delete_user = self.users.delete_user
-        self.list_users = self.users.list_users
-        self.count_login_attempt = self.users.count_login_attempt
-        self.reset_login_attempts = self.users.reset_login_attempts
-
-        self.save_refresh_token = self.tokens.save_refresh_token
-        self.take_refresh_token = self.tokens.take_refresh_token
-        self.refresh_token_owner = self.tokens.refresh_token_owner
-        self.revoke_refresh_family = self.tokens.revoke_refresh_family
-        self.revoke_refresh_tokens = self.tokens.revoke_refresh_tokens
-        self.revoke_token_ids = self.tokens.revoke_token_ids
-        self.revoked_token_ids = self.tokens.revoked_token_ids
-
-        self.put_connection = self.connections.put_connection
-        self.get_connection = self.connections.get_connection
-        self.delete_connection = self.connections.delete_connection
-        self.connections_of_user = self.connections.connections_of_user
-        self.connections_of_users = self.connections.connections_of_users
-        self.touch_connection = self.connections.touch_connection
-
-        self.count = self.rate_counters.count
+        db = self.database
+        super().__init__(
+            messages=SqliteMessages(db, message_ttl_days=message_ttl_days),
+            conversations=SqliteConversations(db),
+            users=SqliteUsers(db),
+            tokens=SqliteTokens(db),
+            connections=SqliteConnections(db),
+            rate_counters=SqliteRateCounters(db),
+        )
 
     @property
     def writer(self) -> GroupCommitWriter[SharedWrite | Call]:

@@ -202,6 +202,10 @@ async def test_hostile_values_are_stored_literally_or_refused(store: Store) -> N
         await store.messages_after("room-1", None, limit=10**9)
     with pytest.raises(InvalidArgument, match="message id"):
         await store.get_message("room-1", "../../etc/passwd")
+    with pytest.raises(InvalidArgument, match="after_message_id"):
+        await store.messages_after("room-1", "not-an-id")
+    with pytest.raises(InvalidArgument, match="sender_id"):
+        await store.history_by_sender("a\nb")
     wide = "🙂" * 256  # the longest ids, four bytes a character
     first, _ = await store.append_message(msg("wide", conversation=wide, sender=wide, client=wide))
     again, created = await store.append_message(msg("wide again", conversation=wide, sender=wide, client=wide))
@@ -218,6 +222,7 @@ async def test_private_conversation_is_one_per_user(store: Store) -> None:
     assert (first.kind, first.bot_mode, first.members, first.owner_id) == ("private", "always", ("user-a",), "user-a")
     with pytest.raises(InvalidArgument, match="private"):
         await store.add_member(first.conversation_id, "user-b")
+    assert await store.add_member(first.conversation_id, "user-a") == first  # its own member: no change, no error
 
 
 async def test_rooms_and_membership(store: Store, clock: FakeClock) -> None:
@@ -238,6 +243,10 @@ async def test_rooms_and_membership(store: Store, clock: FakeClock) -> None:
     assert await store.get_conversation("room-nope") is None
     with pytest.raises(ConversationNotFound):
         await store.add_member("room-nope", "user-a")
+    with pytest.raises(ConversationNotFound):
+        await store.remove_member("room-nope", "user-a")
+    with pytest.raises(InvalidArgument, match="user_id"):
+        await store.remove_member(room.conversation_id, "")
     with pytest.raises(InvalidArgument, match="bot_mode"):
         await store.create_room("x", "user-a", bot_mode="sometimes")
 

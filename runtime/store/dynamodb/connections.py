@@ -11,7 +11,14 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from runtime.store.base import ConnectionRecord, check_connection, check_connection_attributes, check_id, check_user_ids, merge_attributes
+from runtime.store.base import (
+    ConnectionRecord,
+    check_connection_attributes,
+    check_id,
+    check_user_ids,
+    merge_attributes,
+    new_connection_record,
+)
 from runtime.store.dynamodb.database import BATCH_GET_LIMIT, DynamoDbDatabase
 from runtime.store.dynamodb_items import Item, n, s
 from runtime.store.errors import StoreError
@@ -73,11 +80,7 @@ class DynamoDbConnections:
         ttl_seconds: int = 86400,
         attributes: dict[str, str] | None = None,
     ) -> ConnectionRecord:
-        check_id(connection_id, "connection_id")
-        check_id(user_id, "user_id")
-        check_id(display_name, "display_name")
-        at, ttl, attrs = check_connection(connected_at, ttl_seconds, attributes)
-        record = ConnectionRecord(connection_id, user_id, display_name, at, at + ttl, attrs)
+        record = new_connection_record(connection_id, user_id, display_name, connected_at, ttl_seconds, attributes)
         await self._db.call(lambda: self._client.put_item(TableName=self._table, Item=_item(record, 0)))
         return record
 

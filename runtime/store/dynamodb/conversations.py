@@ -7,10 +7,17 @@ import uuid
 
 from botocore.exceptions import ClientError
 
-from runtime.store.base import Conversation, check_bot_mode, check_id, private_conversation_id
+from runtime.store.base import (
+    Conversation,
+    check_bot_mode,
+    check_id,
+    check_membership,
+    existing_conversation,
+    joinable_conversation,
+    private_conversation_id,
+)
 from runtime.store.dynamodb.database import DynamoDbDatabase
 from runtime.store.dynamodb_items import Item, conversation_from_items, n, s
-from runtime.store.errors import ConversationNotFound, InvalidArgument
 
 
 def _member_item(conversation_id: str, user_id: str) -> Item:
@@ -129,17 +136,12 @@ class DynamoDbConversations:
         return await self._db.call(run)
 
     async def add_member(self, conversation_id: str, user_id: str) -> Conversation:
-        check_id(conversation_id, "conversation_id")
-        check_id(user_id, "user_id")
+        check_membership(conversation_id, user_id)
 
         def run() -> Conversation:
-            conversation = self._conversation(conversation_id)
-            if conversation is None:
-                raise ConversationNotFound(f"no conversation {conversation_id!r}")
+            conversation = joinable_conversation(self._conversation(conversation_id), conversation_id, user_id)
             if user_id in conversation.members:
                 return conversation
-            if conversation.kind == "private":
-                raise InvalidArgument("a private conversation is between one user and the bot; create a room to talk with others")
             self._client.put_item(TableName=self._table, Item=_member_item(conversation_id, user_id))
             updated = self._conversation(conversation_id)
             assert updated is not None
@@ -148,12 +150,10 @@ class DynamoDbConversations:
         return await self._db.call(run)
 
     async def remove_member(self, conversation_id: str, user_id: str) -> Conversation:
-        check_id(conversation_id, "conversation_id")
-        check_id(user_id, "user_id")
+        check_membership(conversation_id, user_id)
 
         def run() -> Conversation:
-            if self._conversation(conversation_id) is None:
-                raise ConversationNotFound(f"no conversation {conversation_id!r}")
+            existing_conversation(self._conversation(conversation_id), conversation_id)
             self._client.delete_item(TableName=self._table, Key={"conversationId": s(conversation_id), "sk": s(f"member#{user_id}")})
             updated = self._conversation(conversation_id)
             assert updated is not None

@@ -28,20 +28,23 @@ from runtime.store.base import (
     StoredMessage,
     check_cursor,
     check_id,
-    check_limit,
     check_new_message,
+    check_page_query,
+    message_expiry,
+    metadata_not_json,
+    newest_first_page,
+    stored_message,
     too_large_text,
 )
 from runtime.store.dynamodb.database import BATCH_WRITE_LIMIT, DynamoDbDatabase
 from runtime.store.dynamodb_items import MAX_UUID, Item, idempotency_key, is_expired, item_size, message_from_item, message_item, n, s
-from runtime.store.errors import InvalidArgument, MessageTooLarge, StoreError, StoreUnavailable
+from runtime.store.errors import MessageTooLarge, StoreError, StoreUnavailable
 from runtime.store.group_commit import GroupCommitWriter
 from runtime.store.ids import RESUME_WINDOW_SECONDS, new_message_id
 
 log = logging.getLogger("chat_lex.store")
 
 TRANSACT_LIMIT = 100  # TransactWriteItems' limit on actions
-_NEW_FIELDS = ("conversation_id", "sender_id", "sender_name", "role", "content", "client_message_id", "metadata")
 
 
 @dataclass(frozen=True)
@@ -99,17 +102,7 @@ class DynamoDbMessages:
                     duplicates.append((i, first_by_key[key]))
                     continue
                 first_by_key[key] = i
-            stored = StoredMessage(
-                message_id=new_message_id(),
-                conversation_id=m.conversation_id,
-                sender_id=m.sender_id,
-                sender_name=m.sender_name,
-                role=m.role,
-                content=m.content,
-                client_message_id=m.client_message_id,
-                created_at=job.created_at,
-                metadata=m.metadata,
-            )
+            stored = stored_message(m, new_message_id(), job.created_at)
             (idempotent if m.client_message_id is not None else plain).append((i, stored, job.expires_at))
         for start in range(0, len(plain), BATCH_WRITE_LIMIT):
             self._batch_write(plain[start : start + BATCH_WRITE_LIMIT], outcomes)
@@ -201,12 +194,12 @@ class DynamoDbMessages:
     async def append_message(self, message: NewMessage) -> tuple[StoredMessage, bool]:
         check_new_message(message)
         created_at = self._clock()
-        expires_at = created_at + self._ttl_seconds if self._ttl_seconds else 0.0
+        expires_at = message_expiry(created_at, self._ttl_seconds)
         try:
-            probe = StoredMessage(new_message_id(), **{k: getattr(message, k) for k in _NEW_FIELDS}, created_at=created_at)
+            probe = stored_message(message, new_message_id(), created_at)
             size = item_size(message_item(probe, expires_at))
         except (TypeError, ValueError) as exc:
-            raise InvalidArgument(f"metadata must be plain JSON (objects, lists, strings, numbers): {exc}") from exc
+            raise metadata_not_json(exc) from exc
         if size > MAX_ITEM_BYTES:
             raise MessageTooLarge(too_large_text(size))
         # Queued before this call first suspends: the append-order contract of ChatStore.append_message.
@@ -214,9 +207,7 @@ class DynamoDbMessages:
         return result
 
     async def history(self, conversation_id: str, *, before: str | None = None, limit: int = 50) -> Page:
-        check_id(conversation_id, "conversation_id")
-        check_cursor(before, "before")
-        check_limit(limit)
+        check_page_query(conversation_id, "conversation_id", before, "before", limit)
         now = self._clock()
 
         def run() -> Page:
@@ -233,16 +224,12 @@ class DynamoDbMessages:
                 ScanIndexForward=False,
                 ConsistentRead=True,
             )
-            more = len(items) > limit
-            messages = [message_from_item(i) for i in reversed(items[:limit])]
-            return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+            return newest_first_page(items, limit, message_from_item)
 
         return await self._db.call(run)
 
     async def messages_after(self, conversation_id: str, after_message_id: str | None, *, limit: int = 500) -> list[StoredMessage]:
-        check_id(conversation_id, "conversation_id")
-        check_cursor(after_message_id, "after_message_id")
-        check_limit(limit)
+        check_page_query(conversation_id, "conversation_id", after_message_id, "after_message_id", limit)
         now = self._clock()
         after = after_message_id
 
@@ -262,9 +249,7 @@ class DynamoDbMessages:
 
     async def history_by_sender(self, sender_id: str, *, before: str | None = None, limit: int = 50) -> Page:
         """One user's messages across conversations (GSI ``bySender``), newest page first (oldest first within it)."""
-        check_id(sender_id, "sender_id")
-        check_cursor(before, "before")
-        check_limit(limit)
+        check_page_query(sender_id, "sender_id", before, "before", limit)
         now = self._clock()
 
         def run() -> Page:
@@ -277,9 +262,7 @@ class DynamoDbMessages:
                 ExpressionAttributeValues={":s": s(sender_id), ":b": s(before or "~")},
                 ScanIndexForward=False,
             )
-            more = len(items) > limit
-            messages = [message_from_item(i) for i in reversed(items[:limit])]
-            return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+            return newest_first_page(items, limit, message_from_item)
 
         return await self._db.call(run)
 

@@ -7,7 +7,14 @@ import json
 import sqlite3
 from typing import Any
 
-from runtime.store.base import ConnectionRecord, check_connection, check_connection_attributes, check_id, check_user_ids, merge_attributes
+from runtime.store.base import (
+    ConnectionRecord,
+    check_connection_attributes,
+    check_id,
+    check_user_ids,
+    merge_attributes,
+    new_connection_record,
+)
 from runtime.store.sqlite.database import SqliteDatabase
 
 _COLUMNS = "connection_id, user_id, display_name, connected_at, expires_at, attributes"
@@ -46,16 +53,19 @@ class SqliteConnections:
         ttl_seconds: int = 86400,
         attributes: dict[str, str] | None = None,
     ) -> ConnectionRecord:
-        check_id(connection_id, "connection_id")
-        check_id(user_id, "user_id")
-        check_id(display_name, "display_name")
-        at, ttl, attrs = check_connection(connected_at, ttl_seconds, attributes)
-        record = ConnectionRecord(connection_id, user_id, display_name, at, at + ttl, attrs)
+        record = new_connection_record(connection_id, user_id, display_name, connected_at, ttl_seconds, attributes)
 
         def run(conn: sqlite3.Connection) -> None:
             conn.execute(
                 f"INSERT OR REPLACE INTO connections ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                (connection_id, user_id, display_name, record.connected_at, record.expires_at, _encode(attrs)),
+                (
+                    record.connection_id,
+                    record.user_id,
+                    record.display_name,
+                    record.connected_at,
+                    record.expires_at,
+                    _encode(record.attributes),
+                ),
             )
 
         await self._db.write(run)
@@ -66,9 +76,7 @@ class SqliteConnections:
         now = self._clock()
 
         def run(conn: sqlite3.Connection) -> ConnectionRecord | None:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM connections WHERE connection_id = ? AND expires_at > ?", (connection_id, now)
-            ).fetchone()
+            row = conn.execute(_LIVE_BY_ID, (connection_id, now)).fetchone()
             return None if row is None else _record(row)
 
         return await self._db.read(run)
@@ -108,9 +116,7 @@ class SqliteConnections:
 
         def run(conn: sqlite3.Connection) -> ConnectionRecord | None:
             # Read, merge and write in one transaction on the one writer: no other touch interleaves.
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM connections WHERE connection_id = ? AND expires_at > ?", (connection_id, now)
-            ).fetchone()
+            row = conn.execute(_LIVE_BY_ID, (connection_id, now)).fetchone()
             if row is None:
                 return None
             current = _record(row)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from runtime.store.base import Conversation, check_bot_mode, check_id, private_conversation_id
-from runtime.store.errors import ConversationNotFound, InvalidArgument
+from runtime.store.base import (
+    Conversation,
+    check_bot_mode,
+    check_id,
+    check_membership,
+    existing_conversation,
+    joinable_conversation,
+    private_conversation_id,
+)
 from runtime.store.sqlite.database import SqliteDatabase
 
 
@@ -93,15 +100,10 @@ class SqliteConversations:
         return await self._db.read(run)
 
     async def add_member(self, conversation_id: str, user_id: str) -> Conversation:
-        check_id(conversation_id, "conversation_id")
-        check_id(user_id, "user_id")
+        check_membership(conversation_id, user_id)
 
         def run(conn: sqlite3.Connection) -> Conversation:
-            conversation = _conversation(conn, conversation_id)
-            if conversation is None:
-                raise ConversationNotFound(f"no conversation {conversation_id!r}")
-            if conversation.kind == "private" and user_id not in conversation.members:
-                raise InvalidArgument("a private conversation is between one user and the bot; create a room to talk with others")
+            joinable_conversation(_conversation(conn, conversation_id), conversation_id, user_id)
             conn.execute("INSERT OR IGNORE INTO members (conversation_id, user_id) VALUES (?, ?)", (conversation_id, user_id))
             updated = _conversation(conn, conversation_id)
             assert updated is not None
@@ -110,12 +112,10 @@ class SqliteConversations:
         return await self._db.write(run)
 
     async def remove_member(self, conversation_id: str, user_id: str) -> Conversation:
-        check_id(conversation_id, "conversation_id")
-        check_id(user_id, "user_id")
+        check_membership(conversation_id, user_id)
 
         def run(conn: sqlite3.Connection) -> Conversation:
-            if _conversation(conn, conversation_id) is None:
-                raise ConversationNotFound(f"no conversation {conversation_id!r}")
+            existing_conversation(_conversation(conn, conversation_id), conversation_id)
             conn.execute("DELETE FROM members WHERE conversation_id = ? AND user_id = ?", (conversation_id, user_id))
             updated = _conversation(conn, conversation_id)
             assert updated is not None

@@ -14,11 +14,15 @@ from runtime.store.base import (
     StoredMessage,
     check_cursor,
     check_id,
-    check_limit,
     check_new_message,
+    check_page_query,
+    message_expiry,
+    metadata_not_json,
+    newest_first_page,
+    stored_message,
     too_large_text,
 )
-from runtime.store.errors import InvalidArgument, MessageTooLarge
+from runtime.store.errors import MessageTooLarge
 from runtime.store.ids import new_message_id
 from runtime.store.sqlite.database import SharedWrite, SqliteDatabase
 
@@ -84,18 +88,7 @@ def _insert(conn: sqlite3.Connection, job: _Append, last_ids: dict[str, str | No
         ).fetchone()
         return _message(row), False
     last_ids[m.conversation_id] = message_id
-    stored = StoredMessage(
-        message_id=message_id,
-        conversation_id=m.conversation_id,
-        sender_id=m.sender_id,
-        sender_name=m.sender_name,
-        role=m.role,
-        content=m.content,
-        client_message_id=m.client_message_id,
-        created_at=job.created_at,
-        metadata=json.loads(job.metadata_json),
-    )
-    return stored, True
+    return stored_message(m, message_id, job.created_at, json.loads(job.metadata_json)), True
 
 
 def purge_expired_messages(conn: sqlite3.Connection, now: float) -> int:
@@ -116,22 +109,20 @@ class SqliteMessages:
         try:
             metadata_json = json.dumps(message.metadata, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise InvalidArgument(f"metadata must be plain JSON (objects, lists, strings, numbers): {exc}") from exc
+            raise metadata_not_json(exc) from exc
         texts = (message.conversation_id, message.sender_id, message.sender_name, message.role, message.content)
         size = sum(len(t.encode("utf-8")) for t in texts) + len((message.client_message_id or "").encode("utf-8"))
         size += len(metadata_json.encode("utf-8")) + 64  # the id and the times
         if size > MAX_ITEM_BYTES:
             raise MessageTooLarge(too_large_text(size))
         created_at = self._clock()
-        expires_at = created_at + self._ttl_seconds if self._ttl_seconds else 0.0
+        expires_at = message_expiry(created_at, self._ttl_seconds)
         # Queued before this call first suspends: the append-order contract of ChatStore.append_message.
         result: tuple[StoredMessage, bool] = await self._db.writer.submit(_Append(message, metadata_json, created_at, expires_at))
         return result
 
     async def history(self, conversation_id: str, *, before: str | None = None, limit: int = 50) -> Page:
-        check_id(conversation_id, "conversation_id")
-        check_cursor(before, "before")
-        check_limit(limit)
+        check_page_query(conversation_id, "conversation_id", before, "before", limit)
         now = self._clock()
 
         def run(conn: sqlite3.Connection) -> Page:
@@ -147,16 +138,12 @@ class SqliteMessages:
                     "ORDER BY message_id DESC LIMIT ?",
                     (conversation_id, before, now, limit + 1),
                 ).fetchall()
-            more = len(rows) > limit
-            messages = [_message(r) for r in reversed(rows[:limit])]
-            return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+            return newest_first_page(rows, limit, _message)
 
         return await self._db.read(run)
 
     async def messages_after(self, conversation_id: str, after_message_id: str | None, *, limit: int = 500) -> list[StoredMessage]:
-        check_id(conversation_id, "conversation_id")
-        check_cursor(after_message_id, "after_message_id")
-        check_limit(limit)
+        check_page_query(conversation_id, "conversation_id", after_message_id, "after_message_id", limit)
         now = self._clock()
         after = after_message_id or ""
 
@@ -172,9 +159,7 @@ class SqliteMessages:
 
     async def history_by_sender(self, sender_id: str, *, before: str | None = None, limit: int = 50) -> Page:
         """One user's messages across conversations, newest page first (oldest first within it)."""
-        check_id(sender_id, "sender_id")
-        check_cursor(before, "before")
-        check_limit(limit)
+        check_page_query(sender_id, "sender_id", before, "before", limit)
         now = self._clock()
 
         def run(conn: sqlite3.Connection) -> Page:
@@ -183,9 +168,7 @@ class SqliteMessages:
                 "ORDER BY message_id DESC LIMIT ?",
                 (sender_id, before or "~", now, limit + 1),
             ).fetchall()
-            more = len(rows) > limit
-            messages = [_message(r) for r in reversed(rows[:limit])]
-            return Page(messages=messages, next_before=messages[0].message_id if more and messages else None)
+            return newest_first_page(rows, limit, _message)
 
         return await self._db.read(run)
 
