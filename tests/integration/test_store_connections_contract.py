@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from runtime.store.base import (
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import InvalidArgument
 from runtime.store.sqlite_store import SqliteStore
+from tests.integration.moto_serialized import SerializedClient
 
 
 class FakeClock:
@@ -34,31 +34,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class SerializedClient:
-    """The moto client, one call at a time.
-
-    DynamoDB applies the writes to one item one after another, so an UpdateItem ``ADD`` is atomic; moto 5
-    reads, changes and stores the item in Python without a lock, and concurrent threads lose updates there.
-    The lock stands in for the service's per-item order. It keeps the test able to fail: a count made of
-    two calls (read, then write) still races between them.
-    """
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-        if not callable(method):
-            return method
-
-        def serialized(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return method(*args, **kwargs)
-
-        return serialized
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -15,6 +16,7 @@ from runtime.store.base import MAX_ITEM_BYTES, NewMessage, Store, UserRecord
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import ConversationNotFound, InvalidArgument, MessageTooLarge, UserExists
 from runtime.store.ids import is_message_id
+from tests.integration.moto_serialized import SerializedClient
 
 
 class FakeClock:
@@ -46,8 +48,9 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
         await opened.close()
         return
     with mock_aws():
-        dynamo = open_store("dynamodb", table_prefix="test-", clock=clock)
-        assert isinstance(dynamo, DynamoDbStore)
+        # Serialized: moto applies conditional writes without DynamoDB's per-item order (see SerializedClient).
+        client = SerializedClient(boto3.client("dynamodb", region_name="us-east-1"))
+        dynamo = DynamoDbStore(table_prefix="test-", clock=clock, client=client)  # type: ignore[arg-type]
         dynamo.create_tables()
         yield dynamo
         await dynamo.close()
