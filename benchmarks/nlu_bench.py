@@ -121,7 +121,7 @@ def choose_threshold(val_ok: np.ndarray, val_scores: np.ndarray, oos_scores: np.
 
 
 CALIBRATION_SIZES = (3, 5, 10, 30, 100)
-OOS_RECALL_TARGET = 0.70  # on val; issue 17 asks for at least 60 % on test
+OOS_RECALL_TARGET = 0.65  # on val; issue 17 asks for at least 60 % on test (a 5-point margin)
 FEW_INTENT_BOTS = ((3, 5), (3, 20), (3, 10), (5, 10), (5, 20), (10, 5), (10, 20), (20, 10))  # (intents, shots)
 
 

@@ -25,11 +25,11 @@ SEED = 20240817
 class TrainingConfig:
     """Hyper-parameters of the linear classifier (tuned on CLINC150 val)."""
 
-    epochs: int = 4
+    epochs: int = 8  # a full-size bot trains nearer convergence too (CLINC150 val: +0.5 top-1 over 4; 12 no better)
     learning_rate: float = 12.0
     l2: float = 1e-6
     batch_size: int = 8
-    min_steps: int = 1500  # small bots get more epochs: a 10-per-intent bot trains to confident, sharper scores
+    min_steps: int = 3000  # small bots train nearer convergence: a 10-per-intent bot ranks better (CLINC150 val)
 
 
 @dataclass
