@@ -112,14 +112,22 @@ def open_channels(settings: Settings) -> tuple[EventChannel, RateLimiter, Waitin
 
 
 def open_settings_store(settings: Settings) -> Store:
-    """The store the settings name (CHAT_LEX_STORE, its table prefix, endpoint and region, message TTL)."""
-    return open_store(
+    """The store the settings name (CHAT_LEX_STORE, its table prefix, endpoint and region, message TTL).
+
+    With CHAT_LEX_DYNAMODB_ENDPOINT (an emulator such as moto's server or DynamoDB Local, never AWS itself) the
+    tables that are missing are created, as the SQLite store creates its schema; on AWS they come from
+    infrastructure/dynamodb.yaml."""
+    store = open_store(
         settings.store,
         message_ttl_days=settings.message_ttl_days,
         table_prefix=settings.table_prefix,
         endpoint_url=settings.dynamodb_endpoint,
         region=settings.aws_region,
     )
+    create_tables = getattr(store, "create_tables", None)
+    if settings.dynamodb_endpoint and create_tables is not None:
+        create_tables()
+    return store
 
 
 def open_backends(settings: Settings) -> Backends:
