@@ -29,12 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.docs_section import append_section, short_commit
-from benchmarks.runtime_bench import HOST, build_world, free_port, pct, render, runtime_server
+from benchmarks.docs_section import append_section
+from benchmarks.runtime_bench import HOST, build_world, free_port, pct, pinned_run_note, render, runtime_server
 from benchmarks.ws_load_client import LeanWebSocket
 from bot_spec import SEED_BOT_DIR
 
-LOAD_AT_START = os.getloadavg()[0]
 TRANSPORTS = ("websocket", "apigw")
 BOTS = ("none", f"local:{SEED_BOT_DIR}")
 WARMUP_MESSAGES = 2
@@ -190,13 +189,10 @@ async def run(quick: bool) -> list[tuple[str, str, str]]:
 
 def append_transport_section(table: str, quick: bool) -> None:
     section = (
-        f"\n## Transports: WebSocket server and local API Gateway\n\n"
-        f"`benchmarks/transport_bench.py{' --quick' if quick else ''}` at commit `{short_commit() or 'unknown'}`, "
-        f"{time.strftime('%Y-%m-%d', time.gmtime())}; server pinned to CPU 0, load client to CPU 1 ({os.cpu_count()} CPUs), "
-        f"Python {sys.version.split()[0]}, loopback, SQLite; load average at the start {LOAD_AT_START:.1f} "
-        f"(other work on the machine skews every figure). The local gateway runs each handler in a worker thread "
-        f"(10 at once, as `chat-lex serve --transport apigw` sets it) and every frame back goes through boto3's "
-        f"PostToConnection over HTTP into the same server, which is what the extra latency is.\n\n{table}\n\n{QUOTA_NOTE}\n"
+        f"\n## Transports: WebSocket server and local API Gateway\n\n{pinned_run_note('transport_bench.py', quick)} "
+        "SQLite store for both. The local gateway runs each handler in a worker thread (10 at once, as "
+        "`chat-lex serve --transport apigw` sets it) and every frame back goes through boto3's PostToConnection over "
+        f"HTTP into the same server, which is where its extra latency comes from.\n\n{table}\n\n{QUOTA_NOTE}\n"
     )
     print(f"appended to {append_section(section)}")
 

@@ -24,7 +24,7 @@ from websockets.asyncio.client import connect
 
 from bot_spec import SEED_BOT_DIR
 from runtime.auth.local import LocalIdentityProvider
-from runtime.auth.signing_keys import KEY_FILE, load_or_create_signing_key
+from runtime.auth.signing_keys import load_or_create_signing_key
 from runtime.chat.bot_participant import BotParticipant, BotTarget
 from runtime.lex.engine import local_runtime_for
 from runtime.serverless.chat_connections import Boto3ManagementApi, ManagementApi
@@ -130,18 +130,14 @@ def settle_in_minute(margin: float = 5.0) -> None:
 class World:
     """DynamoDB tables, the identity provider and the seed bot on moto; `chat()` makes a Lambda instance over them."""
 
-    def __init__(self, tmp_path: Path, key: bytes) -> None:
+    def __init__(self, key_dir: Path) -> None:
         self.timeline = Timeline()
-        self.tmp_path = tmp_path
+        self.key_dir = key_dir
         self.store = cast(ServerlessStore, open_store("dynamodb", table_prefix=PREFIX, region=REGION))
         assert isinstance(self.store, DynamoDbStore)
         self.store.create_tables()
         self.stores: list[ServerlessStore] = [self.store]
-        keys = tmp_path / "keys"
-        keys.mkdir()
-        (keys / KEY_FILE).write_bytes(key)
-        (keys / KEY_FILE).chmod(0o600)
-        self.identity = LocalIdentityProvider(self.store, keys, ISSUER, "web-client")
+        self.identity = LocalIdentityProvider(self.store, key_dir, ISSUER, "web-client")
         engine, deployment = local_runtime_for(SEED_BOT_DIR)
         self.target = BotTarget(deployment.bot_id, deployment.alias_id, sorted(deployment.locale_ids)[0])
         self.engine = RecordingEngine(engine, self.timeline)
@@ -164,8 +160,7 @@ class World:
 
     async def token(self, username: str, *, issued_ago: float = 0.0) -> str:
         """An access token of `username` (signed up on first use), issued `issued_ago` seconds ago (1 h lifetime)."""
-        keys = self.tmp_path / "keys"
-        past = LocalIdentityProvider(self.store, keys, ISSUER, "web-client", clock=lambda: time.time() - issued_ago)
+        past = LocalIdentityProvider(self.store, self.key_dir, ISSUER, "web-client", clock=lambda: time.time() - issued_ago)
         if await self.store.get_user_by_username(username) is None:
             await past.sign_up(username, PASSWORD, f"{username}@example.com", username.capitalize())
         return (await past.sign_in(username, PASSWORD)).access_token
@@ -178,10 +173,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def signing_key(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    folder = tmp_path_factory.mktemp("key")
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One key pair for the module (making an RSA key per test is the slow part); providers only read it."""
+    folder = tmp_path_factory.mktemp("keys")
     load_or_create_signing_key(folder)
-    return (folder / KEY_FILE).read_bytes()
+    return folder
 
 
 @pytest.fixture
@@ -193,8 +189,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-async def world(aws: None, tmp_path: Path, signing_key: bytes) -> AsyncIterator[World]:
-    made = World(tmp_path, signing_key)
+async def world(aws: None, key_dir: Path) -> AsyncIterator[World]:
+    made = World(key_dir)
     yield made
     for store in made.stores:
         await store.close()
