@@ -40,8 +40,9 @@ WARMUP_MESSAGES = 2
 TURN_TIMEOUT = 30.0
 QUOTA_NOTE = (
     "On AWS the ceiling is not this machine but API Gateway's and Lambda's: by default 10,000 requests per second per "
-    "account and Region across all API Gateway APIs, WebSocket messages and @connections callbacks included (burst "
-    "5,000; 2,500 in some Regions) ([API Gateway quotas](https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)), "
+    "account and Region across all API Gateway APIs, WebSocket messages and @connections callbacks included, with a "
+    "token-bucket burst of up to 5,000 (2,500 per second and 1,250 in some Regions) "
+    "([API Gateway quotas](https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)), "
     "and 1,000 concurrent Lambda executions per Region, lower on new accounts "
     "([Lambda quotas](https://docs.aws.amazon.com/lambda/latest/dg/limits.html)). Each chat message is one message "
     "invocation plus one PostToConnection per frame and per receiving connection, and an invocation holds its Lambda "
