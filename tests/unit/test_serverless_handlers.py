@@ -450,7 +450,9 @@ async def test_a_signed_out_session_closes_the_connection_on_the_next_frame(worl
 # -- GoneException, against the local gateway (moto has no Gone) ---------------------------------------------------
 
 
-async def test_gone_connections_are_deleted_from_the_table(world: World) -> None:
+async def test_gone_connections_are_deleted_but_not_those_still_in_connect(world: World) -> None:
+    """API Gateway answers Gone for a closed connection and for one whose $connect has not returned yet: the first is
+    forgotten; the second is kept, or its client would never be known (its hello answered 410, no WELCOME)."""
     gateway = GatewayServer(toy_routes(Recorder())).start()
     try:
         domain = f"127.0.0.1:{gateway.port}"
@@ -460,17 +462,22 @@ async def test_gone_connections_are_deleted_from_the_table(world: World) -> None
             await asyncio.sleep(0.05)
             live = str(gateway.gateway.table.all()[0].connection_id)
             token = await world.token("alice")
-            for connection_id in (live, "stale-1"):  # stale-1: its client left without $disconnect reaching us
-                assert (await chat.connect(connect_event(connection_id, query={"token": token})))["statusCode"] == 200
-            await chat.message(message_event(live, {"action": "hello"}, domain=domain))
-            welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            assert welcome["type"] == "WELCOME"
-            conversation = private_of([welcome])
-            send = {"action": "sendmessage", "conversationId": conversation, "message": "hi", "clientMessageId": "g-1"}
+            assert (await chat.connect(connect_event(live, query={"token": token})))["statusCode"] == 200
+            alice = (await world.identity.verify(token)).user_id
+            # stale-1: its client left an hour ago without $disconnect reaching us; nothing swept it yet.
+            await world.store.put_connection("stale-1", alice, "Alice", connected_at=time.time() - 3600, ttl_seconds=86400)
+            # bob-1: bob's $connect has just recorded it; the gateway does not know it yet (Gone, as API Gateway answers).
+            assert (await chat.connect(connect_event("bob-1", query={"token": await world.token("bob")})))["statusCode"] == 200
+            bob = (await world.store.get_connection("bob-1")).user_id  # type: ignore[union-attr]
+            room = await world.store.create_room("Team", alice, bot_mode="never")
+            await world.store.add_member(room.conversation_id, bob)
+            send = {"action": "sendmessage", "conversationId": room.conversation_id, "message": "hi", "clientMessageId": "g-1"}
             await chat.message(message_event(live, send, domain=domain))
             received = [json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] for _ in range(2)]
             assert received == ["ACK", "USER_MESSAGE"]
             assert await world.store.get_connection("stale-1") is None  # Gone: forgotten
             assert await world.store.get_connection(live) is not None
+            assert await world.store.get_connection("bob-1") is not None  # still connecting: kept
+            assert (await chat.message(message_event("bob-1", {"action": "hello"}, domain=domain)))["statusCode"] == 200
     finally:
         gateway.stop()
