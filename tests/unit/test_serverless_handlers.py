@@ -427,11 +427,13 @@ async def test_an_unknown_connection_gets_410(world: World) -> None:
 
 async def test_an_expired_token_closes_the_connection_on_the_next_frame(world: World) -> None:
     chat = world.chat()
-    token = await world.token("alice", issued_ago=3600 - 2)  # 2 s left
+    token = await world.token("alice", issued_ago=3600 - 4)  # 4 s left
     assert (await chat.connect(connect_event("c-1", query={"token": token})))["statusCode"] == 200
     await chat.message(message_event("c-1", {"action": "hello"}))
     conversation = private_of(moto_frames("c-1"))
-    await asyncio.sleep(3)
+    record = await world.store.get_connection("c-1")
+    assert record is not None
+    await asyncio.sleep(max(0.0, int(record.attributes["exp"]) - time.time() + 0.5))  # past the token's expiry
     send = {"action": "sendmessage", "conversationId": conversation, "message": "help", "clientMessageId": "late"}
     assert (await chat.message(message_event("c-1", send)))["statusCode"] == 200
     assert await world.store.get_connection("c-1") is None
