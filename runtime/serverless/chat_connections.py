@@ -3,7 +3,8 @@ conversation's audience is read from the store (members, then their open connect
 sockets and no subscriptions between invocations.
 
 `ManagementPoster` sends frames: in order per connection, bounded in parallel, and a connection API Gateway calls
-gone (`GoneException`) is deleted from the connections table. `ApiGatewayConnection` is the chat layer's Subscriber
+gone (`GoneException`) is deleted from the connections table, unless it was recorded less than
+CONNECTING_GRACE_SECONDS ago (its $connect may still be running). `ApiGatewayConnection` is the chat layer's Subscriber
 for the connection an invocation serves; `ConnectionsRouter` is the ChatService's Router over the store.
 """
 
