@@ -621,14 +621,18 @@ def render(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def append_runtime_section(table: str, quick: bool) -> None:
-    section = (
-        f"\n## Runtime\n\n"
-        f"`benchmarks/runtime_bench.py{' --quick' if quick else ''}` at commit `{short_commit() or 'unknown'}`, "
+def pinned_run_note(script: str, quick: bool) -> str:
+    """How a run with the server on CPU 0 and the load client on CPU 1 was made, for its docs/benchmarks.md section."""
+    return (
+        f"`benchmarks/{script}{' --quick' if quick else ''}` at commit `{short_commit() or 'unknown'}`, "
         f"{time.strftime('%Y-%m-%d', time.gmtime())}; server pinned to CPU 0, load client to CPU 1 ({os.cpu_count()} CPUs), "
         f"Python {sys.version.split()[0]}, loopback; load average at the start {LOAD_AT_START:.1f} "
-        f"(other work on the machine skews every figure).\n\n{table}\n"
+        f"(other work on the machine skews every figure)."
     )
+
+
+def append_runtime_section(table: str, quick: bool) -> None:
+    section = f"\n## Runtime\n\n{pinned_run_note('runtime_bench.py', quick)}\n\n{table}\n"
     print(f"appended to {append_section(section)}")
 
 

@@ -3,7 +3,8 @@ conversation's audience is read from the store (members, then their open connect
 sockets and no subscriptions between invocations.
 
 `ManagementPoster` sends frames: in order per connection, bounded in parallel, and a connection API Gateway calls
-gone (`GoneException`) is deleted from the connections table. `ApiGatewayConnection` is the chat layer's Subscriber
+gone (`GoneException`) is deleted from the connections table, unless it was recorded less than
+CONNECTING_GRACE_SECONDS ago (its $connect may still be running). `ApiGatewayConnection` is the chat layer's Subscriber
 for the connection an invocation serves; `ConnectionsRouter` is the ChatService's Router over the store.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -23,6 +25,7 @@ log = logging.getLogger("chat_lex.apigw")
 
 MAX_PARALLEL_POSTS = 16  # PostToConnection calls in flight per invocation
 MAX_POST_BYTES = 128 * 1024  # API Gateway's message payload quota; a bigger frame is not sent (it could not arrive)
+CONNECTING_GRACE_SECONDS = 30.0  # API Gateway's integration timeout (29 s) bounds how long a $connect can run
 
 
 class GoneError(Exception):
@@ -99,8 +102,13 @@ class ManagementPoster:
                 self.failed += 1
                 log.warning("PostToConnection failed", extra={"connection_id": connection_id, "reason": repr(exc)[:200]})
                 return False
-        # Gone: the client left without $disconnect reaching us yet, or long ago (TTL not swept); forget it now.
+        # Gone: the client left without $disconnect reaching us yet, or long ago (TTL not swept); forget it now. But API
+        # Gateway also answers Gone while a connection's $connect, which recorded it, has not returned yet: a record that
+        # young is kept, else a room-mate's event in that window would leave the new socket unknown (no WELCOME, ever).
         with contextlib.suppress(Exception):
+            record = await self._connections.get_connection(connection_id)
+            if record is not None and time.time() - record.connected_at < CONNECTING_GRACE_SECONDS:
+                return False
             await self._connections.delete_connection(connection_id)
         return False
 
