@@ -16,7 +16,7 @@ from litestar import Litestar
 from runtime.serverless.lambda_runtime import LambdaRoutes
 from runtime.serverless.local_gateway import GatewaySettings, LocalGateway, local_gateway_routes
 from runtime.web.server import MAX_WS_MESSAGE_BYTES, ReadAheadWebSocketProtocol
-from tests.integration.test_web_harness import free_socket
+from tests.integration.test_web_harness import free_socket, start_server_thread
 
 
 class Recorder:
@@ -209,12 +209,7 @@ class GatewayServer:
         return f"ws://127.0.0.1:{self.port}{self.gateway.settings.path}" + (f"?{query}" if query else "")
 
     def start(self) -> GatewayServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the gateway test server did not start")
-            time.sleep(0.01)
+        start_server_thread(self.server, self.thread, "the gateway test server")
         return self
 
     async def close_gateway(self) -> None:

@@ -24,21 +24,12 @@ from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import InvalidArgument
 from runtime.store.sqlite_store import SqliteStore
 from tests.integration.moto_serialized import SerializedClient
-
-
-class FakeClock:
-    """Time the test moves by hand, so expiry needs no sleeping."""
-
-    def __init__(self, now: float = 1_800_000_000.25) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.integration.store_clock import FakeClock
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_800_000_000.25)  # a fraction of a second: expiry rounds up
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

@@ -17,16 +17,7 @@ from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.store.errors import ConversationNotFound, InvalidArgument, MessageTooLarge, UserExists
 from runtime.store.ids import is_message_id
 from tests.integration.moto_serialized import SerializedClient
-
-
-class FakeClock:
-    """Time the test moves by hand, so expiry needs no sleeping."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.integration.store_clock import FakeClock
 
 
 @pytest.fixture

@@ -102,6 +102,16 @@ class TokenTable:
         return None
 
 
+def start_server_thread(server: Any, thread: threading.Thread, what: str) -> None:
+    """Start a uvicorn server's thread and wait (10 s at most) until it serves."""
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.01)
+
+
 def free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -162,12 +172,7 @@ class RunningServer:
         return f"ws://127.0.0.1:{self.port}/ws" + (f"?{qs}" if qs else "")
 
     def start(self) -> RunningServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
+        start_server_thread(self.server, self.thread, "the test server")
         return self
 
     def stop(self) -> None:

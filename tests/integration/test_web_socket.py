@@ -21,6 +21,15 @@ from runtime.store.ids import RESUME_WINDOW_SECONDS, id_floor, message_id_ms
 from runtime.web.settings import Settings
 from tests.integration.test_web_harness import Client, RunningServer, ScriptedLex, fake_backends
 
+# Handshakes without a good token: (query token, subprotocols, how the refusal's reason starts), on both transports.
+BAD_HANDSHAKES: list[tuple[str | None, list[str] | None, str]] = [
+    (None, None, "missing token"),
+    ("garbage", None, "InvalidToken"),
+    ("expired", None, "TokenExpired"),
+    (None, ["chat-lex"], "missing token"),
+    (None, ["chat-lex", "nonsense"], "InvalidToken"),
+]
+
 
 @pytest.fixture
 def lex() -> ScriptedLex:
@@ -64,16 +73,7 @@ async def test_token_in_subprotocol_is_accepted_and_chat_lex_echoed(server: Runn
     await client.close()
 
 
-@pytest.mark.parametrize(
-    ("url_token", "subprotocols", "reason_starts"),
-    [
-        (None, None, "missing token"),
-        ("garbage", None, "InvalidToken"),
-        ("expired", None, "TokenExpired"),
-        (None, ["chat-lex"], "missing token"),
-        (None, ["chat-lex", "nonsense"], "InvalidToken"),
-    ],
-)
+@pytest.mark.parametrize(("url_token", "subprotocols", "reason_starts"), BAD_HANDSHAKES)
 @pytest.mark.websocket_only("API Gateway refuses the handshake with HTTP 401 instead (test_apigw_refuses_bad_tokens_with_401)")
 async def test_bad_or_missing_tokens_close_4401_before_any_data(
     server: RunningServer, url_token: str | None, subprotocols: list[str] | None, reason_starts: str
@@ -377,16 +377,7 @@ def apigw(tmp_path: Path, lex: ScriptedLex) -> Iterator[RunningServer]:
     running.stop()
 
 
-@pytest.mark.parametrize(
-    ("url_token", "subprotocols", "reason_starts"),
-    [
-        (None, None, "missing token"),
-        ("garbage", None, "InvalidToken"),
-        ("expired", None, "TokenExpired"),
-        (None, ["chat-lex"], "missing token"),
-        (None, ["chat-lex", "nonsense"], "InvalidToken"),
-    ],
-)
+@pytest.mark.parametrize(("url_token", "subprotocols", "reason_starts"), BAD_HANDSHAKES)
 async def test_apigw_refuses_bad_tokens_with_401(
     apigw: RunningServer, url_token: str | None, subprotocols: list[str] | None, reason_starts: str
 ) -> None:
