@@ -8,7 +8,9 @@ inverted index over the training vectors, giving every intent its best cosine ma
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,21 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from runtime.lex.text_features import FloatArray, IntArray, SparseVector, TfidfVectorizer
 
 SEED = 20240817
+
+
+CACHED_MODELS = 64
+CACHED_MODEL_BYTES = 4 * 1024 * 1024  # a bot of hundreds of utterances; full-size CLINC150 is trained once anyway
+_TRAINED: OrderedDict[str, IntentClassifier] = OrderedDict()
+_TRAINED_LOCK = threading.Lock()
+
+
+def _training_key(documents: Sequence[Counter[str]], labels: Sequence[int], n_classes: int, config: TrainingConfig) -> str:
+    """A digest of everything training reads, in its order."""
+    digest = hashlib.sha256(repr((n_classes, config, list(labels))).encode())
+    for document in documents:
+        digest.update(repr(sorted(document.items())).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -70,8 +87,28 @@ class IntentClassifier:
         n_classes: int,
         config: TrainingConfig | None = None,
     ) -> IntentClassifier:
-        """Train on feature counts and their class numbers (every class needs a document)."""
+        """Train on feature counts and their class numbers (every class needs a document).
+
+        Training is deterministic (a fixed shuffling seed), so the same documents, labels and config give the same
+        model: small ones are kept (`_TRAINED`) and shared, read-only, by every engine of the process that loads the
+        same bot (each `chat-lex test` scenario's target, each test's runtime) instead of being trained again."""
         config = config or TrainingConfig()
+        key = _training_key(documents, labels, n_classes, config)
+        with _TRAINED_LOCK:  # engines are built on several threads (the local API Gateway's Lambda instances)
+            trained = _TRAINED.get(key)
+            if trained is not None:
+                _TRAINED.move_to_end(key)
+                return trained
+        model = cls._fit(documents, labels, n_classes, config)
+        if model.weights.nbytes <= CACHED_MODEL_BYTES:
+            with _TRAINED_LOCK:
+                _TRAINED[key] = model
+                while len(_TRAINED) > CACHED_MODELS:
+                    _TRAINED.popitem(last=False)
+        return model
+
+    @classmethod
+    def _fit(cls, documents: Sequence[Counter[str]], labels: Sequence[int], n_classes: int, config: TrainingConfig) -> IntentClassifier:
         order = sorted(range(len(documents)), key=lambda i: labels[i])
         docs = [documents[i] for i in order]
         label_arr = np.array([labels[i] for i in order], dtype=np.int32)
@@ -82,6 +119,8 @@ class IntentClassifier:
             weights, bias = _train_softmax(vectors, label_arr, n_classes, vectorizer.size, config)
         postings = _inverted_index(vectors, vectorizer.size)
         class_starts = np.searchsorted(label_arr, np.arange(n_classes)).astype(np.intp)
+        for array in (weights, bias, label_arr, *postings, class_starts):
+            array.setflags(write=False)  # shared by every engine that loads the same bot
         return cls(vectorizer, weights, bias, label_arr, postings, class_starts, n_classes)
 
     def vector(self, features: Counter[str]) -> SparseVector:
