@@ -27,7 +27,7 @@ ELSEWHERE: dict[str, list[str]] = {
     ],
     "malformed, oversized and hostile frames": [
         "tests/integration/test_web_socket.py::test_malformed_hostile_and_refused_frames_get_an_error_and_the_connection_stays_usable",
-        "tests/integration/test_web_socket.py::test_a_frame_over_one_megabyte_closes_1009",
+        "tests/integration/test_web_socket.py::test_a_frame_over_the_transports_limit_closes_1009",
         "tests/integration/test_web_socket.py::test_connections_per_user_are_limited",
         "tests/integration/test_web_socket.py::test_rate_limit_refuses_then_the_connection_still_works",
     ],
