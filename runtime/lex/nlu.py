@@ -25,6 +25,7 @@ from bot_spec.lex_vocabulary import FREE_FORM_INPUT
 from runtime.lex.builtin_slots import TRAINING_SAMPLES, is_builtin
 from runtime.lex.intent_classifier import IntentClassifier, Similarities
 from runtime.lex.slot_values import SlotMatch, SlotValueFinder
+from runtime.lex.static_vectors import StaticVectors, default_vectors
 from runtime.lex.text_features import Token, normalize, tokenize, word_features
 from runtime.lex.utterance_templates import Template, match_template, parse_template
 from runtime.lex.word_knowledge import WordKnowledge, default_knowledge, knowledge_words
@@ -43,13 +44,17 @@ TEMPLATE_MIN_SCORE = 0.95
 SIMILARITY_CEILING = 0.94  # a similarity score never reaches what an exact or template match gets
 EXPANSION_MIN = 0.7  # knowledge cosine from which an unseen word stands for the bot's nearest word
 MAX_AS_SAID_TOKENS = 3  # longest unlisted value a template placeholder takes as said
-# Calibration of the similarity score: sigmoid(w . features) over the three components (TF-IDF
-# cosine, classifier confidence, knowledge cosine) and a bias, each also multiplied by the bot's
+# Calibration of the similarity score: sigmoid(w . features) over the components (TF-IDF cosine,
+# classifier confidence, knowledge cosine, and for a locale the static vectors cover, the meaning
+# cosine) and a bias, each also multiplied by the bot's
 # size (see ``size_factor``), plus a bias for bots with few intents (``breadth_factor``), fitted on
 # CLINC150 val and oos_train with bots of 3 to 100 utterances per intent and 3 to 150 intents
 # (``benchmarks/nlu_bench.py --calibrate``), so that Lex's default threshold 0.40 refuses about 65 %
 # of out-of-scope val text on small and large bots alike (issue 17 asks for at least 60 %).
+# Without meaning vectors (a locale in another language, or CHAT_LEX_STATIC_VECTORS=off): 3 components.
 CALIBRATION = (-0.45, 2.96, 0.68, -1.90, 2.32, 4.36, -0.36, -3.15, -0.55)
+# With them: 4 components, fitted the same way (``--calibrate``; the other with ``--no-meaning``).
+CALIBRATION_WITH_MEANING = (1.44, 2.46, 0.80, 2.96, -3.70, 2.93, 3.52, -0.03, 1.15, -5.27, 0.24)
 
 
 @dataclass
@@ -125,6 +130,7 @@ class NluModel:
         finder: SlotValueFinder,
         placeholder_types: set[str],
         knowledge: _Knowledge | None = None,
+        meaning: _Meaning | None = None,
     ) -> None:
         self.locale = locale
         self.intents = intents
@@ -136,6 +142,8 @@ class NluModel:
         self._placeholder_types = placeholder_types
         self._fallback = locale.fallback_intent()
         self._knowledge = knowledge
+        self._meaning = meaning
+        self.calibration = CALIBRATION_WITH_MEANING if meaning is not None else CALIBRATION
         self._size = size_factor(sum(1 for r in rows if not r.from_name), len(intents))
         self._breadth = breadth_factor(len(intents))
 
@@ -152,10 +160,14 @@ class NluModel:
     # ------------------------------------------------------------------ build
 
     @classmethod
-    def build(cls, locale: BotLocale, *, knowledge: WordKnowledge | bool | None = True) -> NluModel:
+    def build(
+        cls, locale: BotLocale, *, knowledge: WordKnowledge | bool | None = True, vectors: StaticVectors | bool | None = True
+    ) -> NluModel:
         """Compile the locale: exact-match keys, templates, and the trained similarity model.
 
-        ``knowledge`` is the word-association table (True: the shipped one; None or False: none).
+        ``knowledge`` is the word-association table and ``vectors`` the static meaning vectors
+        (True: the shipped one; None or False: none). Vectors are used only for a locale in a
+        language they cover.
         """
         finder = SlotValueFinder(locale)
         intents = [i for i in locale.intents if not i.is_fallback and i.sample_utterances]
@@ -195,10 +207,15 @@ class NluModel:
                 texts.append(name_text)
                 labels.append(number)
                 rows.append(_TrainingRow(number, intent.name, from_name=True))
-        classifier = IntentClassifier.fit(documents, labels, len(intents)) if intents else None
+        static = default_vectors() if vectors is True else (vectors or None)
+        meaning = None
+        if static is not None and intents and static.covers(locale.locale_id):
+            meaning = _Meaning.build(static, texts, np.asarray(labels, dtype=np.intp), len(intents))
+        dense = meaning.rows if meaning is not None else None
+        classifier = IntentClassifier.fit(documents, labels, len(intents), dense=dense) if intents else None
         table = default_knowledge() if knowledge is True else (knowledge or None)
         known = _Knowledge.build(table, texts) if table is not None and classifier is not None else None
-        return cls(locale, intents, exact, templates, classifier, rows, finder, placeholder_types, known)
+        return cls(locale, intents, exact, templates, classifier, rows, finder, placeholder_types, known, meaning)
 
     # ------------------------------------------------------------------ interpret
 
@@ -211,10 +228,9 @@ class NluModel:
         eligible = [n for n, intent in enumerate(self.intents) if set(intent.input_contexts) <= active]
         excluded = [self.intents[n].name for n in range(len(self.intents)) if n not in eligible]
         threshold = self.locale.nlu_intent_confidence_threshold
-        sims = self._similarities(tokens, text, now) if eligible and tokens else None
-        known = self._knowledge_cosines(tokens) if sims is not None else None
+        sims, known, meant = self._signals(tokens, text, now, eligible)
         exact_hits = set(self._exact.get(normalized, []))
-        similarity = self._similarity_scores(sims, known, eligible)
+        similarity = self._similarity_scores(sims, known, meant, eligible)
         # Exact and template matches can only raise a score, so the best plain similarities plus
         # every intent with templates are enough to find the top ``max_results``.
         keep = max(1, max_results)
@@ -264,15 +280,20 @@ class NluModel:
             return IntentScore(intent.name, round(best[0], 2), best[1], [], "template")
         return IntentScore(intent.name, similarity, {}, [], "similarity")
 
-    def _components(self, sims: Similarities | None, known: FloatVector | None, eligible: list[int]) -> FloatMatrix:
-        """Per eligible intent (rows): best cosine, classifier confidence relative to chance, knowledge cosine."""
-        out = np.zeros((len(eligible), 3))
+    def _components(
+        self, sims: Similarities | None, known: FloatVector | None, meant: FloatVector | None, eligible: list[int]
+    ) -> FloatMatrix:
+        """Per eligible intent (rows): best cosine, classifier confidence relative to chance, knowledge
+        cosine, and (when the locale has meaning vectors) the meaning cosine."""
+        out = np.zeros((len(eligible), 4 if self._meaning is not None else 3))
         if sims is None or not eligible:
             return out
         index = np.array(eligible, dtype=np.intp)
         out[:, 0] = sims.best_cosine[index]
         if known is not None:
             out[:, 2] = known[index]
+        if meant is not None:
+            out[:, 3] = meant[index]
         if len(eligible) == 1:
             out[:, 1] = out[:, 0]
             return out
@@ -282,22 +303,37 @@ class NluModel:
         out[:, 1] = np.clip(np.log(np.maximum(share * len(eligible), 1e-12)) / math.log(len(eligible)), 0.0, 1.0)
         return out
 
-    def _similarity_scores(self, sims: Similarities | None, known: FloatVector | None, eligible: list[int]) -> FloatVector:
+    def _similarity_scores(
+        self, sims: Similarities | None, known: FloatVector | None, meant: FloatVector | None, eligible: list[int]
+    ) -> FloatVector:
         """Calibrated similarity of every eligible intent, rounded to 2 decimals, in ``eligible`` order."""
-        scores = np.minimum(calibrated(self._components(sims, known, eligible), self._size, breadth=self._breadth), SIMILARITY_CEILING)
+        components = self._components(sims, known, meant, eligible)
+        scores = np.minimum(calibrated(components, self._size, self.calibration, breadth=self._breadth), SIMILARITY_CEILING)
         return np.round(scores, 2).astype(np.float64)
 
-    def similarity_components(
-        self, text: str, *, now: datetime, active_contexts: Collection[str] = ()
-    ) -> dict[str, tuple[float, float, float]]:
-        """Intent name -> (best cosine, relative classifier confidence, knowledge cosine): the score's inputs."""
+    def similarity_components(self, text: str, *, now: datetime, active_contexts: Collection[str] = ()) -> dict[str, tuple[float, ...]]:
+        """Intent name -> (best cosine, relative classifier confidence, knowledge cosine[, meaning cosine]):
+        the score's inputs, in ``calibration``'s order."""
         tokens = tokenize(text[:MAX_TEXT_CHARS])
         active = set(active_contexts)
         eligible = [n for n, intent in enumerate(self.intents) if set(intent.input_contexts) <= active]
-        sims = self._similarities(tokens, text, now) if eligible and tokens else None
+        sims, known, meant = self._signals(tokens, text, now, eligible)
+        parts = self._components(sims, known, meant, eligible)
+        return {self.intents[n].name: tuple(float(v) for v in r) for n, r in zip(eligible, parts, strict=True)}
+
+    def _signals(
+        self, tokens: Sequence[Token], text: str, now: datetime, eligible: list[int]
+    ) -> tuple[Similarities | None, FloatVector | None, FloatVector | None]:
+        """The classifier's similarities, the knowledge cosines and the meaning cosines of an utterance (None when
+        there is nothing to score or no such table)."""
+        if not eligible or not tokens:
+            return None, None, None
+        meaning = self._meaning
+        query = meaning.query(" ".join(t.norm for t in tokens)) if meaning is not None else None
+        sims = self._similarities(tokens, text, now, query)
         known = self._knowledge_cosines(tokens) if sims is not None else None
-        parts = self._components(sims, known, eligible)
-        return {self.intents[n].name: (float(r[0]), float(r[1]), float(r[2])) for n, r in zip(eligible, parts, strict=True)}
+        meant = meaning.per_intent(query) if meaning is not None and query is not None and sims is not None else None
+        return sims, known, meant
 
     def _knowledge_cosines(self, tokens: Sequence[Token]) -> FloatVector | None:
         """Per intent, the best knowledge-vector cosine between the utterance and a sample utterance."""
@@ -305,16 +341,19 @@ class NluModel:
             return None
         return self._knowledge.best_per_class(knowledge_words(" ".join(t.norm for t in tokens)), self._classifier)
 
-    def _similarities(self, tokens: Sequence[Token], text: str, now: datetime) -> Similarities | None:
+    def _similarities(
+        self, tokens: Sequence[Token], text: str, now: datetime, query: npt.NDArray[np.float32] | None
+    ) -> Similarities | None:
+        """The classifier's view of the utterance; ``query`` is its meaning vector (None without)."""
         if self._classifier is None:
             return None
         words = [t.norm for t in tokens]
         if self._knowledge is not None:
             words += self._knowledge.expansions(knowledge_words(" ".join(words)))
-        sims = self._classifier.similarities(self._classifier.vector(word_features(words, self.locale.locale_id)))
+        sims = self._classifier.similarities(self._classifier.vector(word_features(words, self.locale.locale_id)), query)
         generalised = self._generalise(tokens, text, now)
         if generalised is not None:
-            other = self._classifier.similarities(self._classifier.vector(word_features(generalised, self.locale.locale_id)))
+            other = self._classifier.similarities(self._classifier.vector(word_features(generalised, self.locale.locale_id)), query)
             sims = Similarities(
                 np.maximum(sims.probabilities, other.probabilities),
                 np.maximum(sims.best_cosine, other.best_cosine),
@@ -492,16 +531,46 @@ def breadth_factor(intents: int) -> float:
 
 
 def calibrated(components: FloatMatrix, size: float, weights: Sequence[float] = CALIBRATION, breadth: float = 0.0) -> FloatVector:
-    """sigmoid(w . [cos, rel, know, 1, size*cos, size*rel, size*know, size, breadth]) for each row of components.
+    """sigmoid(w . [c_1..c_k, 1, size*c_1..size*c_k, size, breadth]) for each row of ``components`` (k columns).
 
-    An 8-weight calibration has no breadth term.
+    The weights are laid out for k components: 2k + 3 of them, or 2k + 2 without the breadth term.
     """
     w = np.asarray(weights, dtype=np.float64)
+    k = components.shape[1]
+    if w.size not in (2 * k + 2, 2 * k + 3):
+        raise ValueError(f"{w.size} calibration weights do not fit {k} components")
     # A component's effective weight is never negative: more similarity never lowers a score,
     # whatever the bot's size (the fitted weights are only trusted between 3 and 100 per intent).
-    effective = np.maximum(w[:3] + size * w[4:7], 0.0)
-    logits = components @ effective + w[3] + size * w[7] + (breadth * w[8] if w.size > 8 else 0.0)
+    effective = np.maximum(w[:k] + size * w[k + 1 : 2 * k + 1], 0.0)
+    logits = components @ effective + w[k] + size * w[2 * k + 1] + (breadth * w[2 * k + 2] if w.size > 2 * k + 2 else 0.0)
     return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
+
+
+class _Meaning:
+    """The static meaning vectors of a bot's training rows and each intent's centroid of them."""
+
+    def __init__(self, vectors: StaticVectors, rows: npt.NDArray[np.float32], centroids: FloatMatrix) -> None:
+        self.vectors = vectors
+        self.rows = rows  # (training rows, dims), unit length or zero, in build order: the classifier's dense block
+        self.centroids = centroids  # (intents, dims), unit length or zero
+
+    @classmethod
+    def build(cls, vectors: StaticVectors, texts: Sequence[str], labels: npt.NDArray[np.intp], n_intents: int) -> _Meaning:
+        rows = vectors.sentences(texts)
+        centroids = np.zeros((n_intents, vectors.dims))
+        np.add.at(centroids, labels, rows.astype(np.float64))
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        rows.setflags(write=False)
+        return cls(vectors, rows, centroids)
+
+    def query(self, text: str) -> npt.NDArray[np.float32]:
+        """The meaning vector of a normalised utterance."""
+        return self.vectors.sentence(text)
+
+    def per_intent(self, query: npt.NDArray[np.float32]) -> FloatVector:
+        """The cosine of an utterance's meaning vector to each intent's centroid, negatives as 0."""
+        # einsum's own loop, not BLAS: see _Knowledge.best_per_class.
+        return np.asarray(np.maximum(np.einsum("ij,j->i", self.centroids, query), 0.0), dtype=np.float64)
 
 
 class _Knowledge:

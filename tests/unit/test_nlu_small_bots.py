@@ -15,7 +15,7 @@ import pytest
 from bot_spec.definition import FALLBACK_SIGNATURE, BotLocale, Intent
 from bot_spec.formats.cloudformation import from_template, load_template
 from bot_spec.formats.yaml_spec import load_spec
-from runtime.lex.nlu import NluModel, breadth_factor, calibrated, name_words, size_factor
+from runtime.lex.nlu import CALIBRATION, CALIBRATION_WITH_MEANING, NluModel, breadth_factor, calibrated, name_words, size_factor
 from runtime.lex.word_knowledge import FORMAT, KNOWLEDGE_ENV, WordKnowledge, default_knowledge
 from tools.evaluation.labelled_data import load_labelled
 from tools.evaluation.metrics import compute_metrics
@@ -324,3 +324,48 @@ def test_an_oversized_table_is_refused_before_it_is_read(tmp_path: Path, monkeyp
     monkeypatch.setenv(KNOWLEDGE_ENV, str(path))
     with pytest.raises(ValueError, match="larger than 1024 bytes"):
         default_knowledge()
+
+
+# ---------------------------------------------------------------- static meaning vectors in the score
+
+
+def _two_intents(locale_id: str) -> BotLocale:
+    intents = [
+        Intent(name="BookCar", sample_utterances=["reserve a car", "i need a car for friday"]),
+        Intent(name="BookHotel", sample_utterances=["reserve a room", "somewhere to sleep tonight"]),
+        Intent(name="FallbackIntent", parent_intent_signature=FALLBACK_SIGNATURE),
+    ]
+    return BotLocale(locale_id=locale_id, nlu_intent_confidence_threshold=0.40, intents=intents)
+
+
+def test_meaning_vectors_score_english_locales_only() -> None:
+    english = NluModel.build(_two_intents("en_GB"))
+    assert english.calibration == CALIBRATION_WITH_MEANING
+    assert all(len(parts) == 4 for parts in english.similarity_components("hire an automobile", now=NOW).values())
+    spanish = NluModel.build(_two_intents("es_ES"))
+    assert spanish.calibration == CALIBRATION
+    assert all(len(parts) == 3 for parts in spanish.similarity_components("alquilar un coche", now=NOW).values())
+    assert NluModel.build(_two_intents("en_US"), vectors=False).calibration == CALIBRATION
+
+
+def test_meaning_vectors_carry_words_no_corpus_taught() -> None:
+    """ "automobile" is in neither the bot nor the word-knowledge corpora's few car phrases; the encoder knows it."""
+    model = NluModel.build(_two_intents("en_US"), knowledge=None)
+    components = model.similarity_components("hire an automobile", now=NOW)
+    assert components["BookCar"][3] > components["BookHotel"][3] + 0.05
+    assert model.interpret("hire an automobile", now=NOW).top().intent_name == "BookCar"
+
+
+def test_calibration_weights_must_fit_the_components() -> None:
+    with pytest.raises(ValueError, match="do not fit 4 components"):
+        calibrated(np.array([[0.1, 0.2, 0.3, 0.4]]), 0.5, CALIBRATION)
+    assert calibrated(np.array([[0.1, 0.2, 0.3, 0.4]]), 0.5, CALIBRATION_WITH_MEANING).shape == (1,)
+
+
+def test_calibrated_scores_rise_with_every_meaning_component() -> None:
+    base = np.array([[0.3, 0.3, 0.3, 0.3]])
+    for column in range(4):
+        more = base.copy()
+        more[0, column] += 0.3
+        for size in (0.0, 0.2, 1.0, 1.5):
+            assert calibrated(more, size, CALIBRATION_WITH_MEANING)[0] >= calibrated(base, size, CALIBRATION_WITH_MEANING)[0] - 1e-9
