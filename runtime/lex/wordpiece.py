@@ -7,12 +7,17 @@ so a word is cut into the pieces the distilled encoder saw. Standard library onl
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
 __all__ = ["MAX_WORD_CHARS", "WordPiece"]
 
 MAX_WORD_CHARS = 100  # BERT's limit: a longer "word" is one unknown token
+# ASCII text (most turns) takes a regular expression with the same result as the character loop: control
+# characters other than whitespace dropped, runs of letters and digits kept, every other printable one split off.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_ASCII_WORDS = re.compile(r"[a-z0-9]+|[!-/:-@\[-`{-~]")
 
 
 def _is_punctuation(char: str) -> bool:
@@ -36,6 +41,12 @@ def _is_cjk(char: str) -> bool:
 
 def basic_words(text: str) -> list[str]:
     """Lower-cased, accent-stripped words with punctuation and CJK characters split off."""
+    if text.isascii():
+        return _ASCII_WORDS.findall(_ASCII_CONTROL.sub("", text.lower()))
+    return _basic_words_unicode(text)
+
+
+def _basic_words_unicode(text: str) -> list[str]:
     text = unicodedata.normalize("NFD", text.lower())
     words: list[str] = []
     current: list[str] = []

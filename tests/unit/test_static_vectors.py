@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from runtime.lex.static_vectors import FORMAT, VECTORS_ENV, StaticVectors, default_vectors
-from runtime.lex.wordpiece import WordPiece, basic_words
+from runtime.lex.wordpiece import WordPiece, _basic_words_unicode, basic_words
 from tools.static_vectors_build import _gelu, distil, encode, ordinary, read_safetensors
 
 # ---------------------------------------------------------------- the tokenizer
@@ -22,6 +23,13 @@ def test_basic_words_lower_case_strip_accents_and_split_punctuation() -> None:
     assert basic_words("Where's my CAFÉ-order?") == ["where", "'", "s", "my", "cafe", "-", "order", "?"]
     assert basic_words("a\u0000b\tc 日本") == ["ab", "c", "日", "本"]
     assert basic_words("  ") == []
+
+
+def test_the_ascii_fast_path_reads_text_as_the_character_loop_does() -> None:
+    rng = random.Random(17)
+    for _ in range(5000):
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randrange(40)))
+        assert basic_words(text) == _basic_words_unicode(text), repr(text)
 
 
 def test_wordpiece_cuts_longest_match_first() -> None:
