@@ -75,8 +75,10 @@ redis:
 	  || { command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server; }; \
 	       redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; }
 
+# Bytecode caches stay on: where the environment sets PYTHONDONTWRITEBYTECODE, every Python the suite starts
+# (each `chat-lex` command, server and hook) would compile the project again (`chat-lex --help`: 0.96 s -> 0.50 s).
 pytest: setup node-deps browser redis container
-	$(BIN)/pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
 
 test: lint typecheck pytest
 
