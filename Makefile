@@ -77,23 +77,16 @@ redis:
 
 # Bytecode caches stay on: where the environment sets PYTHONDONTWRITEBYTECODE, every Python the suite starts
 # (each `chat-lex` command, server and hook) would compile the project again (`chat-lex --help`: 0.96 s -> 0.50 s).
-# Two pytest processes share the 2 cores: the browser journeys, the conversation features and the security
-# probes (mostly waiting on Chromium, servers and sockets) beside the unit and integration tests. One pytest
-# alone went past 10 minutes on this host (10 min 17 s from a fresh clone). The second report follows the
-# first, and both must pass.
+# The browser journeys (tests/e2e, mostly waiting on Chromium and a server) run in a second pytest beside the
+# rest, which keeps make test within 10 minutes on 2 cores; their report follows the main one, and both must pass.
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
-BESIDE := tests/e2e conversation_tests tests/security
-# Everything else under tests/, named (the conversation plugin collects conversation_tests despite an --ignore).
-FIRST := $(filter-out $(BESIDE) tests/__pycache__,$(patsubst %/,%,$(wildcard tests/*/)))
-# CI asks for JUnit XML through PYTEST_ADDOPTS; the second pytest writes its own file beside the first.
-BESIDE_JUNIT := $(if $(findstring junitxml,$(PYTEST_ADDOPTS)),--junitxml=test-results/junit-beside.xml)
 pytest: setup node-deps browser redis container
-	@rm -f .pytest-beside.log; \
-	$(PYTEST) -q $(BESIDE) $(BESIDE_JUNIT) > .pytest-beside.log 2>&1 & beside=$$!; \
-	$(PYTEST) -q $(FIRST); first=$$?; \
-	wait $$beside; second=$$?; \
-	echo "--- $(BESIDE), run beside the rest (exit $$second) ---"; cat .pytest-beside.log; \
-	test $$first -eq 0 && test $$second -eq 0
+	@rm -f .pytest-e2e.log; \
+	$(PYTEST) -q tests/e2e > .pytest-e2e.log 2>&1 & e2e=$$!; \
+	$(PYTEST) -q --ignore=tests/e2e; rest=$$?; \
+	wait $$e2e; browser=$$?; \
+	echo "--- tests/e2e, run beside the rest (exit $$browser) ---"; cat .pytest-e2e.log; \
+	test $$rest -eq 0 && test $$browser -eq 0
 
 test: lint typecheck pytest
 
@@ -105,4 +98,4 @@ bench: setup
 	$(BIN)/python benchmarks/runtime_bench.py --no-append
 
 clean:
-	rm -rf $(VENV) node_modules dist var .pytest_cache .mypy_cache .ruff_cache .pytest-beside.log
+	rm -rf $(VENV) node_modules dist var .pytest_cache .mypy_cache .ruff_cache .pytest-e2e.log
