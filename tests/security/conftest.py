@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -17,6 +18,7 @@ from runtime.store.base import Store
 from runtime.store.dynamodb_store import DynamoDbStore
 from runtime.web.app import create_app
 from runtime.web.settings import DEFAULT_STATIC_DIR, Settings
+from tests.integration.moto_serialized import SerializedClient
 from tests.integration.test_web_harness import PASSWORD
 
 
@@ -58,8 +60,10 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await opened.close()
         return
     with mock_aws():
-        dynamo = open_store("dynamodb", table_prefix="probe-")
-        assert isinstance(dynamo, DynamoDbStore)
+        # Serialized: moto applies conditional writes without DynamoDB's per-item order (see SerializedClient);
+        # the lockout probes race 40 sign-ins on one user item.
+        client = SerializedClient(boto3.client("dynamodb", region_name="us-east-1"))
+        dynamo = DynamoDbStore(table_prefix="probe-", client=client)  # type: ignore[arg-type]
         dynamo.create_tables()
         yield dynamo
         await dynamo.close()
