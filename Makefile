@@ -77,16 +77,8 @@ redis:
 
 # Bytecode caches stay on: where the environment sets PYTHONDONTWRITEBYTECODE, every Python the suite starts
 # (each `chat-lex` command, server and hook) would compile the project again (`chat-lex --help`: 0.96 s -> 0.50 s).
-# The browser journeys (tests/e2e, mostly waiting on Chromium and a server) run in a second pytest beside the
-# rest, which keeps make test within 10 minutes on 2 cores; their report follows the main one, and both must pass.
-PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 pytest: setup node-deps browser redis container
-	@rm -f .pytest-e2e.log; \
-	$(PYTEST) -q tests/e2e > .pytest-e2e.log 2>&1 & e2e=$$!; \
-	$(PYTEST) -q --ignore=tests/e2e; rest=$$?; \
-	wait $$e2e; browser=$$?; \
-	echo "--- tests/e2e, run beside the rest (exit $$browser) ---"; cat .pytest-e2e.log; \
-	test $$rest -eq 0 && test $$browser -eq 0
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
 
 test: lint typecheck pytest
 
@@ -98,4 +90,4 @@ bench: setup
 	$(BIN)/python benchmarks/runtime_bench.py --no-append
 
 clean:
-	rm -rf $(VENV) node_modules dist var .pytest_cache .mypy_cache .ruff_cache .pytest-e2e.log
+	rm -rf $(VENV) node_modules dist var .pytest_cache .mypy_cache .ruff_cache
